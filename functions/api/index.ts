@@ -1,0 +1,33 @@
+// FC entry (HTTP trigger): the REST API. Locally the same app is served by scripts/serve.ts.
+import middy from '@middy/core';
+import { hmacUrlSigner } from '../../lib/http/auth.js';
+import { createApiApp } from '../../lib/http/app.js';
+import { resolveApiKeys } from '../../lib/runtime/api-keys.js';
+import type { Container } from '../../lib/runtime/container.js';
+import { defaultContainer } from '../../lib/runtime/default-container.js';
+import { fcJsonEvent, httpEventToRequest, responseToHttpResult, type FcContext, type FcHttpEvent } from '../../lib/runtime/fc.js';
+
+/** The API app over a container, with the given API keys (the first also signs file URLs). */
+export function createApi(c: Container, apiKeys: string[]) {
+  if (!apiKeys.length) throw new Error('at least one API key is required');
+  return createApiApp({
+    datasets: c.services.datasets,
+    fileMetas: c.services.fileMetas,
+    jobs: c.services.jobs,
+    apiKeys,
+    signer: hmacUrlSigner(apiKeys[0]!),
+    log: c.log,
+  });
+}
+
+export function createApiHandler(container: () => Container) {
+  let app: ReturnType<typeof createApi> | undefined;
+  return middy(async (event: unknown, _context: FcContext) => {
+    const c = container();
+    app ??= createApi(c, resolveApiKeys(c.config.LOUPE_API_KEYS, c.config.dataDir).keys);
+    const res = await app.fetch(httpEventToRequest(event as FcHttpEvent));
+    return responseToHttpResult(res);
+  }).use(fcJsonEvent());
+}
+
+export const handler = createApiHandler(defaultContainer);

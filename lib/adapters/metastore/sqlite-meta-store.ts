@@ -1,0 +1,661 @@
+// MetaStore on embedded SQLite (better-sqlite3, WAL): the local default.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Dataset, DatasetVersion } from '../../domain/dataset.js';
+import { invalid } from '../../domain/errors.js';
+import type { FileMeta, FileStatus } from '../../domain/file-meta.js';
+import type { DatasetJob, FileOutcome, JobLog, JobStatus } from '../../domain/job.js';
+import type {
+  AggregateField,
+  DatasetQuery,
+  FanoutAdvance,
+  FileMetaListQuery,
+  FileMetaQuery,
+  FileSortField,
+  JobQuery,
+  ListedFileRow,
+  MetaStore,
+  Page,
+  ProbeUpdate,
+} from '../../ports/meta-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+type Row = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], Row>;
+
+const SORT_COLUMNS: Record<FileSortField, string> = {
+  FileUpdateTime: 'file_update_time',
+  FileCreateTime: 'file_create_time',
+  FileName: 'file_name',
+  DataSize: 'data_size',
+  DatasetFileMetaId: 'id',
+};
+
+const AGGREGATE_COLUMNS: Record<AggregateField, string> = {
+  filedir: 'file_dir',
+  file_type: 'file_type',
+  status: 'status',
+};
+
+const LIVE_STATUSES: FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
+
+/** Keyset paging token: the last row's sort value and id. */
+function encodeToken(value: unknown, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+function decodeToken(token: string): [string | number | null, string] {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && (v[0] === null || ['string', 'number'].includes(typeof v[0]))) {
+      return v as [string | number | null, string];
+    }
+  } catch {
+    // fall through
+  }
+  throw invalid('NextToken is not a token this API returned', 'NextToken');
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export interface SqliteMetaStoreOptions {
+  /** Database file; `:memory:` for tests. */
+  file: string;
+}
+
+export class SqliteMetaStore implements MetaStore {
+  private readonly db: Database.Database;
+  private readonly stmts = new Map<string, Statement>();
+
+  constructor(opts: SqliteMetaStoreOptions) {
+    if (opts.file !== ':memory:') mkdirSync(path.dirname(opts.file), { recursive: true });
+    this.db = new Database(opts.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version),
+    );
+    SQLITE_MIGRATIONS.forEach((sql, i) => {
+      const version = i + 1;
+      if (applied.has(version)) return;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+      }).immediate();
+    });
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql) as Statement;
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- datasets and versions
+
+  async createDataset(d: Dataset): Promise<void> {
+    this.stmt(
+      `INSERT INTO datasets (id, name, description, edition, data_type, uri, create_time, update_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(d.datasetId, d.name, d.description, d.edition, d.dataType, d.uri, d.createTime, d.updateTime);
+  }
+
+  async getDataset(id: string): Promise<Dataset | undefined> {
+    const r = this.stmt('SELECT * FROM datasets WHERE id = ?').get(id);
+    return r ? toDataset(r) : undefined;
+  }
+
+  async listDatasets(q: DatasetQuery): Promise<Page<Dataset>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.nameContains) {
+      where.push(`name LIKE ? ESCAPE '\\'`);
+      params.push(`%${escapeLike(q.nameContains)}%`);
+    }
+    if (q.edition) {
+      where.push('edition = ?');
+      params.push(q.edition);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.stmt(`SELECT count(*) AS n FROM datasets ${filter}`).get(...params) as { n: number }).n;
+    const page = [...where];
+    const pageParams = [...params];
+    if (q.nextToken) {
+      const [t, id] = decodeToken(q.nextToken);
+      page.push('(create_time < ? OR (create_time = ? AND id < ?))');
+      pageParams.push(t, t, id);
+    }
+    const rows = this.stmt(
+      `SELECT * FROM datasets ${page.length ? `WHERE ${page.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC LIMIT ?`,
+    ).all(...pageParams, q.maxResults + 1);
+    return pageOf(rows.map(toDataset), q.maxResults, total, (d) => encodeToken(d.createTime, d.datasetId));
+  }
+
+  async updateDataset(id: string, patch: Partial<Pick<Dataset, 'name' | 'description'>> & { updateTime: string }): Promise<void> {
+    this.stmt(
+      'UPDATE datasets SET name = coalesce(?, name), description = coalesce(?, description), update_time = ? WHERE id = ?',
+    ).run(patch.name ?? null, patch.description ?? null, patch.updateTime, id);
+  }
+
+  async deleteDataset(id: string): Promise<void> {
+    this.db.transaction(() => {
+      const jobs = this.stmt('SELECT id FROM jobs WHERE dataset_id = ?').all(id) as Array<{ id: string }>;
+      for (const j of jobs) this.deleteJobRows(j.id);
+      this.stmt('DELETE FROM file_metas WHERE dataset_id = ?').run(id);
+      this.stmt('DELETE FROM versions WHERE dataset_id = ?').run(id);
+      this.stmt('DELETE FROM datasets WHERE id = ?').run(id);
+    }).immediate();
+  }
+
+  private deleteJobRows(jobId: string): void {
+    this.stmt('DELETE FROM job_items WHERE job_id = ?').run(jobId);
+    this.stmt('DELETE FROM job_logs WHERE job_id = ?').run(jobId);
+    this.stmt('DELETE FROM jobs WHERE id = ?').run(jobId);
+  }
+
+  async createVersion(v: DatasetVersion): Promise<void> {
+    this.stmt(
+      `INSERT INTO versions (dataset_id, version_name, description, uri, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(v.datasetId, v.versionName, v.description, v.uri, v.createTime, v.updateTime);
+  }
+
+  async getVersion(datasetId: string, versionName: string): Promise<DatasetVersion | undefined> {
+    const r = this.stmt('SELECT * FROM versions WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName);
+    return r ? this.toVersion(r) : undefined;
+  }
+
+  async listVersions(datasetId: string): Promise<DatasetVersion[]> {
+    const rows = this.stmt('SELECT * FROM versions WHERE dataset_id = ?').all(datasetId);
+    return rows
+      .map((r) => this.toVersion(r))
+      .sort((a, b) => Number(a.versionName.slice(1)) - Number(b.versionName.slice(1)));
+  }
+
+  private toVersion(r: Row): DatasetVersion {
+    const n = this.stmt(
+      `SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status != 'DELETED'`,
+    ).get(r.dataset_id, r.version_name) as { n: number };
+    return {
+      datasetId: r.dataset_id as string,
+      versionName: r.version_name as string,
+      description: r.description as string,
+      uri: r.uri as string,
+      fileCount: n.n,
+      createTime: r.create_time as string,
+      updateTime: r.update_time as string,
+    };
+  }
+
+  async updateVersion(datasetId: string, versionName: string, patch: { description?: string; updateTime: string }): Promise<void> {
+    this.stmt(
+      'UPDATE versions SET description = coalesce(?, description), update_time = ? WHERE dataset_id = ? AND version_name = ?',
+    ).run(patch.description ?? null, patch.updateTime, datasetId, versionName);
+  }
+
+  async deleteVersion(datasetId: string, versionName: string): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt('DELETE FROM file_metas WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
+      this.stmt('DELETE FROM versions WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
+    }).immediate();
+  }
+
+  // ---------------------------------------------------------------- file metas
+
+  async getFileMeta(id: string): Promise<FileMeta | undefined> {
+    const r = this.stmt('SELECT * FROM file_metas WHERE id = ?').get(id);
+    return r ? toFileMeta(r) : undefined;
+  }
+
+  async getFileMetas(ids: string[]): Promise<FileMeta[]> {
+    const out: FileMeta[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT * FROM file_metas WHERE id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as Row[];
+      for (const r of rows) out.push(toFileMeta(r));
+    }
+    return out;
+  }
+
+  async upsertListedFiles(rows: ListedFileRow[], listedByJobId: string, now: string): Promise<void> {
+    const upsert = this.stmt(
+      `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint,
+         file_create_time, file_update_time, file_type, status, listed_by_job, create_time, update_time)
+       VALUES (@id, @datasetId, @versionName, @uri, @fileName, @fileDir, @dataSize, @fingerprint,
+         @fileCreateTime, @fileUpdateTime, @fileType, 'PENDING', @job, @now, @now)
+       ON CONFLICT (id) DO UPDATE SET
+         uri = excluded.uri, file_name = excluded.file_name, file_dir = excluded.file_dir,
+         data_size = excluded.data_size, fingerprint = excluded.fingerprint,
+         file_create_time = excluded.file_create_time, file_update_time = excluded.file_update_time,
+         listed_by_job = excluded.listed_by_job,
+         file_type = CASE WHEN @reset THEN excluded.file_type ELSE file_type END,
+         status = CASE WHEN @reset THEN 'PENDING' ELSE status END,
+         content_type = CASE WHEN @reset THEN NULL ELSE content_type END,
+         meta_attributes = CASE WHEN @reset THEN '{}' ELSE meta_attributes END,
+         fail_reason = CASE WHEN @reset THEN NULL ELSE fail_reason END,
+         probed_fingerprint = CASE WHEN @reset THEN NULL ELSE probed_fingerprint END,
+         probe_depth = CASE WHEN @reset THEN NULL ELSE probe_depth END,
+         update_time = CASE WHEN @reset OR fingerprint != excluded.fingerprint THEN @now ELSE update_time END`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        upsert.run({
+          id: r.datasetFileMetaId,
+          datasetId: r.datasetId,
+          versionName: r.versionName,
+          uri: r.uri,
+          fileName: r.fileName,
+          fileDir: r.fileDir,
+          dataSize: r.dataSize,
+          fingerprint: r.fileFingerPrint,
+          fileCreateTime: r.fileCreateTime,
+          fileUpdateTime: r.fileUpdateTime,
+          fileType: r.fileType,
+          job: listedByJobId,
+          now,
+          reset: r.reset ? 1 : 0,
+        });
+      }
+    }).immediate();
+  }
+
+  async applyProbeResults(updates: ProbeUpdate[], now: string): Promise<void> {
+    const update = this.stmt(
+      `UPDATE file_metas SET status = ?, file_type = ?, content_type = ?, meta_attributes = ?, fail_reason = ?,
+         probed_fingerprint = ?, probe_depth = ?, update_time = ?
+       WHERE id = ? AND fingerprint = ? AND status != 'DELETED'`,
+    );
+    this.db.transaction(() => {
+      for (const u of updates) {
+        update.run(
+          u.status,
+          u.fileType,
+          u.contentType,
+          JSON.stringify(u.metaAttributes),
+          u.failReason,
+          u.fileFingerPrint,
+          u.probeDepth,
+          now,
+          u.datasetFileMetaId,
+          u.fileFingerPrint,
+        );
+      }
+    }).immediate();
+  }
+
+  async markFileFailed(id: string, reason: string, now: string): Promise<void> {
+    this.stmt(`UPDATE file_metas SET status = 'FAILED', fail_reason = ?, update_time = ? WHERE id = ? AND status != 'DELETED'`).run(
+      reason,
+      now,
+      id,
+    );
+  }
+
+  async markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, now: string): Promise<number> {
+    return this.stmt(
+      `UPDATE file_metas SET status = 'DELETED', update_time = ?
+       WHERE dataset_id = ? AND version_name = ? AND status != 'DELETED' AND (listed_by_job IS NULL OR listed_by_job != ?)`,
+    ).run(now, datasetId, versionName, jobId).changes;
+  }
+
+  private fileFilter(q: FileMetaQuery): { where: string[]; params: unknown[] } {
+    const where = ['dataset_id = ?', 'version_name = ?'];
+    const params: unknown[] = [q.datasetId, q.versionName];
+    const statuses = q.statuses?.length ? q.statuses : LIVE_STATUSES;
+    where.push(`status IN (${statuses.map(() => '?').join(',')})`);
+    params.push(...statuses);
+    if (q.fileNameContains) {
+      where.push(`file_name LIKE ? ESCAPE '\\'`);
+      params.push(`%${escapeLike(q.fileNameContains)}%`);
+    }
+    if (q.fileDirContains) {
+      where.push(`file_dir LIKE ? ESCAPE '\\'`);
+      params.push(`%${escapeLike(q.fileDirContains)}%`);
+    }
+    if (q.startFileUpdateTime) {
+      where.push('file_update_time >= ?');
+      params.push(q.startFileUpdateTime);
+    }
+    if (q.endFileUpdateTime) {
+      where.push('file_update_time <= ?');
+      params.push(q.endFileUpdateTime);
+    }
+    if (q.ids) {
+      where.push(`id IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(q.ids));
+    }
+    if (q.fileTypes?.length) {
+      where.push(`file_type IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(q.fileTypes));
+    }
+    return { where, params };
+  }
+
+  async listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>> {
+    const { where, params } = this.fileFilter(q);
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as {
+      n: number;
+    }).n;
+    const col = SORT_COLUMNS[q.sortBy];
+    const desc = q.order === 'DESC';
+    if (q.nextToken) {
+      const [value, id] = decodeToken(q.nextToken);
+      const cmp = desc ? '<' : '>';
+      if (col === 'id') {
+        where.push(`id ${cmp} ?`);
+        params.push(id);
+      } else if (value === null) {
+        // NULLs sort first ascending, last descending
+        if (desc) where.push(`(${col} IS NULL AND id < ?)`);
+        else where.push(`(${col} IS NOT NULL OR id > ?)`);
+        params.push(id);
+      } else {
+        where.push(`(${col} ${cmp} ? OR (${col} = ? AND id ${cmp} ?)${desc ? ` OR ${col} IS NULL` : ''})`);
+        params.push(value, value, id);
+      }
+    }
+    const dir = desc ? 'DESC' : 'ASC';
+    const orderBy = col === 'id' ? `id ${dir}` : `${col} ${dir}, id ${dir}`;
+    const rows = this.db
+      .prepare(`SELECT * FROM file_metas WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ?`)
+      .all(...params, q.maxResults + 1) as Row[];
+    return pageOf(rows.map(toFileMeta), q.maxResults, total, (m) => {
+      const v = col === 'id' ? null : (rowValue(m, q.sortBy) as string | number | null);
+      return encodeToken(v, m.datasetFileMetaId);
+    });
+  }
+
+  async aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>> {
+    const { where, params } = this.fileFilter(q);
+    const col = AGGREGATE_COLUMNS[by];
+    return this.db
+      .prepare(
+        `SELECT ${col} AS key, count(*) AS count FROM file_metas WHERE ${where.join(' AND ')}
+         GROUP BY ${col} ORDER BY count DESC, key ASC LIMIT ?`,
+      )
+      .all(...params, limit) as Array<{ key: string; count: number }>;
+  }
+
+  async countFileMetas(q: FileMetaQuery): Promise<number> {
+    const { where, params } = this.fileFilter(q);
+    return (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  async createJob(j: DatasetJob): Promise<void> {
+    this.stmt(
+      `INSERT INTO jobs (id, dataset_id, version_name, action, mode, spec, description, status, total, completed, failed,
+         fanout_cursor, fanout_done, listed, deleted, message, create_time, start_time, finish_time, update_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      j.datasetJobId,
+      j.datasetId,
+      j.versionName,
+      j.jobAction,
+      j.jobMode,
+      JSON.stringify(j.jobSpec),
+      j.description,
+      j.status,
+      j.totalFileCount,
+      j.completedFileCount,
+      j.failedFileCount,
+      j.fanoutCursor,
+      j.fanoutDone ? 1 : 0,
+      j.listedFileCount,
+      j.deletedFileCount,
+      j.message,
+      j.createTime,
+      j.startTime,
+      j.finishTime,
+      j.updateTime,
+    );
+  }
+
+  async getJob(id: string): Promise<DatasetJob | undefined> {
+    const r = this.stmt('SELECT * FROM jobs WHERE id = ?').get(id);
+    return r ? toJob(r) : undefined;
+  }
+
+  async listJobs(q: JobQuery): Promise<Page<DatasetJob>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [col, v] of [
+      ['dataset_id', q.datasetId],
+      ['version_name', q.versionName],
+      ['action', q.jobAction],
+      ['status', q.status],
+    ] as const) {
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        params.push(v);
+      }
+    }
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as {
+      n: number;
+    }).n;
+    if (q.nextToken) {
+      const [t, id] = decodeToken(q.nextToken);
+      where.push('(create_time < ? OR (create_time = ? AND id < ?))');
+      params.push(t, t, id);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC LIMIT ?`)
+      .all(...params, q.maxResults + 1) as Row[];
+    return pageOf(rows.map(toJob), q.maxResults, total, (j) => encodeToken(j.createTime, j.datasetJobId));
+  }
+
+  async transitionJob(
+    id: string,
+    from: JobStatus[],
+    to: JobStatus,
+    patch: { startTime?: string; finishTime?: string; message?: string | null; updateTime: string },
+  ): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        `UPDATE jobs SET status = ?, start_time = coalesce(?, start_time), finish_time = coalesce(?, finish_time),
+           message = CASE WHEN ? THEN ? ELSE message END, update_time = ?
+         WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
+      )
+      .run(
+        to,
+        patch.startTime ?? null,
+        patch.finishTime ?? null,
+        patch.message !== undefined ? 1 : 0,
+        patch.message ?? null,
+        patch.updateTime,
+        id,
+        ...from,
+      );
+    return r.changes === 1;
+  }
+
+  async finishJobIfComplete(
+    id: string,
+    decide: (c: { total: number; completed: number; failed: number }) => JobStatus,
+    now: string,
+  ): Promise<boolean> {
+    return this.db.transaction(() => {
+      const r = this.stmt(
+        `SELECT total, completed, failed FROM jobs WHERE id = ? AND status = 'Running' AND fanout_done = 1 AND completed + failed >= total`,
+      ).get(id) as { total: number; completed: number; failed: number } | undefined;
+      if (!r) return false;
+      const status = decide(r);
+      return (
+        this.stmt(`UPDATE jobs SET status = ?, finish_time = ?, update_time = ? WHERE id = ? AND status = 'Running'`).run(status, now, now, id)
+          .changes === 1
+      );
+    }).immediate();
+  }
+
+  async advanceFanout(id: string, a: FanoutAdvance, now: string): Promise<boolean> {
+    return (
+      this.stmt(
+        `UPDATE jobs SET fanout_cursor = ?, listed = listed + ?, deleted = deleted + ?, fanout_done = ?, update_time = ?
+         WHERE id = ? AND fanout_done = 0 AND fanout_cursor IS ?`,
+      ).run(a.toCursor, a.listed, a.deleted ?? 0, a.done ? 1 : 0, now, id, a.fromCursor).changes === 1
+    );
+  }
+
+  async addJobItems(jobId: string, metaIds: string[]): Promise<number> {
+    const ins = this.stmt('INSERT OR IGNORE INTO job_items (job_id, meta_id) VALUES (?, ?)');
+    return this.db.transaction(() => {
+      let added = 0;
+      for (const m of metaIds) added += ins.run(jobId, m).changes;
+      if (added) this.stmt('UPDATE jobs SET total = total + ? WHERE id = ?').run(added, jobId);
+      return added;
+    }).immediate();
+  }
+
+  async recordOutcomes(jobId: string, outcomes: FileOutcome[]): Promise<{ completed: number; failed: number }> {
+    const mark = this.stmt('UPDATE job_items SET state = ?, reason = ? WHERE job_id = ? AND meta_id = ? AND state = 0');
+    return this.db.transaction(() => {
+      let completed = 0;
+      let failed = 0;
+      for (const o of outcomes) {
+        const changed = mark.run(o.ok ? 1 : 2, o.ok ? null : o.reason, jobId, o.metaId).changes;
+        if (changed && o.ok) completed++;
+        else if (changed) failed++;
+      }
+      if (completed || failed) {
+        this.stmt('UPDATE jobs SET completed = completed + ?, failed = failed + ? WHERE id = ?').run(completed, failed, jobId);
+      }
+      return { completed, failed };
+    }).immediate();
+  }
+
+  async openJobItems(jobId: string, metaIds: string[]): Promise<string[]> {
+    const rows = this.db
+      .prepare(`SELECT meta_id FROM job_items WHERE job_id = ? AND state = 0 AND meta_id IN (SELECT value FROM json_each(?))`)
+      .all(jobId, JSON.stringify(metaIds)) as Array<{ meta_id: string }>;
+    return rows.map((r) => r.meta_id);
+  }
+
+  async listFailedJobItems(jobId: string, limit: number): Promise<Array<{ metaId: string; uri: string; reason: string }>> {
+    const rows = this.stmt(
+      `SELECT i.meta_id, i.reason, f.uri FROM job_items i LEFT JOIN file_metas f ON f.id = i.meta_id
+       WHERE i.job_id = ? AND i.state = 2 ORDER BY f.uri LIMIT ?`,
+    ).all(jobId, limit) as Array<{ meta_id: string; reason: string | null; uri: string | null }>;
+    return rows.map((r) => ({ metaId: r.meta_id, uri: r.uri ?? '', reason: r.reason ?? '' }));
+  }
+
+  async appendJobLogs(jobId: string, logs: JobLog[]): Promise<void> {
+    const ins = this.stmt('INSERT INTO job_logs (job_id, time, level, message) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const l of logs) ins.run(jobId, l.time, l.level, l.message);
+    }).immediate();
+  }
+
+  async listJobLogs(jobId: string, limit: number): Promise<JobLog[]> {
+    const rows = this.stmt(
+      'SELECT time, level, message FROM (SELECT * FROM job_logs WHERE job_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC',
+    ).all(jobId, limit) as JobLog[];
+    return rows;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function pageOf<T>(rows: T[], max: number, totalCount: number, tokenOf: (last: T) => string): Page<T> {
+  if (rows.length <= max) return { items: rows, totalCount };
+  const items = rows.slice(0, max);
+  return { items, totalCount, nextToken: tokenOf(items[items.length - 1]!) };
+}
+
+function rowValue(m: FileMeta, f: FileSortField): unknown {
+  switch (f) {
+    case 'FileUpdateTime':
+      return m.fileUpdateTime;
+    case 'FileCreateTime':
+      return m.fileCreateTime;
+    case 'FileName':
+      return m.fileName;
+    case 'DataSize':
+      return m.dataSize;
+    case 'DatasetFileMetaId':
+      return m.datasetFileMetaId;
+  }
+}
+
+function toDataset(r: Row): Dataset {
+  return {
+    datasetId: r.id as string,
+    name: r.name as string,
+    description: r.description as string,
+    edition: r.edition as Dataset['edition'],
+    dataType: 'PIC',
+    uri: r.uri as string,
+    createTime: r.create_time as string,
+    updateTime: r.update_time as string,
+  };
+}
+
+function toFileMeta(r: Row): FileMeta {
+  return {
+    datasetFileMetaId: r.id as string,
+    datasetId: r.dataset_id as string,
+    versionName: r.version_name as string,
+    uri: r.uri as string,
+    fileName: r.file_name as string,
+    fileDir: r.file_dir as string,
+    dataSize: r.data_size as number,
+    fileFingerPrint: r.fingerprint as string,
+    fileCreateTime: (r.file_create_time as string | null) ?? null,
+    fileUpdateTime: r.file_update_time as string,
+    fileType: r.file_type as string,
+    contentType: (r.content_type as string | null) ?? null,
+    metaAttributes: JSON.parse(r.meta_attributes as string) as FileMeta['metaAttributes'],
+    tags: {
+      ai: JSON.parse(r.tags_ai as string) as string[],
+      user: JSON.parse(r.tags_user as string) as string[],
+      userDeleteAiTags: JSON.parse(r.tags_user_delete_ai as string) as string[],
+    },
+    tagUpdateTime: (r.tag_update_time as string | null) ?? null,
+    semanticIndexJobId: (r.semantic_index_job_id as string | null) ?? null,
+    semanticIndexUpdateTime: (r.semantic_index_update_time as string | null) ?? null,
+    status: r.status as FileStatus,
+    failReason: (r.fail_reason as string | null) ?? null,
+    probedFingerPrint: (r.probed_fingerprint as string | null) ?? null,
+    probeDepth: (r.probe_depth as FileMeta['probeDepth']) ?? null,
+    createTime: r.create_time as string,
+    updateTime: r.update_time as string,
+  };
+}
+
+function toJob(r: Row): DatasetJob {
+  return {
+    datasetJobId: r.id as string,
+    datasetId: r.dataset_id as string,
+    versionName: r.version_name as string,
+    jobAction: r.action as DatasetJob['jobAction'],
+    jobMode: r.mode as DatasetJob['jobMode'],
+    jobSpec: JSON.parse(r.spec as string) as Record<string, unknown>,
+    description: r.description as string,
+    status: r.status as JobStatus,
+    totalFileCount: r.total as number,
+    completedFileCount: r.completed as number,
+    failedFileCount: r.failed as number,
+    fanoutCursor: (r.fanout_cursor as string | null) ?? null,
+    fanoutDone: r.fanout_done === 1,
+    listedFileCount: r.listed as number,
+    deletedFileCount: r.deleted as number,
+    message: (r.message as string | null) ?? null,
+    createTime: r.create_time as string,
+    startTime: (r.start_time as string | null) ?? null,
+    finishTime: (r.finish_time as string | null) ?? null,
+    updateTime: r.update_time as string,
+  };
+}

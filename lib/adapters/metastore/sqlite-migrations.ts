@@ -1,0 +1,106 @@
+// Schema of the embedded SQLite MetaStore, as ordered migrations (applied once each, in order).
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: datasets, versions, file metas, jobs, job items and logs
+  `
+  CREATE TABLE datasets (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    edition TEXT NOT NULL,
+    data_type TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL
+  );
+  CREATE INDEX datasets_by_create ON datasets (create_time, id);
+
+  CREATE TABLE versions (
+    dataset_id TEXT NOT NULL,
+    version_name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, version_name)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE file_metas (
+    id TEXT PRIMARY KEY,
+    dataset_id TEXT NOT NULL,
+    version_name TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    file_dir TEXT NOT NULL,
+    data_size INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    file_create_time TEXT,
+    file_update_time TEXT NOT NULL,
+    file_type TEXT NOT NULL,
+    content_type TEXT,
+    meta_attributes TEXT NOT NULL DEFAULT '{}',
+    tags_ai TEXT NOT NULL DEFAULT '[]',
+    tags_user TEXT NOT NULL DEFAULT '[]',
+    tags_user_delete_ai TEXT NOT NULL DEFAULT '[]',
+    tag_update_time TEXT,
+    semantic_index_job_id TEXT,
+    semantic_index_update_time TEXT,
+    status TEXT NOT NULL,
+    fail_reason TEXT,
+    probed_fingerprint TEXT,
+    probe_depth TEXT,
+    listed_by_job TEXT,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL
+  );
+  -- one index per sort order the API offers (keyset paging: sort column, then id)
+  CREATE INDEX fm_by_update ON file_metas (dataset_id, version_name, file_update_time, id);
+  CREATE INDEX fm_by_create ON file_metas (dataset_id, version_name, file_create_time, id);
+  CREATE INDEX fm_by_name ON file_metas (dataset_id, version_name, file_name, id);
+  CREATE INDEX fm_by_size ON file_metas (dataset_id, version_name, data_size, id);
+  CREATE INDEX fm_by_status ON file_metas (dataset_id, version_name, status);
+
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    dataset_id TEXT NOT NULL,
+    version_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    total INTEGER NOT NULL DEFAULT 0,
+    completed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    fanout_cursor TEXT,
+    fanout_done INTEGER NOT NULL DEFAULT 0,
+    listed INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    message TEXT,
+    create_time TEXT NOT NULL,
+    start_time TEXT,
+    finish_time TEXT,
+    update_time TEXT NOT NULL
+  );
+  CREATE INDEX jobs_by_create ON jobs (create_time, id);
+  CREATE INDEX jobs_by_dataset ON jobs (dataset_id, create_time, id);
+
+  -- state: 0 open, 1 completed, 2 failed. A row exists once per (job, file): counters count rows.
+  CREATE TABLE job_items (
+    job_id TEXT NOT NULL,
+    meta_id TEXT NOT NULL,
+    state INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    PRIMARY KEY (job_id, meta_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX job_items_failed ON job_items (job_id, state);
+
+  CREATE TABLE job_logs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    time TEXT NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX job_logs_by_job ON job_logs (job_id, seq);
+  `,
+];

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * PAI has ACTIVE | DELETED. We add PENDING (listed, not yet probed) and FAILED (looked at and
+ * found unusable; `failReason` says why) so a corrupt file never passes as ACTIVE.
+ */
+export const FileStatus = z.enum(['PENDING', 'ACTIVE', 'FAILED', 'DELETED']);
+export type FileStatus = z.infer<typeof FileStatus>;
+
+export const ImageFormat = z.enum(['jpeg', 'png', 'gif', 'bmp', 'tiff', 'webp']);
+export type ImageFormat = z.infer<typeof ImageFormat>;
+
+export const FileTags = z.object({
+  ai: z.array(z.string()),
+  user: z.array(z.string()),
+  userDeleteAiTags: z.array(z.string()),
+});
+export type FileTags = z.infer<typeof FileTags>;
+export const emptyTags = (): FileTags => ({ ai: [], user: [], userDeleteAiTags: [] });
+
+/** Tags.all = ai ∪ user − user-delete-ai-tags (order: ai first, then user; no duplicates). */
+export function allTags(t: FileTags): string[] {
+  const removed = new Set(t.userDeleteAiTags);
+  const out = new Set<string>();
+  for (const x of t.ai) if (!removed.has(x)) out.add(x);
+  for (const x of t.user) out.add(x);
+  return [...out];
+}
+
+export const MetaAttributes = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+export type MetaAttributes = z.infer<typeof MetaAttributes>;
+
+/** How deeply a file has been checked: header structure only, or pixels decoded. */
+export const ProbeDepth = z.enum(['header', 'decode']);
+export type ProbeDepth = z.infer<typeof ProbeDepth>;
+
+export const FileMeta = z.object({
+  datasetFileMetaId: z.string(),
+  datasetId: z.string(),
+  versionName: z.string(),
+  uri: z.string(),
+  fileName: z.string(),
+  /** Directory of the file relative to the version root, `''` at the root, else ending with `/`. */
+  fileDir: z.string(),
+  dataSize: z.number().int().nonnegative(),
+  /** The object store's ETag (OSS: its ETag; local folder: a weak tag of size and mtime). */
+  fileFingerPrint: z.string(),
+  fileCreateTime: z.string().nullable(),
+  fileUpdateTime: z.string(),
+  /** Detected format from content once probed; the lower-case extension before that. */
+  fileType: z.string(),
+  contentType: z.string().nullable(),
+  metaAttributes: MetaAttributes,
+  tags: FileTags,
+  tagUpdateTime: z.string().nullable(),
+  semanticIndexJobId: z.string().nullable(),
+  semanticIndexUpdateTime: z.string().nullable(),
+  status: FileStatus,
+  failReason: z.string().nullable(),
+  /** Fingerprint the last probe looked at, and how deep; null until probed. */
+  probedFingerPrint: z.string().nullable(),
+  probeDepth: ProbeDepth.nullable(),
+  createTime: z.string(),
+  updateTime: z.string(),
+});
+export type FileMeta = z.infer<typeof FileMeta>;
+
+/** What a listing of the object store says about one object. */
+export interface ListedObject {
+  uri: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+  createTime?: Date;
+}
+
+/** Splits a URI below a version root into FileName and FileDir (relative, `a/b/`). */
+export function splitUnderRoot(rootUri: string, uri: string): { fileName: string; fileDir: string } {
+  const rel = uri.startsWith(rootUri) ? uri.slice(rootUri.length) : uri;
+  const cut = rel.lastIndexOf('/');
+  return cut < 0 ? { fileName: rel, fileDir: '' } : { fileName: rel.slice(cut + 1), fileDir: rel.slice(0, cut + 1) };
+}
+
+export function extensionOf(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  return dot <= 0 ? '' : fileName.slice(dot + 1).toLowerCase();
+}

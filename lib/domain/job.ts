@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+export const JobAction = z.enum(['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport']);
+export type JobAction = z.infer<typeof JobAction>;
+export const JobMode = z.enum(['Full', 'Increment']);
+export type JobMode = z.infer<typeof JobMode>;
+export const JobStatus = z.enum(['Pending', 'Running', 'Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop']);
+export type JobStatus = z.infer<typeof JobStatus>;
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop'];
+export const isTerminal = (s: JobStatus) => TERMINAL_STATUSES.includes(s);
+
+/** JobSpec of FileMetaBuild. `verify: "decode"` decodes every image within the limits. */
+export const FileMetaBuildSpec = z
+  .object({
+    verify: z.enum(['header', 'decode']).default('header'),
+    /** Files per queue message. */
+    batchSize: z.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+export type FileMetaBuildSpec = z.infer<typeof FileMetaBuildSpec>;
+
+export const DatasetJob = z.object({
+  datasetJobId: z.string(),
+  datasetId: z.string(),
+  versionName: z.string(),
+  jobAction: JobAction,
+  jobMode: JobMode,
+  jobSpec: z.record(z.string(), z.unknown()),
+  description: z.string(),
+  status: JobStatus,
+  totalFileCount: z.number().int(),
+  completedFileCount: z.number().int(),
+  failedFileCount: z.number().int(),
+  /** Fan-out progress: the last listed key (OSS marker), and whether listing has finished. */
+  fanoutCursor: z.string().nullable(),
+  fanoutDone: z.boolean(),
+  /** Files seen by the listing (enqueued or not: Increment skips unchanged ones). */
+  listedFileCount: z.number().int(),
+  deletedFileCount: z.number().int(),
+  message: z.string().nullable(),
+  createTime: z.string(),
+  startTime: z.string().nullable(),
+  finishTime: z.string().nullable(),
+  updateTime: z.string(),
+});
+export type DatasetJob = z.infer<typeof DatasetJob>;
+
+export const LogLevel = z.enum(['INFO', 'WARN', 'ERROR']);
+export type LogLevel = z.infer<typeof LogLevel>;
+export const JobLog = z.object({ time: z.string(), level: LogLevel, message: z.string() });
+export type JobLog = z.infer<typeof JobLog>;
+
+/** A queue message for a consumer: one batch of files of one job. */
+export const BatchMessage = z.object({
+  jobId: z.string(),
+  action: JobAction,
+  items: z.array(z.object({ metaId: z.string(), uri: z.string(), fingerprint: z.string() })).min(1),
+});
+export type BatchMessage = z.infer<typeof BatchMessage>;
+
+/** A queue message for the fan-out: list (the rest of) this job's version. */
+export const FanoutMessage = z.object({ jobId: z.string() });
+export type FanoutMessage = z.infer<typeof FanoutMessage>;
+
+/** Outcome of one file in a consumer. */
+export type FileOutcome = { metaId: string; ok: true } | { metaId: string; ok: false; reason: string };

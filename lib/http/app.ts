@@ -1,0 +1,58 @@
+// The API app: request ids, auth, routes, errors, and /openapi.json generated from the route schemas.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { randomUUID } from 'node:crypto';
+import { bearerOf, constantTimeIncludes } from './auth.js';
+import type { ApiDeps, AppEnv } from './env.js';
+import { errorBody, handleError, validationMessage } from './errors.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { fileMetaRoutes } from './routes/file-metas.js';
+import { jobRoutes } from './routes/jobs.js';
+
+/** Routes reachable with a signed URL instead of a bearer key (what listings hand out). */
+const SIGNED_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/[^/]+\/(thumbnail|download)$/;
+
+export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const { field, message } = validationMessage(result.error.issues);
+        return errorBody(c, 'Invalid', message, field);
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    c.set('requestId', given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
+    await next();
+    c.header('x-request-id', c.get('requestId'));
+  });
+
+  app.get('/healthz', (c) => c.json({ Status: 'ok', RequestId: c.get('requestId') }));
+
+  app.use('*', async (c, next) => {
+    const key = bearerOf(c.req.header('authorization'));
+    if (key && constantTimeIncludes(deps.apiKeys, key)) return next();
+    if (!key && c.req.method === 'GET' && SIGNED_ROUTE.test(c.req.path) && deps.signer.verify(new URL(c.req.url))) return next();
+    return errorBody(c, 'Unauthorized', key ? 'the API key is not valid' : 'missing Authorization: Bearer <API key> (or an unexpired signed URL)');
+  });
+
+  datasetRoutes(app, deps);
+  fileMetaRoutes(app, deps);
+  jobRoutes(app, deps);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Loupe API',
+      version: '0.1.0',
+      description: 'Multimodal dataset management; paths and PascalCase fields follow PAI AIWorkSpace (2021-02-04) datasets.',
+    },
+    security: [{ bearer: [] }],
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.notFound((c) => errorBody(c, 'NotFound', `no route ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => handleError(err, c, deps.log));
+  return app;
+}

@@ -1,0 +1,180 @@
+// Wire DTOs (PascalCase, PAI's names) as zod schemas, and the mapping from domain objects.
+import { z } from '@hono/zod-openapi';
+import type { Dataset, DatasetVersion } from '../domain/dataset.js';
+import { allTags, type FileMeta } from '../domain/file-meta.js';
+import type { DatasetJob, JobLog } from '../domain/job.js';
+
+export const ErrorDto = z
+  .object({
+    Code: z.string().openapi({ example: 'InvalidParameter' }),
+    Message: z.string(),
+    RequestId: z.string(),
+    Field: z.string().optional().openapi({ description: 'The request field the error is about' }),
+  })
+  .openapi('Error');
+
+export const DatasetDto = z
+  .object({
+    DatasetId: z.string(),
+    Name: z.string(),
+    Description: z.string(),
+    Edition: z.enum(['ADVANCED', 'LOGICAL']),
+    DataType: z.literal('PIC'),
+    Uri: z.string(),
+    GmtCreateTime: z.string(),
+    GmtModifiedTime: z.string(),
+  })
+  .openapi('Dataset');
+
+export const DatasetVersionDto = z
+  .object({
+    DatasetId: z.string(),
+    VersionName: z.string(),
+    Description: z.string(),
+    Uri: z.string(),
+    DataCount: z.number().int().openapi({ description: 'Files known and not deleted' }),
+    GmtCreateTime: z.string(),
+    GmtModifiedTime: z.string(),
+  })
+  .openapi('DatasetVersion');
+
+export const TagsDto = z
+  .object({ ai: z.array(z.string()), user: z.array(z.string()), 'user-delete-ai-tags': z.array(z.string()), all: z.array(z.string()) })
+  .openapi('Tags');
+
+export const FileMetaDto = z
+  .object({
+    DatasetFileMetaId: z.string(),
+    DatasetId: z.string(),
+    DatasetVersion: z.string(),
+    Uri: z.string(),
+    FileName: z.string(),
+    FileDir: z.string(),
+    DataSize: z.number().int(),
+    FileFingerPrint: z.string(),
+    FileCreateTime: z.string().nullable(),
+    FileUpdateTime: z.string(),
+    FileType: z.string(),
+    ContentType: z.string().nullable(),
+    MetaAttributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    Tags: TagsDto,
+    TagUpdateTime: z.string().nullable(),
+    SemanticIndexJobId: z.string().nullable(),
+    SemanticIndexUpdateTime: z.string().nullable(),
+    Status: z.enum(['PENDING', 'ACTIVE', 'FAILED', 'DELETED']),
+    FailReason: z.string().nullable(),
+    ThumbnailUrl: z.string(),
+    DownloadUrl: z.string(),
+  })
+  .openapi('DatasetFileMeta');
+
+export const JobLogDto = z.object({ Time: z.string(), Level: z.string(), Message: z.string() }).openapi('DatasetJobLog');
+
+export const DatasetJobDto = z
+  .object({
+    DatasetJobId: z.string(),
+    DatasetId: z.string(),
+    DatasetVersion: z.string(),
+    JobAction: z.string(),
+    JobMode: z.string(),
+    JobSpec: z.string().openapi({ description: 'JSON, as PAI returns it' }),
+    Description: z.string(),
+    Status: z.string(),
+    TotalFileCount: z.number().int(),
+    CompletedFileCount: z.number().int(),
+    FailedFileCount: z.number().int(),
+    ListedFileCount: z.number().int(),
+    DeletedFileCount: z.number().int(),
+    Message: z.string().nullable(),
+    GmtCreateTime: z.string(),
+    GmtStartTime: z.string().nullable(),
+    GmtFinishTime: z.string().nullable(),
+    Logs: z.array(JobLogDto).optional(),
+    FailedFiles: z.array(z.object({ DatasetFileMetaId: z.string(), Uri: z.string(), Reason: z.string() })).optional(),
+  })
+  .openapi('DatasetJob');
+
+export function datasetDto(d: Dataset): z.infer<typeof DatasetDto> {
+  return {
+    DatasetId: d.datasetId,
+    Name: d.name,
+    Description: d.description,
+    Edition: d.edition,
+    DataType: d.dataType,
+    Uri: d.uri,
+    GmtCreateTime: d.createTime,
+    GmtModifiedTime: d.updateTime,
+  };
+}
+
+export function versionDto(v: DatasetVersion): z.infer<typeof DatasetVersionDto> {
+  return {
+    DatasetId: v.datasetId,
+    VersionName: v.versionName,
+    Description: v.description,
+    Uri: v.uri,
+    DataCount: v.fileCount,
+    GmtCreateTime: v.createTime,
+    GmtModifiedTime: v.updateTime,
+  };
+}
+
+export interface FileUrls {
+  thumbnailUrl(m: FileMeta): string;
+  downloadUrl(m: FileMeta): string;
+}
+
+export function fileMetaDto(m: FileMeta, urls: FileUrls): z.infer<typeof FileMetaDto> {
+  return {
+    DatasetFileMetaId: m.datasetFileMetaId,
+    DatasetId: m.datasetId,
+    DatasetVersion: m.versionName,
+    Uri: m.uri,
+    FileName: m.fileName,
+    FileDir: m.fileDir,
+    DataSize: m.dataSize,
+    FileFingerPrint: m.fileFingerPrint,
+    FileCreateTime: m.fileCreateTime,
+    FileUpdateTime: m.fileUpdateTime,
+    FileType: m.fileType,
+    ContentType: m.contentType,
+    MetaAttributes: m.metaAttributes,
+    Tags: { ai: m.tags.ai, user: m.tags.user, 'user-delete-ai-tags': m.tags.userDeleteAiTags, all: allTags(m.tags) },
+    TagUpdateTime: m.tagUpdateTime,
+    SemanticIndexJobId: m.semanticIndexJobId,
+    SemanticIndexUpdateTime: m.semanticIndexUpdateTime,
+    Status: m.status,
+    FailReason: m.failReason,
+    ThumbnailUrl: urls.thumbnailUrl(m),
+    DownloadUrl: urls.downloadUrl(m),
+  };
+}
+
+export function jobDto(
+  j: DatasetJob,
+  extra: { logs?: JobLog[]; failedFiles?: Array<{ metaId: string; uri: string; reason: string }> } = {},
+): z.infer<typeof DatasetJobDto> {
+  return {
+    DatasetJobId: j.datasetJobId,
+    DatasetId: j.datasetId,
+    DatasetVersion: j.versionName,
+    JobAction: j.jobAction,
+    JobMode: j.jobMode,
+    JobSpec: JSON.stringify(j.jobSpec),
+    Description: j.description,
+    Status: j.status,
+    TotalFileCount: j.totalFileCount,
+    CompletedFileCount: j.completedFileCount,
+    FailedFileCount: j.failedFileCount,
+    ListedFileCount: j.listedFileCount,
+    DeletedFileCount: j.deletedFileCount,
+    Message: j.message,
+    GmtCreateTime: j.createTime,
+    GmtStartTime: j.startTime,
+    GmtFinishTime: j.finishTime,
+    ...(extra.logs ? { Logs: extra.logs.map((l) => ({ Time: l.time, Level: l.level, Message: l.message })) } : {}),
+    ...(extra.failedFiles
+      ? { FailedFiles: extra.failedFiles.map((f) => ({ DatasetFileMetaId: f.metaId, Uri: f.uri, Reason: f.reason })) }
+      : {}),
+  };
+}

@@ -1,0 +1,19 @@
+// The Hono environment of the API app and what routes are given.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Logger } from '../ports/logger.js';
+import type { DatasetService } from '../services/datasets.js';
+import type { FileMetaService } from '../services/file-metas.js';
+import type { JobService } from '../services/jobs.js';
+import type { UrlSigner } from './auth.js';
+
+export type AppEnv = { Variables: { requestId: string } };
+export type App = OpenAPIHono<AppEnv>;
+
+export interface ApiDeps {
+  datasets: DatasetService;
+  fileMetas: FileMetaService;
+  jobs: JobService;
+  apiKeys: string[];
+  signer: UrlSigner;
+  log: Logger;
+}

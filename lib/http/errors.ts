@@ -1,0 +1,51 @@
+// Maps errors to `{Code, Message, RequestId}` with the right status, in one place. Never a stack trace.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDomainError, type ErrorKind } from '../domain/errors.js';
+import type { Logger } from '../ports/logger.js';
+
+const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
+  Invalid: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  Conflict: 409,
+  Unavailable: 503,
+  Internal: 500,
+};
+const CODE: Record<ErrorKind, string> = {
+  Invalid: 'InvalidParameter',
+  Unauthorized: 'Unauthorized',
+  Forbidden: 'Forbidden',
+  NotFound: 'ResourceNotFound',
+  Conflict: 'Conflict',
+  Unavailable: 'ServiceUnavailable',
+  Internal: 'InternalError',
+};
+
+export function errorBody(c: Context, kind: ErrorKind, message: string, field?: string) {
+  return c.json({ Code: CODE[kind], Message: message, RequestId: c.get('requestId') as string, ...(field ? { Field: field } : {}) }, STATUS[kind]);
+}
+
+export function handleError(err: unknown, c: Context, log: Logger) {
+  if (isDomainError(err)) return errorBody(c, err.kind, err.message, err.field);
+  if (err instanceof SyntaxError) return errorBody(c, 'Invalid', `malformed JSON body: ${err.message}`);
+  const status = (err as { status?: number })?.status;
+  if (status === 404) return errorBody(c, 'NotFound', 'no such route');
+  if (status === 405) return errorBody(c, 'Invalid', 'method not allowed');
+  if (status && status >= 400 && status < 500) return errorBody(c, 'Invalid', (err as Error).message || 'bad request');
+  log.error('request failed', {
+    requestId: c.get('requestId'),
+    path: c.req.path,
+    error: err instanceof Error ? err.message : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
+  return errorBody(c, 'Internal', 'internal error; the server log has the details under this RequestId');
+}
+
+/** Turns a zod validation failure into a 400 naming the first bad field. */
+export function validationMessage(issues: Array<{ path: PropertyKey[]; message: string }>): { field: string; message: string } {
+  const first = issues[0];
+  const field = first?.path.map(String).join('.') || 'body';
+  return { field, message: `${field}: ${first?.message ?? 'invalid'}` };
+}

@@ -1,0 +1,152 @@
+// Port: the metadata store (Tablestore in the cloud, SQLite locally). Holds no product logic:
+// services decide, the store persists; every write is idempotent or conditional.
+import type { Dataset, DatasetVersion } from '../domain/dataset.js';
+import type { FileMeta, FileStatus, MetaAttributes, ProbeDepth } from '../domain/file-meta.js';
+import type { DatasetJob, FileOutcome, JobAction, JobLog, JobStatus } from '../domain/job.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  nextToken?: string;
+  totalCount: number;
+}
+
+export interface DatasetQuery {
+  nameContains?: string;
+  edition?: Dataset['edition'];
+  maxResults: number;
+  nextToken?: string;
+}
+
+export const FILE_SORT_FIELDS = ['FileUpdateTime', 'FileCreateTime', 'FileName', 'DataSize', 'DatasetFileMetaId'] as const;
+export type FileSortField = (typeof FILE_SORT_FIELDS)[number];
+
+export interface FileMetaQuery {
+  datasetId: string;
+  versionName: string;
+  /** Default: every status but DELETED. */
+  statuses?: FileStatus[];
+  /** Case-insensitive substring of FileName. */
+  fileNameContains?: string;
+  /** Case-insensitive substring of FileDir. */
+  fileDirContains?: string;
+  startFileUpdateTime?: string;
+  endFileUpdateTime?: string;
+  ids?: string[];
+  fileTypes?: string[];
+}
+
+export interface FileMetaListQuery extends FileMetaQuery {
+  sortBy: FileSortField;
+  order: 'ASC' | 'DESC';
+  maxResults: number;
+  nextToken?: string;
+}
+
+export type AggregateField = 'filedir' | 'file_type' | 'status';
+
+/** What a listing establishes about a file; the store inserts or updates these fields only. */
+export interface ListedFileRow {
+  datasetFileMetaId: string;
+  datasetId: string;
+  versionName: string;
+  uri: string;
+  fileName: string;
+  fileDir: string;
+  dataSize: number;
+  fileFingerPrint: string;
+  fileCreateTime: string | null;
+  fileUpdateTime: string;
+  /** Used on insert, and on update when `reset` is set. */
+  fileType: string;
+  /** The content changed (or is new): status goes back to PENDING and probe results are cleared. */
+  reset: boolean;
+}
+
+export interface ProbeUpdate {
+  datasetFileMetaId: string;
+  /** The fingerprint the probe read; the update applies only while the file still has it. */
+  fileFingerPrint: string;
+  status: Extract<FileStatus, 'ACTIVE' | 'FAILED'>;
+  fileType: string;
+  contentType: string | null;
+  metaAttributes: MetaAttributes;
+  failReason: string | null;
+  probeDepth: ProbeDepth;
+}
+
+export interface JobQuery {
+  datasetId?: string;
+  versionName?: string;
+  jobAction?: JobAction;
+  status?: JobStatus;
+  maxResults: number;
+  nextToken?: string;
+}
+
+export interface FanoutAdvance {
+  /** The cursor the caller started from; the advance applies only if it is still current. */
+  fromCursor: string | null;
+  toCursor: string | null;
+  listed: number;
+  /** Files found gone when the listing ended (Status set to DELETED). */
+  deleted?: number;
+  done: boolean;
+}
+
+export interface MetaStore {
+  // datasets and versions
+  createDataset(d: Dataset): Promise<void>;
+  getDataset(id: string): Promise<Dataset | undefined>;
+  listDatasets(q: DatasetQuery): Promise<Page<Dataset>>;
+  updateDataset(id: string, patch: Partial<Pick<Dataset, 'name' | 'description'>> & { updateTime: string }): Promise<void>;
+  /** Deletes a dataset with its versions, file metas, jobs and logs. */
+  deleteDataset(id: string): Promise<void>;
+  createVersion(v: DatasetVersion): Promise<void>;
+  getVersion(datasetId: string, versionName: string): Promise<DatasetVersion | undefined>;
+  listVersions(datasetId: string): Promise<DatasetVersion[]>;
+  updateVersion(datasetId: string, versionName: string, patch: { description?: string; updateTime: string }): Promise<void>;
+  /** Deletes a version with its file metas. */
+  deleteVersion(datasetId: string, versionName: string): Promise<void>;
+
+  // file metas
+  getFileMeta(id: string): Promise<FileMeta | undefined>;
+  getFileMetas(ids: string[]): Promise<FileMeta[]>;
+  /** Upserts what a listing saw, stamping `listedByJobId` so vanished files can be found after. */
+  upsertListedFiles(rows: ListedFileRow[], listedByJobId: string, now: string): Promise<void>;
+  applyProbeResults(updates: ProbeUpdate[], now: string): Promise<void>;
+  /** Marks one file FAILED with a reason (a later decode found it broken). */
+  markFileFailed(id: string, reason: string, now: string): Promise<void>;
+  /** Files of the version not stamped by `jobId` become DELETED; returns how many changed. */
+  markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, now: string): Promise<number>;
+  listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>>;
+  aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>>;
+  countFileMetas(q: FileMetaQuery): Promise<number>;
+
+  // jobs
+  createJob(job: DatasetJob): Promise<void>;
+  getJob(id: string): Promise<DatasetJob | undefined>;
+  listJobs(q: JobQuery): Promise<Page<DatasetJob>>;
+  /** Moves a job from one of `from` to `to`; false if it was in none of them. */
+  transitionJob(
+    id: string,
+    from: JobStatus[],
+    to: JobStatus,
+    patch: { startTime?: string; finishTime?: string; message?: string | null; updateTime: string },
+  ): Promise<boolean>;
+  /** Ends a Running job whose fan-out is done and whose counters add up; false otherwise. */
+  finishJobIfComplete(id: string, decide: (counts: { total: number; completed: number; failed: number }) => JobStatus, now: string): Promise<boolean>;
+  advanceFanout(id: string, a: FanoutAdvance, now: string): Promise<boolean>;
+  /** Registers files as work of the job; each counts once in TotalFileCount. Returns the newly added. */
+  addJobItems(jobId: string, metaIds: string[]): Promise<number>;
+  /** Records outcomes; each file counts once, as completed or failed. Returns the newly counted. */
+  recordOutcomes(jobId: string, outcomes: FileOutcome[]): Promise<{ completed: number; failed: number }>;
+  /** Job items not yet counted, among `metaIds`. */
+  openJobItems(jobId: string, metaIds: string[]): Promise<string[]>;
+  /** Failed files of a job with their reasons. */
+  listFailedJobItems(jobId: string, limit: number): Promise<Array<{ metaId: string; uri: string; reason: string }>>;
+  appendJobLogs(jobId: string, logs: JobLog[]): Promise<void>;
+  listJobLogs(jobId: string, limit: number): Promise<JobLog[]>;
+
+  close(): Promise<void>;
+}

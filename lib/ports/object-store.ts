@@ -1,0 +1,45 @@
+// Port: object storage holding a dataset's files (OSS in the cloud, a folder locally).
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  /** Full URI of the object, e.g. `file:///data/cars/a/1.jpg` or `oss://bucket/a/1.jpg`. */
+  uri: string;
+  size: number;
+  /** Changes whenever the content changes (OSS ETag; locally a weak tag of size and mtime). */
+  etag: string;
+  lastModified: Date;
+  createTime?: Date;
+}
+
+export interface ObjectPage {
+  objects: ObjectInfo[];
+  /** Pass back as `cursor` for the next page; absent on the last page. Like OSS's marker. */
+  nextCursor?: string;
+}
+
+export interface ObjectStore {
+  /** The URI scheme this store serves (`file`, `oss`). */
+  readonly scheme: string;
+  /**
+   * Lists objects under `prefixUri` (recursively) in lexicographic key order, one page at a time.
+   * `cursor` is the last key of the previous page (exclusive). Default and maximum page: 1000.
+   */
+  list(prefixUri: string, opts?: { cursor?: string; maxKeys?: number }): Promise<ObjectPage>;
+  /** Metadata of one object; NotFound when absent. */
+  head(uri: string): Promise<ObjectInfo>;
+  /** Bytes `[start, end)` of an object (all when no range); a range past the end is cut short. */
+  read(uri: string, range?: { start: number; end: number }): Promise<Buffer>;
+  /** A stream of the whole object, for downloads. */
+  openReadStream(uri: string): Promise<Readable>;
+  /** Writes an object (creating folders as needed), atomically where the backend can. */
+  write(uri: string, data: Buffer | string): Promise<void>;
+  /** Deletes an object; deleting an absent object is not an error. */
+  delete(uri: string): Promise<void>;
+}
+
+/** Picks the ObjectStore for a URI by its scheme (`file:`, `oss:`). */
+export interface ObjectStores {
+  forUri(uri: string): ObjectStore;
+  /** Schemes that can be registered as dataset URIs. */
+  readonly schemes: readonly string[];
+}

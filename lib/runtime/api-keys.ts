@@ -1,0 +1,24 @@
+// API keys: from LOUPE_API_KEYS, or in local mode a key created once in the data dir (mode 0600).
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ApiKeys {
+  keys: string[];
+  /** Set when the key was created now, in this file: the caller prints it once. */
+  createdIn?: string;
+  file?: string;
+}
+
+export function resolveApiKeys(configured: string | undefined, dataDir: string): ApiKeys {
+  if (configured) {
+    const keys = configured.split(',').map((k) => k.trim()).filter(Boolean);
+    if (keys.length) return { keys };
+  }
+  const file = path.join(dataDir, 'api-key');
+  if (existsSync(file)) return { keys: [readFileSync(file, 'utf8').trim()], file };
+  mkdirSync(dataDir, { recursive: true });
+  const key = `lk_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  return { keys: [key], createdIn: file, file };
+}

@@ -1,0 +1,42 @@
+// Configuration: every LOUPE_* variable, one zod schema. A bad value stops start-up naming the variable.
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+export const ConfigSchema = z.object({
+  LOUPE_HOST: z.string().min(1).default('127.0.0.1'),
+  /** 0 picks a free port (tests). */
+  LOUPE_PORT: int(8787, 0, 65535),
+  LOUPE_DATA_DIR: z.string().min(1).default('./.loupe'),
+  /** Comma-separated API keys. Unset in local mode: a key is created in the data dir and printed. */
+  LOUPE_API_KEYS: z.string().optional(),
+  /** Concurrent invocations per consumer function in the local runtime. */
+  LOUPE_WORKER_CONCURRENCY: int(2, 1, 64),
+  /** If set (path-list, `:`-separated), file:// datasets must live under one of these folders. */
+  LOUPE_FILE_ROOTS: z.string().optional(),
+  LOUPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOUPE_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes').default('loupe-'),
+  /** A message received this many times without being deleted goes to the dead-letter queue. */
+  LOUPE_QUEUE_MAX_RECEIVES: int(5, 1, 100),
+  LOUPE_QUEUE_VISIBILITY_SECONDS: int(120, 5, 43200),
+  /** Decode limits (verify=decode, thumbnails): pixels, input bytes, milliseconds. */
+  LOUPE_MAX_PIXELS: int(268_402_689, 1, 2 ** 40),
+  LOUPE_MAX_DECODE_BYTES: int(512 * 1024 * 1024, 1, 2 ** 40),
+  LOUPE_DECODE_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  /** A fan-out run lists for at most this long, then continues in a new message (FC timeouts). */
+  LOUPE_FANOUT_BUDGET_MS: int(60_000, 100, 3_600_000),
+});
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('LOUPE_') && v !== ''));
+  const r = ConfigSchema.safeParse(relevant);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got '${String(relevant[String(i.path[0])])}')`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return { ...r.data, dataDir: path.resolve(r.data.LOUPE_DATA_DIR) };
+}

@@ -1,0 +1,88 @@
+// The container: config → adapters → services. The only place that names concrete adapters.
+import path from 'node:path';
+import { invalid } from '../domain/errors.js';
+import { LocalFolderObjectStore } from '../adapters/objectstore/local-folder.js';
+import { SqliteMetaStore } from '../adapters/metastore/sqlite-meta-store.js';
+import { SqliteQueue } from '../adapters/queue/sqlite-queue.js';
+import type { MediaLimits } from '../media/limits.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { MetaStore } from '../ports/meta-store.js';
+import type { ObjectStore, ObjectStores } from '../ports/object-store.js';
+import type { Queue } from '../ports/queue.js';
+import { DatasetService } from '../services/datasets.js';
+import type { QueueNames, ServiceDeps } from '../services/deps.js';
+import { FanoutService } from '../services/fanout.js';
+import { FileMetaService } from '../services/file-metas.js';
+import { JobService } from '../services/jobs.js';
+import { ProbingService } from '../services/probing.js';
+import type { Config } from './config.js';
+import { jsonLogger } from './logger.js';
+
+export interface Services {
+  datasets: DatasetService;
+  fileMetas: FileMetaService;
+  jobs: JobService;
+  fanout: FanoutService;
+  probing: ProbingService;
+}
+
+export interface Container {
+  config: Config;
+  log: Logger;
+  store: MetaStore;
+  queue: Queue;
+  queues: QueueNames;
+  objects: ObjectStores;
+  services: Services;
+  close(): Promise<void>;
+}
+
+class SchemeRegistry implements ObjectStores {
+  constructor(private readonly byScheme: Record<string, ObjectStore>) {}
+  get schemes() {
+    return Object.keys(this.byScheme);
+  }
+  forUri(uri: string): ObjectStore {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+    const store = scheme ? this.byScheme[scheme] : undefined;
+    if (!store) throw invalid(`no object store for '${uri}' (supported schemes: ${this.schemes.join(', ')})`, 'Uri');
+    return store;
+  }
+}
+
+export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clock } = {}): Container {
+  const log = opts.log ?? jsonLogger(config.LOUPE_LOG_LEVEL);
+  const store = new SqliteMetaStore({ file: path.join(config.dataDir, 'meta.db') });
+  const queue = new SqliteQueue({ file: path.join(config.dataDir, 'queue.db'), maxReceives: config.LOUPE_QUEUE_MAX_RECEIVES });
+  const roots = config.LOUPE_FILE_ROOTS?.split(':').filter(Boolean).map((r) => path.resolve(r));
+  const objects = new SchemeRegistry({ file: new LocalFolderObjectStore(roots) });
+  const queues: QueueNames = { fanout: `${config.LOUPE_QUEUE_PREFIX}fanout`, prober: `${config.LOUPE_QUEUE_PREFIX}prober` };
+  const media: MediaLimits = {
+    maxPixels: config.LOUPE_MAX_PIXELS,
+    maxBytes: config.LOUPE_MAX_DECODE_BYTES,
+    timeoutMs: config.LOUPE_DECODE_TIMEOUT_MS,
+  };
+  const deps: ServiceDeps = { store, objects, queue, queues, clock: opts.clock ?? systemClock, log, media };
+  const jobs = new JobService(deps);
+  const services: Services = {
+    datasets: new DatasetService(deps),
+    fileMetas: new FileMetaService(deps),
+    jobs,
+    fanout: new FanoutService(deps, jobs),
+    probing: new ProbingService(deps, jobs),
+  };
+  return {
+    config,
+    log,
+    store,
+    queue,
+    queues,
+    objects,
+    services,
+    async close() {
+      await store.close();
+      queue.close();
+    },
+  };
+}

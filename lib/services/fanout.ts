@@ -1,0 +1,157 @@
+// Fan-out: lists a version's objects page by page, upserts file metas, registers the job's work
+// and enqueues batches for the action's consumer. Checkpoints its cursor, so a redelivered or
+// timed-out run resumes where the last one stopped instead of starting over.
+import { extensionOf, fileMetaId, splitUnderRoot } from '../domain/index.js';
+import { FileMetaBuildSpec, type BatchMessage, type DatasetJob, type FanoutMessage } from '../domain/job.js';
+import type { ListedFileRow } from '../ports/meta-store.js';
+import type { ObjectInfo } from '../ports/object-store.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+import type { JobService } from './jobs.js';
+
+/** MNS messages are at most 64 KiB; batches stay under this many bytes of JSON. */
+const MAX_BATCH_BYTES = 60 * 1024;
+const PAGE_SIZE = 1000;
+
+export interface FanoutRunOptions {
+  /** Stop listing after this time (ms since epoch) and hand over to a continuation message. */
+  deadline?: number;
+}
+
+export type FanoutResult = 'done' | 'continued' | 'dropped';
+
+export class FanoutService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly jobs: JobService,
+  ) {}
+
+  async run(msg: FanoutMessage, opts: FanoutRunOptions = {}): Promise<FanoutResult> {
+    let job = await this.deps.store.getJob(msg.jobId);
+    if (!job) {
+      this.deps.log.warn('fan-out for an unknown job dropped', { jobId: msg.jobId });
+      return 'dropped';
+    }
+    if (job.status === 'Pending') {
+      const now = nowIso(this.deps);
+      await this.deps.store.transitionJob(job.datasetJobId, ['Pending'], 'Running', { startTime: now, updateTime: now });
+      await this.jobs.log(job.datasetJobId, 'INFO', 'running: listing files');
+      job = (await this.deps.store.getJob(msg.jobId))!;
+    }
+    if (job.status !== 'Running') return 'dropped';
+    if (job.fanoutDone) {
+      await this.jobs.finishIfComplete(job.datasetJobId);
+      return 'done';
+    }
+    const version = await this.deps.store.getVersion(job.datasetId, job.versionName);
+    if (!version) {
+      await this.jobs.fail(job.datasetJobId, `version ${job.datasetId}/${job.versionName} no longer exists`);
+      return 'dropped';
+    }
+    const objects = this.deps.objects.forUri(version.uri);
+    let cursor = job.fanoutCursor;
+    for (;;) {
+      const page = await objects.list(version.uri, { cursor: cursor ?? undefined, maxKeys: PAGE_SIZE });
+      const work = await this.registerPage(job, version.uri, page.objects);
+      // Sent before the checkpoint: a crash in between re-sends (consumers are idempotent), never loses.
+      if (work.length) await this.enqueue(job, work);
+      const last = !page.nextCursor;
+      const deleted = last
+        ? await this.deps.store.markUnlistedDeleted(job.datasetId, job.versionName, job.datasetJobId, nowIso(this.deps))
+        : 0;
+      const advanced = await this.deps.store.advanceFanout(
+        job.datasetJobId,
+        { fromCursor: cursor, toCursor: page.nextCursor ?? cursor, listed: page.objects.length, deleted, done: last },
+        nowIso(this.deps),
+      );
+      if (!advanced) {
+        // Another delivery of this fan-out got here first; it owns the rest.
+        return 'dropped';
+      }
+      if (last) {
+        const j = (await this.deps.store.getJob(job.datasetJobId))!;
+        await this.jobs.log(
+          job.datasetJobId,
+          'INFO',
+          `listing done: ${j.listedFileCount} files listed, ${j.totalFileCount} to process` +
+            (j.deletedFileCount ? `, ${j.deletedFileCount} gone from storage` : ''),
+        );
+        await this.jobs.finishIfComplete(job.datasetJobId);
+        return 'done';
+      }
+      cursor = page.nextCursor!;
+      const current = await this.deps.store.getJob(job.datasetJobId);
+      if (current?.status !== 'Running') return 'dropped';
+      if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+        await this.deps.queue.sendBatch(this.deps.queues.fanout, [JSON.stringify(msg)]);
+        return 'continued';
+      }
+    }
+  }
+
+  /**
+   * Upserts one page of listed objects and registers the files this job must process.
+   * Full mode processes every file; Increment only new or changed ones, or ones not yet checked
+   * as deeply as the job asks.
+   */
+  private async registerPage(job: DatasetJob, rootUri: string, listed: ObjectInfo[]): Promise<BatchMessage['items']> {
+    if (!listed.length) return [];
+    const spec = FileMetaBuildSpec.parse(job.jobSpec);
+    const ids = listed.map((o) => fileMetaId(job.datasetId, job.versionName, o.uri));
+    const existing = new Map((await this.deps.store.getFileMetas(ids)).map((m) => [m.datasetFileMetaId, m]));
+    const rows: ListedFileRow[] = [];
+    const work: BatchMessage['items'] = [];
+    listed.forEach((o, i) => {
+      const id = ids[i]!;
+      const before = existing.get(id);
+      const { fileName, fileDir } = splitUnderRoot(rootUri, o.uri);
+      const changed = !before || before.fileFingerPrint !== o.etag || before.status === 'DELETED';
+      const unchecked = !before || before.probedFingerPrint !== o.etag;
+      const shallow = spec.verify === 'decode' && before?.probeDepth !== 'decode';
+      rows.push({
+        datasetFileMetaId: id,
+        datasetId: job.datasetId,
+        versionName: job.versionName,
+        uri: o.uri,
+        fileName,
+        fileDir,
+        dataSize: o.size,
+        fileFingerPrint: o.etag,
+        fileCreateTime: o.createTime ? o.createTime.toISOString() : null,
+        fileUpdateTime: o.lastModified.toISOString(),
+        fileType: extensionOf(fileName),
+        reset: changed,
+      });
+      if (job.jobMode === 'Full' || changed || unchecked || shallow) work.push({ metaId: id, uri: o.uri, fingerprint: o.etag });
+    });
+    const now = nowIso(this.deps);
+    await this.deps.store.upsertListedFiles(rows, job.datasetJobId, now);
+    // Registered before the batches are sent, so a consumer always finds its items.
+    await this.deps.store.addJobItems(
+      job.datasetJobId,
+      work.map((w) => w.metaId),
+    );
+    return work;
+  }
+
+  private async enqueue(job: DatasetJob, work: BatchMessage['items']): Promise<void> {
+    const spec = FileMetaBuildSpec.parse(job.jobSpec);
+    const bodies: string[] = [];
+    let items: BatchMessage['items'] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (!items.length) return;
+      const msg: BatchMessage = { jobId: job.datasetJobId, action: job.jobAction, items };
+      bodies.push(JSON.stringify(msg));
+      items = [];
+      bytes = 0;
+    };
+    for (const item of work) {
+      const size = JSON.stringify(item).length + 1;
+      if (items.length >= spec.batchSize || bytes + size > MAX_BATCH_BYTES - 200) flush();
+      items.push(item);
+      bytes += size;
+    }
+    flush();
+    await this.deps.queue.sendBatch(this.deps.queues.prober, bodies);
+  }
+}

@@ -1,0 +1,63 @@
+// Use cases of file metas: list (metadata filters), get, statistics; thumbnails and downloads.
+import type { Readable } from 'node:stream';
+import { invalid, notFound } from '../domain/errors.js';
+import type { FileMeta, ImageFormat } from '../domain/file-meta.js';
+import { ImageFormat as ImageFormatSchema } from '../domain/file-meta.js';
+import { MediaError, renderThumbnail, type ThumbnailMode } from '../media/thumbnail.js';
+import { sniffFormat } from '../media/sniff.js';
+import type { AggregateField, FileMetaListQuery, FileMetaQuery, Page } from '../ports/meta-store.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+
+export class FileMetaService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  private async checkVersion(datasetId: string, versionName: string): Promise<void> {
+    if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
+    if (!(await this.deps.store.getVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
+  }
+
+  async list(q: FileMetaListQuery): Promise<Page<FileMeta>> {
+    await this.checkVersion(q.datasetId, q.versionName);
+    return this.deps.store.listFileMetas(q);
+  }
+
+  async get(datasetId: string, id: string): Promise<FileMeta> {
+    const m = await this.deps.store.getFileMeta(id);
+    if (!m || m.datasetId !== datasetId) throw notFound('DatasetFileMeta', id);
+    return m;
+  }
+
+  async statistics(q: FileMetaQuery, by: AggregateField, limit = 100) {
+    await this.checkVersion(q.datasetId, q.versionName);
+    const [groups, total] = await Promise.all([this.deps.store.aggregateFileMetas(q, by, limit), this.deps.store.countFileMetas(q)]);
+    return { groups, total };
+  }
+
+  /** A resized image of the file. A file that cannot be decoded is marked FAILED with the reason. */
+  async thumbnail(datasetId: string, id: string, mode: ThumbnailMode): Promise<{ data: Buffer; contentType: string }> {
+    const meta = await this.get(datasetId, id);
+    if (meta.dataSize > this.deps.media.maxBytes) {
+      throw invalid(`file is too large to render (${meta.dataSize} bytes > ${this.deps.media.maxBytes})`, 'DatasetFileMetaId');
+    }
+    const bytes = await this.deps.objects.forUri(meta.uri).read(meta.uri);
+    const format: ImageFormat | undefined = sniffFormat(bytes) ?? ImageFormatSchema.safeParse(meta.fileType).data;
+    const fail = async (reason: string) => {
+      await this.deps.store.markFileFailed(meta.datasetFileMetaId, reason, nowIso(this.deps));
+      this.deps.log.warn('file failed to render; marked FAILED', { metaId: meta.datasetFileMetaId, reason });
+      return invalid(`the file cannot be rendered: ${reason}`, 'DatasetFileMetaId');
+    };
+    if (!format) throw await fail('not a supported image (unknown signature)');
+    try {
+      return await renderThumbnail(bytes, format, mode, this.deps.media);
+    } catch (e) {
+      if (e instanceof MediaError) throw await fail(`decode failed: ${e.reason}`);
+      throw e;
+    }
+  }
+
+  async download(datasetId: string, id: string): Promise<{ meta: FileMeta; stream: Readable }> {
+    const meta = await this.get(datasetId, id);
+    const stream = await this.deps.objects.forUri(meta.uri).openReadStream(meta.uri);
+    return { meta, stream };
+  }
+}

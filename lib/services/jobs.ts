@@ -1,0 +1,156 @@
+// Use cases of dataset jobs: create (then the fan-out takes over), read, list, stop, and finish.
+import { conflict, invalid, notFound } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import {
+  FileMetaBuildSpec,
+  isTerminal,
+  type DatasetJob,
+  type FanoutMessage,
+  type JobAction,
+  type JobLog,
+  type JobMode,
+  type JobStatus,
+  type LogLevel,
+} from '../domain/job.js';
+import type { JobQuery, Page } from '../ports/meta-store.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+
+export interface CreateJobInput {
+  datasetId: string;
+  versionName: string;
+  jobAction: JobAction;
+  jobMode?: JobMode;
+  jobSpec?: Record<string, unknown>;
+  description?: string;
+}
+
+/** Actions whose consumers exist in this build; the others are refused with a clear 400. */
+const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild'];
+
+/** How a finished job's status follows from its counters. */
+export function finalStatus(c: { total: number; completed: number; failed: number }): JobStatus {
+  if (c.failed === 0) return 'Succeeded';
+  return c.completed === 0 ? 'Failed' : 'PartialFailed';
+}
+
+export class JobService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async create(input: CreateJobInput): Promise<DatasetJob> {
+    if (!AVAILABLE_ACTIONS.includes(input.jobAction)) {
+      throw invalid(`JobAction '${input.jobAction}' is not available yet (available: ${AVAILABLE_ACTIONS.join(', ')})`, 'JobAction');
+    }
+    const dataset = await this.deps.store.getDataset(input.datasetId);
+    if (!dataset) throw notFound('Dataset', input.datasetId);
+    if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
+    const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
+    if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
+    const spec = parseSpec(input.jobAction, input.jobSpec ?? {});
+    const now = nowIso(this.deps);
+    const job: DatasetJob = {
+      datasetJobId: newId('job'),
+      datasetId: input.datasetId,
+      versionName: input.versionName,
+      jobAction: input.jobAction,
+      jobMode: input.jobMode ?? 'Full',
+      jobSpec: spec,
+      description: input.description ?? '',
+      status: 'Pending',
+      totalFileCount: 0,
+      completedFileCount: 0,
+      failedFileCount: 0,
+      fanoutCursor: null,
+      fanoutDone: false,
+      listedFileCount: 0,
+      deletedFileCount: 0,
+      message: null,
+      createTime: now,
+      startTime: null,
+      finishTime: null,
+      updateTime: now,
+    };
+    await this.deps.store.createJob(job);
+    await this.log(job.datasetJobId, 'INFO', `created: ${job.jobAction} ${job.jobMode} on ${job.datasetId}/${job.versionName} (${version.uri})`);
+    const start: FanoutMessage = { jobId: job.datasetJobId };
+    await this.deps.queue.sendBatch(this.deps.queues.fanout, [JSON.stringify(start)]);
+    return job;
+  }
+
+  async get(id: string): Promise<DatasetJob> {
+    const job = await this.deps.store.getJob(id);
+    if (!job) throw notFound('DatasetJob', id);
+    return job;
+  }
+
+  list(q: JobQuery): Promise<Page<DatasetJob>> {
+    return this.deps.store.listJobs(q);
+  }
+
+  logs(id: string, limit = 1000): Promise<JobLog[]> {
+    return this.deps.store.listJobLogs(id, limit);
+  }
+
+  failedFiles(id: string, limit = 1000) {
+    return this.deps.store.listFailedJobItems(id, limit);
+  }
+
+  /** Stops a job: remaining batches are dropped when they arrive. */
+  async stop(id: string): Promise<DatasetJob> {
+    const job = await this.get(id);
+    if (isTerminal(job.status)) throw conflict(`job ${id} has already ended (${job.status})`);
+    const now = nowIso(this.deps);
+    const stopped = await this.deps.store.transitionJob(id, ['Pending', 'Running'], 'ManuallyStop', { finishTime: now, updateTime: now });
+    if (!stopped) throw conflict(`job ${id} ended meanwhile`);
+    await this.log(id, 'INFO', 'stopped by request');
+    return this.get(id);
+  }
+
+  /** Ends the job if its fan-out is done and every file is counted. Safe to call any time, from anywhere. */
+  async finishIfComplete(id: string): Promise<boolean> {
+    const ended = await this.deps.store.finishJobIfComplete(id, finalStatus, nowIso(this.deps));
+    if (ended) {
+      const job = await this.get(id);
+      await this.log(
+        id,
+        job.status === 'Succeeded' ? 'INFO' : 'WARN',
+        `finished ${job.status}: ${job.completedFileCount} completed, ${job.failedFileCount} failed of ${job.totalFileCount}` +
+          (job.deletedFileCount ? `; ${job.deletedFileCount} files gone from storage marked DELETED` : ''),
+      );
+      this.deps.log.info('job finished', { jobId: id, status: job.status });
+    }
+    return ended;
+  }
+
+  async fail(id: string, message: string): Promise<void> {
+    const now = nowIso(this.deps);
+    if (await this.deps.store.transitionJob(id, ['Pending', 'Running'], 'Failed', { finishTime: now, updateTime: now, message })) {
+      await this.log(id, 'ERROR', `failed: ${message}`);
+    }
+  }
+
+  log(id: string, level: LogLevel, message: string): Promise<void> {
+    return this.logMany(id, [{ level, message }]);
+  }
+
+  logMany(id: string, lines: Array<{ level: LogLevel; message: string }>): Promise<void> {
+    if (!lines.length) return Promise.resolve();
+    const time = nowIso(this.deps);
+    return this.deps.store.appendJobLogs(
+      id,
+      lines.map((l) => ({ time, ...l })),
+    );
+  }
+}
+
+function parseSpec(action: JobAction, spec: Record<string, unknown>): Record<string, unknown> {
+  if (action === 'FileMetaBuild') {
+    const r = FileMetaBuildSpec.safeParse(spec);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      const where = issue.path.length ? `JobSpec.${issue.path.join('.')}` : 'JobSpec';
+      throw invalid(`${where}: ${issue.message}`, where);
+    }
+    return r.data;
+  }
+  return spec;
+}

@@ -1,0 +1,155 @@
+// Prober: FileMetaBuild for one batch. Reads each file's header (and with verify=decode its pixels),
+// records format, size and dimensions or the reason it is unusable, and counts each file once.
+import { isDomainError } from '../domain/errors.js';
+import { extensionOf, type MetaAttributes } from '../domain/file-meta.js';
+import { FileMetaBuildSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
+import type { ByteSource } from '../media/byte-source.js';
+import { decodeImage } from '../media/decode.js';
+import { probeImage } from '../media/probe.js';
+import type { ProbeUpdate } from '../ports/meta-store.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+import type { JobService } from './jobs.js';
+
+/** Files probed at once within one batch (I/O bound: reads overlap). */
+const PROBE_PARALLELISM = 16;
+/** The first read of a file; most headers (and most small images) fit in it. */
+const HEAD_BYTES = 64 * 1024;
+
+export interface BatchContext {
+  /** How many times this batch has been delivered (1 the first time). */
+  dequeueCount: number;
+}
+
+export class ProbingService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly jobs: JobService,
+  ) {}
+
+  async processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<{ completed: number; failed: number; skipped: number }> {
+    const job = await this.deps.store.getJob(msg.jobId);
+    if (!job || job.status !== 'Running') {
+      // Stopped or ended: the rest of its batches are dropped.
+      return { completed: 0, failed: 0, skipped: msg.items.length };
+    }
+    const spec = FileMetaBuildSpec.parse(job.jobSpec);
+    // A redelivered batch redoes only what was not counted yet.
+    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
+    const items = msg.items.filter((i) => open.has(i.metaId));
+    const updates: ProbeUpdate[] = [];
+    const outcomes: FileOutcome[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const r = await this.probeOne(item, spec.verify);
+        updates.push(...r.update);
+        outcomes.push(r.outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROBE_PARALLELISM, items.length) }, worker));
+    const now = nowIso(this.deps);
+    await this.deps.store.applyProbeResults(updates, now);
+    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
+    const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
+    if (failures.length) {
+      const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
+      await this.jobs.logMany(
+        job.datasetJobId,
+        failures.map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` })),
+      );
+    }
+    await this.jobs.finishIfComplete(job.datasetJobId);
+    return { ...counted, skipped: msg.items.length - items.length };
+  }
+
+  /** A batch that kept failing (dead-lettered): its open files are failed with the reason, not lost. */
+  async failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    const open = await this.deps.store.openJobItems(msg.jobId, msg.items.map((i) => i.metaId));
+    if (!open.length) return;
+    await this.deps.store.recordOutcomes(
+      msg.jobId,
+      open.map((metaId) => ({ metaId, ok: false as const, reason })),
+    );
+    await this.jobs.log(msg.jobId, 'ERROR', `${open.length} files failed: ${reason}`);
+    await this.jobs.finishIfComplete(msg.jobId);
+  }
+
+  private async probeOne(
+    item: BatchMessage['items'][number],
+    verify: 'header' | 'decode',
+  ): Promise<{ update: ProbeUpdate[]; outcome: FileOutcome }> {
+    const objects = this.deps.objects.forUri(item.uri);
+    const fail = (reason: string, fileType?: string, contentType: string | null = null) => ({
+      update: [
+        {
+          datasetFileMetaId: item.metaId,
+          fileFingerPrint: item.fingerprint,
+          status: 'FAILED' as const,
+          fileType: fileType ?? extensionOf(item.uri),
+          contentType,
+          metaAttributes: {},
+          failReason: reason,
+          probeDepth: verify,
+        },
+      ],
+      outcome: { metaId: item.metaId, ok: false as const, reason },
+    });
+    let info;
+    try {
+      info = await objects.head(item.uri);
+    } catch (e) {
+      if (isDomainError(e) && e.kind === 'NotFound') return fail('file not found in storage (deleted after listing)');
+      throw e;
+    }
+    if (info.etag !== item.fingerprint) {
+      // Changed since the listing: this job's view of it is stale; the next Increment picks it up.
+      return { update: [], outcome: { metaId: item.metaId, ok: false, reason: 'file changed while the job ran; run an Increment job' } };
+    }
+    if (info.size === 0) return fail('empty file (0 bytes)');
+    const source = headCachedSource(objects, item.uri, info.size);
+    const probed = await probeImage(source, this.deps.media);
+    if (!probed.ok) return fail(probed.reason, probed.format, null);
+    const attrs: MetaAttributes = { ImageWidth: probed.width, ImageHeight: probed.height };
+    if (probed.frames !== undefined) attrs.ImageFrames = probed.frames;
+    if (probed.orientation !== undefined) attrs.ExifOrientation = probed.orientation;
+    if (verify === 'decode') {
+      if (info.size > this.deps.media.maxBytes) {
+        return fail(`file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`, probed.format, probed.contentType);
+      }
+      const bytes = await objects.read(item.uri);
+      const decoded = await decodeImage(bytes, probed.format, this.deps.media);
+      if (!decoded.ok) return fail(`decode failed: ${decoded.reason}`, probed.format, probed.contentType);
+    }
+    return {
+      update: [
+        {
+          datasetFileMetaId: item.metaId,
+          fileFingerPrint: item.fingerprint,
+          status: 'ACTIVE',
+          fileType: probed.format,
+          contentType: probed.contentType,
+          metaAttributes: attrs,
+          failReason: null,
+          probeDepth: verify,
+        },
+      ],
+      outcome: { metaId: item.metaId, ok: true },
+    };
+  }
+}
+
+/** A ByteSource that fetches the file's first 64 KiB once and serves reads inside it from memory. */
+function headCachedSource(objects: ObjectStore, uri: string, size: number): ByteSource {
+  let head: Promise<Buffer> | undefined;
+  return {
+    size,
+    async read(offset: number, length: number): Promise<Buffer> {
+      head ??= objects.read(uri, { start: 0, end: Math.min(size, HEAD_BYTES) });
+      const h = await head;
+      if (offset + length <= h.length || h.length === size) return h.subarray(offset, Math.min(offset + length, h.length));
+      return objects.read(uri, { start: offset, end: Math.min(size, offset + length) });
+    },
+  };
+}

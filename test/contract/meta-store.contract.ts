@@ -1,0 +1,224 @@
+// Contract of the MetaStore port: every adapter (SQLite now, Tablestore later) runs this suite.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Dataset, DatasetVersion } from '../../lib/domain/dataset.js';
+import { fileMetaId } from '../../lib/domain/ids.js';
+import type { DatasetJob } from '../../lib/domain/job.js';
+import { FILE_SORT_FIELDS, type ListedFileRow, type MetaStore } from '../../lib/ports/meta-store.js';
+
+const T0 = Date.parse('2025-03-01T00:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function dataset(id: string, createTime = iso(T0)): Dataset {
+  return { datasetId: id, name: `name ${id}`, description: '', edition: 'ADVANCED', dataType: 'PIC', uri: `file:///data/${id}/`, createTime, updateTime: createTime };
+}
+export function version(datasetId: string, name = 'v1'): DatasetVersion {
+  return { datasetId, versionName: name, description: '', uri: `file:///data/${datasetId}/`, fileCount: 0, createTime: iso(T0), updateTime: iso(T0) };
+}
+export function job(id: string, datasetId: string, createTime = iso(T0)): DatasetJob {
+  return {
+    datasetJobId: id, datasetId, versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: { verify: 'header' }, description: '',
+    status: 'Running', totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, fanoutCursor: null, fanoutDone: false,
+    listedFileCount: 0, deletedFileCount: 0, message: null, createTime, startTime: createTime, finishTime: null, updateTime: createTime,
+  };
+}
+export function listed(datasetId: string, rel: string, i: number, etag = `e${i}`, reset = true): ListedFileRow {
+  const uri = `file:///data/${datasetId}/${rel}`;
+  const cut = rel.lastIndexOf('/');
+  return {
+    datasetFileMetaId: fileMetaId(datasetId, 'v1', uri), datasetId, versionName: 'v1', uri,
+    fileName: rel.slice(cut + 1), fileDir: cut < 0 ? '' : rel.slice(0, cut + 1), dataSize: 1000 + ((i * 7919) % 500),
+    fileFingerPrint: etag, fileCreateTime: i % 5 === 0 ? null : iso(T0 + ((i * 104729) % 1000) * 1000),
+    fileUpdateTime: iso(T0 + ((i * 15485863) % 97) * 60_000), fileType: 'jpg', reset,
+  };
+}
+
+export function metaStoreContract(name: string, make: () => Promise<{ store: MetaStore; cleanup(): Promise<void> }>) {
+  describe(`MetaStore contract: ${name}`, () => {
+    let store: MetaStore;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, cleanup } = await make());
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    it('creates, pages, updates and deletes datasets (newest first)', async () => {
+      for (let i = 0; i < 5; i++) await store.createDataset(dataset(`d${i}`, iso(T0 + i * 1000)));
+      const p1 = await store.listDatasets({ maxResults: 2 });
+      expect(p1.items.map((d) => d.datasetId)).toEqual(['d4', 'd3']);
+      expect(p1.totalCount).toBe(5);
+      const p2 = await store.listDatasets({ maxResults: 2, nextToken: p1.nextToken });
+      const p3 = await store.listDatasets({ maxResults: 2, nextToken: p2.nextToken });
+      expect([...p2.items, ...p3.items].map((d) => d.datasetId)).toEqual(['d2', 'd1', 'd0']);
+      expect(p3.nextToken).toBeUndefined();
+      expect((await store.listDatasets({ maxResults: 10, nameContains: 'd3' })).items).toHaveLength(1);
+      await store.updateDataset('d1', { name: 'renamed', updateTime: iso(T0 + 1) });
+      expect((await store.getDataset('d1'))?.name).toBe('renamed');
+      await store.deleteDataset('d1');
+      expect(await store.getDataset('d1')).toBeUndefined();
+    });
+
+    it('keeps versions with their live file counts', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d', 'v1'));
+      await store.createVersion(version('d', 'v2'));
+      await store.upsertListedFiles([listed('d', 'a.jpg', 1), listed('d', 'b.jpg', 2)], 'j1', iso(T0));
+      const versions = await store.listVersions('d');
+      expect(versions.map((v) => [v.versionName, v.fileCount])).toEqual([['v1', 2], ['v2', 0]]);
+      await store.deleteVersion('d', 'v1');
+      expect(await store.getVersion('d', 'v1')).toBeUndefined();
+      expect(await store.getFileMetas([listed('d', 'a.jpg', 1).datasetFileMetaId])).toEqual([]);
+    });
+
+    it('upserts listed files: a reset clears probe results, an unchanged listing keeps them', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const row = listed('d', 'x/y/a.jpg', 1);
+      await store.upsertListedFiles([row], 'j1', iso(T0));
+      let m = (await store.getFileMeta(row.datasetFileMetaId))!;
+      expect(m).toMatchObject({ status: 'PENDING', fileName: 'a.jpg', fileDir: 'x/y/', fileType: 'jpg', tags: { ai: [], user: [], userDeleteAiTags: [] } });
+      await store.applyProbeResults(
+        [{ datasetFileMetaId: row.datasetFileMetaId, fileFingerPrint: 'e1', status: 'ACTIVE', fileType: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, failReason: null, probeDepth: 'header' }],
+        iso(T0),
+      );
+      await store.upsertListedFiles([{ ...row, reset: false }], 'j2', iso(T0));
+      m = (await store.getFileMeta(row.datasetFileMetaId))!;
+      expect(m).toMatchObject({ status: 'ACTIVE', fileType: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, probedFingerPrint: 'e1' });
+      await store.upsertListedFiles([{ ...row, fileFingerPrint: 'e2', reset: true }], 'j3', iso(T0));
+      m = (await store.getFileMeta(row.datasetFileMetaId))!;
+      expect(m).toMatchObject({ status: 'PENDING', contentType: null, metaAttributes: {}, probedFingerPrint: null, fileFingerPrint: 'e2' });
+    });
+
+    it('applies a probe result only while the file still has the fingerprint that was probed', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const row = listed('d', 'a.jpg', 1, 'new');
+      await store.upsertListedFiles([row], 'j1', iso(T0));
+      await store.applyProbeResults(
+        [{ datasetFileMetaId: row.datasetFileMetaId, fileFingerPrint: 'old', status: 'FAILED', fileType: 'jpeg', contentType: null, metaAttributes: {}, failReason: 'x', probeDepth: 'header' }],
+        iso(T0),
+      );
+      expect((await store.getFileMeta(row.datasetFileMetaId))!.status).toBe('PENDING');
+      await store.markFileFailed(row.datasetFileMetaId, 'decode failed: bad', iso(T0));
+      expect(await store.getFileMeta(row.datasetFileMetaId)).toMatchObject({ status: 'FAILED', failReason: 'decode failed: bad' });
+    });
+
+    it('marks files the last listing did not see as DELETED, once', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      await store.upsertListedFiles([listed('d', 'a.jpg', 1), listed('d', 'b.jpg', 2), listed('d', 'c.jpg', 3)], 'j1', iso(T0));
+      await store.upsertListedFiles([listed('d', 'a.jpg', 1, 'e1', false)], 'j2', iso(T0));
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0))).toBe(2);
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0))).toBe(0);
+      expect(await store.countFileMetas({ datasetId: 'd', versionName: 'v1' })).toBe(1);
+      expect(await store.countFileMetas({ datasetId: 'd', versionName: 'v1', statuses: ['DELETED'] })).toBe(2);
+    });
+
+    it('lists file metas in every sort order and direction, with keyset pages equal to a full sort', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const rows = Array.from({ length: 57 }, (_, i) => listed('d', `dir${i % 4}/f${String(i).padStart(3, '0')}.jpg`, i));
+      await store.upsertListedFiles(rows, 'j1', iso(T0));
+      const key: Record<(typeof FILE_SORT_FIELDS)[number], (r: ListedFileRow) => string | number | null> = {
+        FileUpdateTime: (r) => r.fileUpdateTime,
+        FileCreateTime: (r) => r.fileCreateTime,
+        FileName: (r) => r.fileName,
+        DataSize: (r) => r.dataSize,
+        DatasetFileMetaId: (r) => r.datasetFileMetaId,
+      };
+      for (const sortBy of FILE_SORT_FIELDS) {
+        for (const order of ['ASC', 'DESC'] as const) {
+          const expected = [...rows]
+            .sort((a, b) => {
+              const va = key[sortBy](a);
+              const vb = key[sortBy](b);
+              // NULLs first ascending (SQL order), ties by id
+              const c = va === vb ? 0 : va === null ? -1 : vb === null ? 1 : va < vb ? -1 : 1;
+              const t = c !== 0 ? c : a.datasetFileMetaId < b.datasetFileMetaId ? -1 : 1;
+              return order === 'ASC' ? t : -t;
+            })
+            .map((r) => r.datasetFileMetaId);
+          const got: string[] = [];
+          let token: string | undefined;
+          do {
+            const page = await store.listFileMetas({ datasetId: 'd', versionName: 'v1', sortBy, order, maxResults: 8, nextToken: token });
+            expect(page.totalCount).toBe(57);
+            got.push(...page.items.map((m) => m.datasetFileMetaId));
+            token = page.nextToken;
+          } while (token);
+          expect(got, `${sortBy} ${order}`).toEqual(expected);
+        }
+      }
+    });
+
+    it('filters by name, dir, update time and ids, and aggregates', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const rows = Array.from({ length: 20 }, (_, i) => listed('d', `${i % 2 ? 'cars' : 'Boats'}/img_${i}.jpg`, i));
+      await store.upsertListedFiles(rows, 'j1', iso(T0));
+      const q = { datasetId: 'd', versionName: 'v1', sortBy: 'FileName' as const, order: 'ASC' as const, maxResults: 100 };
+      expect((await store.listFileMetas({ ...q, fileDirContains: 'boat' })).totalCount).toBe(10);
+      expect((await store.listFileMetas({ ...q, fileNameContains: 'IMG_1' })).items.map((m) => m.fileName).sort()).toEqual(
+        ['img_1.jpg', 'img_10.jpg', 'img_11.jpg', 'img_12.jpg', 'img_13.jpg', 'img_14.jpg', 'img_15.jpg', 'img_16.jpg', 'img_17.jpg', 'img_18.jpg', 'img_19.jpg'],
+      );
+      expect((await store.listFileMetas({ ...q, fileNameContains: '%' })).totalCount).toBe(0);
+      const mid = rows.map((r) => r.fileUpdateTime).sort()[10]!;
+      const later = await store.listFileMetas({ ...q, startFileUpdateTime: mid });
+      expect(later.totalCount).toBe(rows.filter((r) => r.fileUpdateTime >= mid).length);
+      const ids = rows.slice(0, 3).map((r) => r.datasetFileMetaId);
+      expect((await store.listFileMetas({ ...q, ids })).totalCount).toBe(3);
+      expect(await store.aggregateFileMetas({ datasetId: 'd', versionName: 'v1' }, 'filedir', 10)).toEqual([
+        { key: 'Boats/', count: 10 },
+        { key: 'cars/', count: 10 },
+      ]);
+    });
+
+    it('counts job items once each, however often they are registered or recorded', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createJob(job('j', 'd'));
+      expect(await store.addJobItems('j', ['a', 'b', 'c'])).toBe(3);
+      expect(await store.addJobItems('j', ['b', 'c', 'd'])).toBe(1);
+      expect(await store.openJobItems('j', ['a', 'd', 'zz'])).toEqual(expect.arrayContaining(['a', 'd']));
+      expect(await store.recordOutcomes('j', [{ metaId: 'a', ok: true }, { metaId: 'b', ok: false, reason: 'bad header' }])).toEqual({ completed: 1, failed: 1 });
+      expect(await store.recordOutcomes('j', [{ metaId: 'a', ok: true }, { metaId: 'b', ok: true }, { metaId: 'c', ok: true }])).toEqual({ completed: 1, failed: 0 });
+      const j = (await store.getJob('j'))!;
+      expect([j.totalFileCount, j.completedFileCount, j.failedFileCount]).toEqual([4, 2, 1]);
+      expect(await store.listFailedJobItems('j', 10)).toEqual([{ metaId: 'b', uri: '', reason: 'bad header' }]);
+    });
+
+    it('advances the fan-out only from the current cursor, and finishes a job exactly once', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createJob(job('j', 'd'));
+      expect(await store.advanceFanout('j', { fromCursor: null, toCursor: 'k1', listed: 10, done: false }, iso(T0))).toBe(true);
+      expect(await store.advanceFanout('j', { fromCursor: null, toCursor: 'k1', listed: 10, done: false }, iso(T0))).toBe(false);
+      await store.addJobItems('j', ['a']);
+      expect(await store.finishJobIfComplete('j', () => 'Succeeded', iso(T0))).toBe(false); // fan-out not done
+      expect(await store.advanceFanout('j', { fromCursor: 'k1', toCursor: 'k1', listed: 5, deleted: 2, done: true }, iso(T0))).toBe(true);
+      expect(await store.finishJobIfComplete('j', () => 'Succeeded', iso(T0))).toBe(false); // a file still open
+      await store.recordOutcomes('j', [{ metaId: 'a', ok: false, reason: 'r' }]);
+      const seen: unknown[] = [];
+      const results = await Promise.all([1, 2, 3].map(() => store.finishJobIfComplete('j', (c) => (seen.push(c), 'Failed'), iso(T0 + 5))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(seen).toEqual([{ total: 1, completed: 0, failed: 1 }]);
+      const j = (await store.getJob('j'))!;
+      expect(j).toMatchObject({ status: 'Failed', listedFileCount: 15, deletedFileCount: 2, fanoutDone: true, finishTime: iso(T0 + 5) });
+      expect(await store.transitionJob('j', ['Pending', 'Running'], 'ManuallyStop', { updateTime: iso(T0) })).toBe(false);
+    });
+
+    it('keeps job logs in order and pages jobs newest first', async () => {
+      await store.createDataset(dataset('d'));
+      for (let i = 0; i < 3; i++) await store.createJob(job(`j${i}`, 'd', iso(T0 + i)));
+      await store.appendJobLogs('j0', [
+        { time: iso(T0), level: 'INFO', message: 'one' },
+        { time: iso(T0), level: 'WARN', message: 'two' },
+      ]);
+      await store.appendJobLogs('j0', [{ time: iso(T0), level: 'INFO', message: 'three' }]);
+      expect((await store.listJobLogs('j0', 2)).map((l) => l.message)).toEqual(['two', 'three']);
+      const p = await store.listJobs({ datasetId: 'd', maxResults: 2 });
+      expect(p.items.map((j) => j.datasetJobId)).toEqual(['j2', 'j1']);
+      expect((await store.listJobs({ datasetId: 'd', maxResults: 2, nextToken: p.nextToken })).items.map((j) => j.datasetJobId)).toEqual(['j0']);
+    });
+  });
+}
