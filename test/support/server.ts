@@ -1,0 +1,101 @@
+// Starts the real local server (`scripts/serve.ts`) as a child process on a free port, for e2e tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export interface RunningServer {
+  url: string;
+  apiKey: string;
+  child: ChildProcess;
+  output: () => string;
+  /** JSON API call with the key; returns status and parsed body. */
+  api<T = any>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/serve.ts')], {
+    cwd: root,
+    env: { ...process.env, LOUPE_PORT: '0', LOUPE_DATA_DIR: dataDir, LOUPE_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /Loupe is running at (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}):\n${out}`)));
+  });
+  const apiKey = env.LOUPE_API_KEYS?.split(',')[0] ?? readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
+  const server: RunningServer = {
+    url,
+    apiKey,
+    child,
+    output: () => out,
+    async api(method, route, body, headers = {}) {
+      const res = await fetch(url + route, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body: parsed as never };
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null) return;
+      child.kill(signal);
+      await exited;
+    },
+  };
+  return server;
+}
+
+/** Polls a job until it ends; returns the final job. */
+export async function waitForJob(s: RunningServer, datasetId: string, jobId: string, timeoutMs = 120_000): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await s.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}?MaxLogs=50`);
+    if (r.status !== 200) throw new Error(`GetDatasetJob ${r.status}: ${JSON.stringify(r.body)}`);
+    if (['Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop'].includes(r.body.Status)) return r.body;
+    if (Date.now() > until) throw new Error(`job ${jobId} did not end in ${timeoutMs} ms: ${JSON.stringify(r.body)}\n${s.output()}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/** Every file meta of a version, all statuses, through the paged API. */
+export async function listAllFileMetas(s: RunningServer, datasetId: string, version = 'v1'): Promise<any[]> {
+  const out: any[] = [];
+  let token: string | undefined;
+  do {
+    const qs = new URLSearchParams({ DatasetVersion: version, MaxResults: '1000', Status: 'PENDING,ACTIVE,FAILED,DELETED', SortBy: 'FileName', Order: 'ASC' });
+    if (token) qs.set('NextToken', token);
+    const r = await s.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas?${qs}`);
+    if (r.status !== 200) throw new Error(`ListDatasetFileMetas ${r.status}: ${JSON.stringify(r.body)}`);
+    out.push(...r.body.DatasetFileMetas);
+    token = r.body.NextToken;
+  } while (token);
+  return out;
+}
