@@ -25,6 +25,11 @@ export interface ObjectStore {
    * `cursor` is the last key of the previous page (exclusive). Default and maximum page: 1000.
    */
   list(prefixUri: string, opts?: { cursor?: string; maxKeys?: number }): Promise<ObjectPage>;
+  /**
+   * Checks that a prefix can hold a dataset: NotFound when its location does not exist (a missing
+   * local folder, a missing bucket). An existing but empty prefix is fine.
+   */
+  checkPrefix(prefixUri: string): Promise<void>;
   /** Metadata of one object; NotFound when absent. */
   head(uri: string): Promise<ObjectInfo>;
   /** Bytes `[start, end)` of an object (all when no range); a range past the end is cut short. */

@@ -132,9 +132,9 @@ export class DatasetService {
     }
     const uri = raw.endsWith('/') ? raw : `${raw}/`;
     try {
-      await this.deps.objects.forUri(uri).list(uri, { maxKeys: 1 });
+      await this.deps.objects.forUri(uri).checkPrefix(uri);
     } catch (e) {
-      throw invalid(`${field} '${raw}' cannot be listed: ${e instanceof Error ? e.message : String(e)}`, field);
+      throw invalid(`${field} '${raw}' is not usable: ${e instanceof Error ? e.message : String(e)}`, field);
     }
     return uri;
   }

@@ -51,6 +51,13 @@ export function objectStoreContract(name: string, makeFixture: () => Promise<Obj
       expect(await fx.store.list(fx.rootUri + 'nothing/here/')).toEqual({ objects: [] });
     });
 
+    it('checks that a dataset prefix exists (an empty one is fine)', async () => {
+      await fx.store.checkPrefix(fx.rootUri);
+      await fx.putFile('sub/a.txt', 'sub/a.txt');
+      await fx.store.checkPrefix(fx.rootUri + 'sub/');
+      await expectDomainError(fx.store.checkPrefix(fx.rootUri + 'no/such/folder/'), 'NotFound');
+    });
+
     it('lists recursively in lexicographic key order, folders interleaved with files', async () => {
       await putKeys(nested);
       const [page, ...more] = await listAll(fx.rootUri);

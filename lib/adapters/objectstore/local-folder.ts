@@ -85,6 +85,19 @@ export class LocalFolderObjectStore implements ObjectStore {
     if (roots) this.roots = roots.map((r) => path.resolve(r));
   }
 
+  async checkPrefix(prefixUri: string): Promise<void> {
+    const prefix = this.toPath(prefixUri);
+    this.checkRoots(prefix, prefixUri);
+    try {
+      const real = await realpath(prefix);
+      await this.checkRootsReal(real, prefixUri);
+      if (!(await stat(real)).isDirectory()) throw notFound('folder', prefixUri);
+    } catch (e) {
+      if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') throw notFound('folder', prefixUri);
+      throw e;
+    }
+  }
+
   async list(prefixUri: string, opts: { cursor?: string; maxKeys?: number } = {}): Promise<ObjectPage> {
     const maxKeys = opts.maxKeys ?? MAX_KEYS;
     if (!Number.isInteger(maxKeys) || maxKeys < 1) throw invalid(`maxKeys must be a positive integer, got ${maxKeys}`, 'maxKeys');
