@@ -53,7 +53,7 @@ export async function run(args: string[]) {
       await q.delete('bench', got.map((m) => m.receiptHandle));
     }
     const receiveDeleteSeconds = (performance.now() - t1) / 1000;
-    q.close();
+    await q.close();
     if (received !== messages) throw new Error(`received ${received} of ${messages}`);
     return {
       benchmark: 'adapters',

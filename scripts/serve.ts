@@ -36,6 +36,7 @@ async function main() {
         handler: createProberHandler(get),
         deadLetterHandler: createProberDeadLetterHandler(get),
         concurrency: config.LOUPE_WORKER_CONCURRENCY,
+        threads: { count: config.LOUPE_WORKER_THREADS, module: new URL('../functions/prober/index.ts', import.meta.url).href, handlerExport: 'handler' },
       },
     ],
   });

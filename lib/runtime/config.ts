@@ -1,4 +1,5 @@
 // Configuration: every LOUPE_* variable, one zod schema. A bad value stops start-up naming the variable.
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -13,6 +14,8 @@ export const ConfigSchema = z.object({
   LOUPE_API_KEYS: z.string().optional(),
   /** Concurrent invocations per consumer function in the local runtime. */
   LOUPE_WORKER_CONCURRENCY: int(2, 1, 64),
+  /** Worker threads for the prober (each like one more FC instance); 0 runs it on the main thread. Default: CPUs − 1, at least 1. */
+  LOUPE_WORKER_THREADS: int(Math.max(1, availableParallelism() - 1), 0, 64),
   /** If set (path-list, `:`-separated), file:// datasets must live under one of these folders. */
   LOUPE_FILE_ROOTS: z.string().optional(),
   LOUPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -82,7 +82,7 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
     services,
     async close() {
       await store.close();
-      queue.close();
+      await queue.close();
     },
   };
 }

@@ -1,11 +1,14 @@
 // The local runtime: serves the API over HTTP and drives the queue-consumer function handlers with
-// FC-shaped events from the durable queue. It is *given* the handlers; it imports no function.
+// FC-shaped events from the durable queue. It is *given* the handlers (or, for worker threads, the
+// module that exports them); it imports no function.
 import { serve, type ServerType } from '@hono/node-server';
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../ports/logger.js';
-import { deadLetterQueueOf, type Queue, type ReceivedMessage } from '../ports/queue.js';
-import { queueTriggerEvent, type FcContext, type FcHandler } from './fc.js';
+import { deadLetterQueueOf, type Queue } from '../ports/queue.js';
+import type { FcHandler } from './fc.js';
+import type { LocalWorkerData } from './local-worker.js';
+import { consumeQueue } from './queue-consumer.js';
 
 export interface LocalConsumer {
   /** Function name, for logs (`fanout`, `prober`, …). */
@@ -14,8 +17,13 @@ export interface LocalConsumer {
   handler: FcHandler;
   /** Invoked with messages that landed in the queue's dead-letter queue. */
   deadLetterHandler?: FcHandler;
-  /** Invocations in flight at once. */
+  /** Invocations in flight at once (per thread). */
   concurrency: number;
+  /**
+   * Run the consumer in this many worker threads instead of the main thread, each importing
+   * `module` (a file URL) and using its export `handlerExport` — like separate FC instances.
+   */
+  threads?: { count: number; module: string; handlerExport: string };
 }
 
 export interface LocalRuntimeOptions {
@@ -36,70 +44,43 @@ export interface LocalRuntime {
 }
 
 export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRuntime> {
+  let running = true;
+  const loops: Promise<void>[] = [];
+  const workers: Worker[] = [];
+  const consume = (queueName: string, handler: FcHandler, name: string) =>
+    consumeQueue({ queue: o.queue, queueName, name, handler, visibilityTimeoutSeconds: o.visibilityTimeoutSeconds, log: o.log, running: () => running });
+
+  for (const c of o.consumers) {
+    if (c.threads && c.threads.count > 0) {
+      for (let i = 0; i < c.threads.count; i++) workers.push(await startWorker(c, o));
+    } else {
+      for (let i = 0; i < c.concurrency; i++) loops.push(consume(c.queue, c.handler, c.name));
+    }
+    if (c.deadLetterHandler) loops.push(consume(deadLetterQueueOf(c.queue), c.deadLetterHandler, `${c.name}-dlq`));
+  }
+
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: o.fetch, hostname: o.host, port: o.port }, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
-  let running = true;
-  const loops: Promise<void>[] = [];
-  for (const c of o.consumers) {
-    for (let i = 0; i < c.concurrency; i++) loops.push(consumeLoop(c.queue, c.handler, c.name));
-    if (c.deadLetterHandler) loops.push(consumeLoop(deadLetterQueueOf(c.queue), c.deadLetterHandler, `${c.name}-dlq`));
-  }
-
-  async function consumeLoop(queue: string, handler: FcHandler, name: string): Promise<void> {
-    while (running) {
-      let messages: ReceivedMessage[];
-      try {
-        messages = await o.queue.receive(queue, { max: 1, visibilityTimeoutSeconds: o.visibilityTimeoutSeconds, waitSeconds: 1 });
-      } catch (e) {
-        if (!running) return;
-        o.log.error('queue receive failed', { queue, error: String(e) });
-        await sleep(1000);
-        continue;
-      }
-      for (const m of messages) await invoke(queue, handler, name, m);
-    }
-  }
-
-  async function invoke(queue: string, handler: FcHandler, name: string, m: ReceivedMessage): Promise<void> {
-    let receipt = m.receiptHandle;
-    // Keep the message invisible while the invocation runs (a long listing, a slow decode).
-    const heartbeat = setInterval(
-      () => {
-        o.queue.changeVisibility(queue, receipt, o.visibilityTimeoutSeconds).then(
-          (r) => (receipt = r),
-          () => undefined,
-        );
-      },
-      (o.visibilityTimeoutSeconds * 1000) / 3,
-    );
-    const context: FcContext = { requestId: randomUUID(), function: { name } };
-    try {
-      await handler(queueTriggerEvent(queue, [{ messageId: m.messageId, body: m.body, dequeueCount: m.dequeueCount }]), context);
-      clearInterval(heartbeat);
-      await o.queue.delete(queue, [receipt]);
-    } catch (e) {
-      clearInterval(heartbeat);
-      // Left in the queue: delivered again after a backoff, dead-lettered after too many tries.
-      const backoff = Math.min(o.visibilityTimeoutSeconds, 2 ** Math.min(m.dequeueCount, 6));
-      await o.queue.changeVisibility(queue, receipt, backoff).catch(() => undefined);
-      o.log.warn('invocation failed; message will be redelivered', {
-        function: name,
-        messageId: m.messageId,
-        dequeueCount: m.dequeueCount,
-        error: e instanceof Error ? e.message : String(e),
-      });
-    }
-  }
 
   return {
     url: `http://${o.host}:${port}`,
     port,
     async stop() {
       running = false;
-      await Promise.all(loops);
+      await Promise.all([
+        ...loops,
+        ...workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              w.once('exit', () => resolve());
+              w.once('message', (m) => m === 'stopped' && void w.terminate());
+              w.postMessage('stop');
+            }),
+        ),
+      ]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -108,4 +89,28 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function startWorker(c: LocalConsumer, o: LocalRuntimeOptions): Promise<Worker> {
+  const data: LocalWorkerData = {
+    name: c.name,
+    moduleUrl: c.threads!.module,
+    handlerExport: c.threads!.handlerExport,
+    queueName: c.queue,
+    concurrency: c.concurrency,
+    visibilityTimeoutSeconds: o.visibilityTimeoutSeconds,
+  };
+  // Run from TypeScript sources (npm start), the worker registers the same tsx loader first.
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSources ? './local-worker.ts' : './local-worker.js', import.meta.url).href;
+  const worker = fromSources
+    ? new Worker(`(async () => { (await import('tsx/esm/api')).register(); await import(${JSON.stringify(entry)}); })();`, {
+        eval: true,
+        workerData: data,
+      })
+    : new Worker(new URL(entry), { workerData: data });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (m) => (m === 'ready' ? resolve() : undefined));
+    worker.once('error', reject);
+  });
+  worker.on('error', (e) => o.log.error('worker thread failed', { function: c.name, error: String(e) }));
+  return worker;
+}

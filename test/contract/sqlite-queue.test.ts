@@ -24,7 +24,7 @@ queueContract('SqliteQueue', async () => {
       now += seconds * 1000;
     },
     cleanup: async () => {
-      queue.close();
+      await queue.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -48,7 +48,7 @@ describe('SqliteQueue (local only)', () => {
     now = Date.UTC(2025, 0, 1);
   });
   afterEach(async () => {
-    for (const q of open.splice(0)) q.close();
+    for (const q of open.splice(0)) await q.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -56,7 +56,7 @@ describe('SqliteQueue (local only)', () => {
     const first = openQueue();
     await first.sendBatch('q', ['a', 'b', 'c']);
     const [a] = await first.receive('q', { max: 1, visibilityTimeoutSeconds: 60 });
-    first.close();
+    await first.close();
     open.splice(open.indexOf(first), 1);
 
     const again = openQueue();

@@ -11,5 +11,5 @@ for (;;) {
   ids.push(...got.map((m) => m.messageId));
   await queue.delete(name, got.map((m) => m.receiptHandle));
 }
-queue.close();
+await queue.close();
 process.stdout.write(JSON.stringify(ids));

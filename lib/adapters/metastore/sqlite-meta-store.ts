@@ -19,6 +19,7 @@ import type {
   Page,
   ProbeUpdate,
 } from '../../ports/meta-store.js';
+import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 type Row = Record<string, unknown>;
@@ -40,15 +41,20 @@ const AGGREGATE_COLUMNS: Record<AggregateField, string> = {
 
 const LIVE_STATUSES: FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
 
-/** Keyset paging token: the last row's sort value and id. */
-function encodeToken(value: unknown, id: string): string {
-  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+/** Keyset paging token: the last row's sort value and its tie-breaker (an id or a rowid). */
+function encodeToken(value: unknown, tieBreaker: string | number): string {
+  return Buffer.from(JSON.stringify([value, tieBreaker])).toString('base64url');
 }
-function decodeToken(token: string): [string | number | null, string] {
+function decodeToken<T extends string | number = string>(token: string): [string | number | null, T] {
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && (v[0] === null || ['string', 'number'].includes(typeof v[0]))) {
-      return v as [string | number | null, string];
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      ['string', 'number'].includes(typeof v[1]) &&
+      (v[0] === null || ['string', 'number'].includes(typeof v[0]))
+    ) {
+      return v as [string | number | null, T];
     }
   } catch {
     // fall through
@@ -66,6 +72,7 @@ export interface SqliteMetaStoreOptions {
 export class SqliteMetaStore implements MetaStore {
   private readonly db: Database.Database;
   private readonly stmts = new Map<string, Statement>();
+  private readonly checkpointer?: Checkpointer;
 
   constructor(opts: SqliteMetaStoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(opts.file), { recursive: true });
@@ -73,6 +80,13 @@ export class SqliteMetaStore implements MetaStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoints (and their fsyncs) run in a background thread, not inside our commits.
+    if (opts.file !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = startCheckpointer(opts.file);
+    }
+    // 1M file metas with their indexes are ~1 GB: a larger page cache keeps the hot index pages in memory.
+    this.db.pragma('cache_size = -262144');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
   }
@@ -248,8 +262,20 @@ export class SqliteMetaStore implements MetaStore {
          probe_depth = CASE WHEN @reset THEN NULL ELSE probe_depth END,
          update_time = CASE WHEN @reset OR fingerprint != excluded.fingerprint THEN @now ELSE update_time END`,
     );
+    // A file listed again unchanged only gets its listing stamp: no indexed column is touched.
+    const restamp = this.stmt(
+      `UPDATE file_metas SET listed_by_job = ?
+       WHERE id = ? AND fingerprint = ? AND uri = ? AND data_size = ? AND file_update_time = ?
+         AND file_create_time IS ? AND status != 'DELETED'`,
+    );
     this.db.transaction(() => {
       for (const r of rows) {
+        if (
+          !r.reset &&
+          restamp.run(listedByJobId, r.datasetFileMetaId, r.fileFingerPrint, r.uri, r.dataSize, r.fileUpdateTime, r.fileCreateTime).changes
+        ) {
+          continue;
+        }
         upsert.run({
           id: r.datasetFileMetaId,
           datasetId: r.datasetId,
@@ -349,31 +375,33 @@ export class SqliteMetaStore implements MetaStore {
     }).n;
     const col = SORT_COLUMNS[q.sortBy];
     const desc = q.order === 'DESC';
+    // Ties break by rowid (insertion order): the sort indexes carry it implicitly, so inserting many
+    // files with the same time appends to the index instead of landing at random places in it.
+    const tb = col === 'id' ? 'id' : 'rowid';
     if (q.nextToken) {
-      const [value, id] = decodeToken(q.nextToken);
+      const [value, last] = decodeToken<string | number>(q.nextToken);
+      if (typeof last !== (tb === 'id' ? 'string' : 'number')) throw invalid('NextToken is not a token of this sort order', 'NextToken');
       const cmp = desc ? '<' : '>';
       if (col === 'id') {
         where.push(`id ${cmp} ?`);
-        params.push(id);
+        params.push(last);
       } else if (value === null) {
         // NULLs sort first ascending, last descending
-        if (desc) where.push(`(${col} IS NULL AND id < ?)`);
-        else where.push(`(${col} IS NOT NULL OR id > ?)`);
-        params.push(id);
+        if (desc) where.push(`(${col} IS NULL AND rowid < ?)`);
+        else where.push(`(${col} IS NOT NULL OR rowid > ?)`);
+        params.push(last);
       } else {
-        where.push(`(${col} ${cmp} ? OR (${col} = ? AND id ${cmp} ?)${desc ? ` OR ${col} IS NULL` : ''})`);
-        params.push(value, value, id);
+        where.push(`(${col} ${cmp} ? OR (${col} = ? AND rowid ${cmp} ?)${desc ? ` OR ${col} IS NULL` : ''})`);
+        params.push(value, value, last);
       }
     }
     const dir = desc ? 'DESC' : 'ASC';
-    const orderBy = col === 'id' ? `id ${dir}` : `${col} ${dir}, id ${dir}`;
+    const orderBy = col === 'id' ? `id ${dir}` : `${col} ${dir}, rowid ${dir}`;
     const rows = this.db
-      .prepare(`SELECT * FROM file_metas WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ?`)
+      .prepare(`SELECT rowid AS _rowid, * FROM file_metas WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ?`)
       .all(...params, q.maxResults + 1) as Row[];
-    return pageOf(rows.map(toFileMeta), q.maxResults, total, (m) => {
-      const v = col === 'id' ? null : (rowValue(m, q.sortBy) as string | number | null);
-      return encodeToken(v, m.datasetFileMetaId);
-    });
+    const page = pageOf(rows, q.maxResults, total, (r) => encodeToken(col === 'id' ? null : (r[col] as string | number | null), r[tb === 'id' ? 'id' : '_rowid'] as string | number));
+    return { ...page, items: page.items.map(toFileMeta) };
   }
 
   async aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>> {
@@ -536,10 +564,9 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async openJobItems(jobId: string, metaIds: string[]): Promise<string[]> {
-    const rows = this.db
-      .prepare(`SELECT meta_id FROM job_items WHERE job_id = ? AND state = 0 AND meta_id IN (SELECT value FROM json_each(?))`)
-      .all(jobId, JSON.stringify(metaIds)) as Array<{ meta_id: string }>;
-    return rows.map((r) => r.meta_id);
+    // Point lookups by primary key: an IN over json_each made SQLite scan the job's open items.
+    const isOpen = this.stmt('SELECT 1 FROM job_items WHERE job_id = ? AND meta_id = ? AND state = 0');
+    return metaIds.filter((m) => isOpen.get(jobId, m) !== undefined);
   }
 
   async listFailedJobItems(jobId: string, limit: number): Promise<Array<{ metaId: string; uri: string; reason: string }>> {
@@ -565,6 +592,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }
@@ -573,21 +601,6 @@ function pageOf<T>(rows: T[], max: number, totalCount: number, tokenOf: (last: T
   if (rows.length <= max) return { items: rows, totalCount };
   const items = rows.slice(0, max);
   return { items, totalCount, nextToken: tokenOf(items[items.length - 1]!) };
-}
-
-function rowValue(m: FileMeta, f: FileSortField): unknown {
-  switch (f) {
-    case 'FileUpdateTime':
-      return m.fileUpdateTime;
-    case 'FileCreateTime':
-      return m.fileCreateTime;
-    case 'FileName':
-      return m.fileName;
-    case 'DataSize':
-      return m.dataSize;
-    case 'DatasetFileMetaId':
-      return m.datasetFileMetaId;
-  }
 }
 
 function toDataset(r: Row): Dataset {

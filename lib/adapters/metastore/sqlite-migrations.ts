@@ -52,11 +52,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     create_time TEXT NOT NULL,
     update_time TEXT NOT NULL
   );
-  -- one index per sort order the API offers (keyset paging: sort column, then id)
-  CREATE INDEX fm_by_update ON file_metas (dataset_id, version_name, file_update_time, id);
-  CREATE INDEX fm_by_create ON file_metas (dataset_id, version_name, file_create_time, id);
-  CREATE INDEX fm_by_name ON file_metas (dataset_id, version_name, file_name, id);
-  CREATE INDEX fm_by_size ON file_metas (dataset_id, version_name, data_size, id);
+  -- one index per sort order the API offers; keyset paging breaks ties by the implicit rowid, which
+  -- keeps inserts of many equal values (files copied at once share a time) appending, not random
+  CREATE INDEX fm_by_update ON file_metas (dataset_id, version_name, file_update_time);
+  CREATE INDEX fm_by_create ON file_metas (dataset_id, version_name, file_create_time);
+  CREATE INDEX fm_by_name ON file_metas (dataset_id, version_name, file_name);
+  CREATE INDEX fm_by_size ON file_metas (dataset_id, version_name, data_size);
   CREATE INDEX fm_by_status ON file_metas (dataset_id, version_name, status);
 
   CREATE TABLE jobs (
@@ -85,13 +86,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_dataset ON jobs (dataset_id, create_time, id);
 
   -- state: 0 open, 1 completed, 2 failed. A row exists once per (job, file): counters count rows.
+  -- A rowid table: updating state in a WITHOUT ROWID table with text keys measured ~10x slower.
   CREATE TABLE job_items (
     job_id TEXT NOT NULL,
     meta_id TEXT NOT NULL,
     state INTEGER NOT NULL DEFAULT 0,
     reason TEXT,
     PRIMARY KEY (job_id, meta_id)
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX job_items_failed ON job_items (job_id, state);
 
   CREATE TABLE job_logs (

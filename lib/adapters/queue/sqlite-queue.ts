@@ -1,6 +1,7 @@
 // Queue adapter: a durable queue with MNS semantics in one SQLite file (the embedded default).
 import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { deadLetterQueueOf, type Queue, type ReceiveOptions, type ReceivedMessage } from '../../ports/queue.js';
 
@@ -35,6 +36,7 @@ interface MessageRow {
  */
 export class SqliteQueue implements Queue {
   private readonly db: Database.Database;
+  private readonly checkpointer?: Checkpointer;
   private readonly maxReceives: number;
   private readonly clock: () => number;
   private readonly insertMessage: Database.Statement;
@@ -56,6 +58,11 @@ export class SqliteQueue implements Queue {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Checkpoints (and their fsyncs) run in a background thread, not inside sends and receives.
+    if (options.file !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = startCheckpointer(options.file);
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS queue_messages (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -180,8 +187,9 @@ export class SqliteQueue implements Queue {
     return this.countQueue.get(queue) as number;
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    if (this.db.open) this.db.close();
   }
 }
 
