@@ -103,6 +103,27 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     expect((await fetch(server.url + bmp.ThumbnailUrl.replace(/Signature=./, 'Signature=A'))).status).toBe(401);
   });
 
+  it('the fast path catches every "no" file by its header; a thumbnail that fails to decode marks its file FAILED', async () => {
+    const imagesUri = pathToFileURL(path.join(fixturesDir!, 'images')).href + '/';
+    const datasetId = (await server.api('POST', '/api/v1/datasets', { Name: 'fixtures-fast', Uri: imagesUri })).body.DatasetId;
+    const r = await server.api('POST', `/api/v1/datasets/${datasetId}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaBuild' });
+    await waitForJob(server, datasetId, r.body.DatasetJobId);
+    const byPath = new Map((await listAllFileMetas(server, datasetId)).map((m) => [m.FileDir + m.FileName, m]));
+    for (const row of readImageManifest()) {
+      const m = byPath.get(row.path);
+      if (row.expectedDecodable === 'yes') expect(m, row.path).toMatchObject({ Status: 'ACTIVE', MetaAttributes: { ImageWidth: row.width, ImageHeight: row.height } });
+      if (row.expectedDecodable === 'no') expect(m, row.path).toMatchObject({ Status: 'FAILED', FailReason: expect.any(String) });
+    }
+    // corrupt RLE data: the header is fine, the pixels are not
+    const badRle = byPath.get('broken/corrupt/bmp-badrle.bmp');
+    expect(badRle.Status).toBe('ACTIVE');
+    const thumb = await fetch(server.url + badRle.ThumbnailUrl);
+    expect(thumb.status).toBe(400);
+    expect((await thumb.json()).Message).toMatch(/cannot be rendered/);
+    const after = await server.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas/${badRle.DatasetFileMetaId}`);
+    expect(after.body.DatasetFileMeta).toMatchObject({ Status: 'FAILED', FailReason: expect.stringMatching(/RLE/) });
+  });
+
   it('Increment re-probes only new and changed files and marks vanished ones DELETED', async () => {
     const src = path.join(fixturesDir!, 'images', 'valid', 'png');
     await cp(src, work, { recursive: true });

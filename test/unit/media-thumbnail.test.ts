@@ -52,7 +52,7 @@ describe.skipIf(fixturesMissing)(title('toModelInput on fixtures'), () => {
     ['valid/tiff/multipage.tiff', 'tiff', 10, 10, 'image/jpeg'],
     ['valid/bmp/sample.bmp', 'bmp', 123, 456, 'image/jpeg'],
     ['valid/gif/animated-loop-3.gif', 'gif', 370, 285, 'image/png'],
-  ] as const)('%s → %ix%i %s', async (rel, format, width, height, mime) => {
+  ] as const)('%s (%s) → %ix%i %s', async (rel, format, width, height, mime) => {
     const out = await toModelInput(read(rel), format);
     const meta = await sharp(out.data).metadata();
     expect([out.mime, meta.width, meta.height, meta.pages ?? 1]).toEqual([mime, width, height, 1]);

@@ -26,6 +26,15 @@ function instant(value: string | undefined, field: string): string | undefined {
   return new Date(t).toISOString();
 }
 
+/** `Status=ACTIVE,FAILED` → the statuses; an unknown one is a 400 naming `Status`. */
+function statusesOf(value: string | undefined): FileStatus[] | undefined {
+  return value?.split(',').map((s) => {
+    const r = FileStatus.safeParse(s.trim().toUpperCase());
+    if (!r.success) throw invalid(`Status: unknown status '${s}' (PENDING, ACTIVE, FAILED, DELETED)`, 'Status');
+    return r.data;
+  });
+}
+
 function thumbnailModeOf(value: string | undefined): string {
   const mode = value ?? DEFAULT_THUMBNAIL;
   try {
@@ -85,11 +94,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const statuses = q.Status?.split(',').map((s) => {
-        const r = FileStatus.safeParse(s.trim().toUpperCase());
-        if (!r.success) throw invalid(`Status: unknown status '${s}' (PENDING, ACTIVE, FAILED, DELETED)`, 'Status');
-        return r.data;
-      });
+      const statuses = statusesOf(q.Status);
       const page = await d.fileMetas.list({
         datasetId: DatasetId,
         versionName: q.DatasetVersion,
@@ -163,11 +168,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const statuses = q.Status?.split(',').map((s) => {
-        const r = FileStatus.safeParse(s.trim().toUpperCase());
-        if (!r.success) throw invalid(`Status: unknown status '${s}'`, 'Status');
-        return r.data;
-      });
+      const statuses = statusesOf(q.Status);
       const stats = await d.fileMetas.statistics({ datasetId: DatasetId, versionName: q.DatasetVersion, statuses }, q.AggregateBy, q.MaxResults);
       return c.json(
         {
