@@ -46,6 +46,13 @@ export class JobService {
     const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
     if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
     const spec = parseSpec(input.jobAction, input.jobSpec ?? {});
+    // Two listings of one version at once would mark each other's files as gone.
+    for (const status of ['Pending', 'Running'] as const) {
+      const busy = await this.deps.store.listJobs({ datasetId: input.datasetId, versionName: input.versionName, jobAction: input.jobAction, status, maxResults: 1 });
+      if (busy.items.length) {
+        throw conflict(`job ${busy.items[0]!.datasetJobId} (${input.jobAction}) is ${status} on this version: wait for it or stop it`);
+      }
+    }
     const now = nowIso(this.deps);
     const job: DatasetJob = {
       datasetJobId: newId('job'),

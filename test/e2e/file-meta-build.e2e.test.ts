@@ -119,7 +119,7 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     expect(badRle.Status).toBe('ACTIVE');
     const thumb = await fetch(server.url + badRle.ThumbnailUrl);
     expect(thumb.status).toBe(400);
-    expect((await thumb.json()).Message).toMatch(/cannot be rendered/);
+    expect(((await thumb.json()) as { Message: string }).Message).toMatch(/cannot be rendered/);
     const after = await server.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas/${badRle.DatasetFileMetaId}`);
     expect(after.body.DatasetFileMeta).toMatchObject({ Status: 'FAILED', FailReason: expect.stringMatching(/RLE/) });
   });

@@ -129,6 +129,10 @@ describe('HTTP API', () => {
 
     const ok = await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaBuild' });
     expect(ok.status).toBe(200);
+    // one FileMetaBuild at a time per version
+    const second = await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaBuild' });
+    expect(second.status).toBe(409);
+    expect(second.body.Message).toContain(ok.body.DatasetJobId);
     const job = await call('GET', `/api/v1/datasets/${ds}/datasetjobs/${ok.body.DatasetJobId}`);
     expect(job.body).toMatchObject({ Status: 'Pending', JobAction: 'FileMetaBuild', JobMode: 'Full', JobSpec: '{"verify":"header","batchSize":200}' });
     // no workers here: the job waits; stopping works, stopping twice is a conflict
