@@ -14,6 +14,8 @@ export function createApi(c: Container, apiKeys: string[]) {
     datasets: c.services.datasets,
     fileMetas: c.services.fileMetas,
     jobs: c.services.jobs,
+    connections: c.services.connections,
+    tagDefinitions: c.services.tagDefinitions,
     apiKeys,
     signer: hmacUrlSigner(apiKeys[0]!),
     log: c.log,

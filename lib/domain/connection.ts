@@ -6,6 +6,7 @@ export const ConnectionType = z.enum([
   'OpenLLMConnection',
   'EasEmbeddingConnection',
   'DashScopeEmbeddingConnection',
+  'ClassicEmbeddingConnection',
   'LocalVectorConnection',
   'ElasticsearchConnection',
   'OpenSearchConnection',
@@ -25,6 +26,47 @@ export const Connection = z.object({
   updateTime: z.string(),
 });
 export type Connection = z.infer<typeof Connection>;
+
+export type ConnectionPurpose = 'tagging' | 'embedding' | 'vector';
+
+export interface ConnectionKind {
+  purpose: ConnectionPurpose;
+  configs: { required: readonly string[]; optional: readonly string[] };
+  secrets: { required: readonly string[]; optional: readonly string[] };
+  /** Default `Configs` values. */
+  defaults?: Readonly<Record<string, string>>;
+}
+
+export const DASHSCOPE_COMPATIBLE_BASE_URL = 'https://dashscope.aliyuncs.com/compatible-mode/v1';
+export const DASHSCOPE_API_BASE_URL = 'https://dashscope.aliyuncs.com/api/v1';
+
+/** The connection types this build can use, with the Configs and Secrets each takes. */
+export const CONNECTION_KINDS: Partial<Record<ConnectionType, ConnectionKind>> = {
+  DashScopeConnection: {
+    purpose: 'tagging',
+    configs: { required: [], optional: ['BaseUrl'] },
+    secrets: { required: ['ApiKey'], optional: [] },
+    defaults: { BaseUrl: DASHSCOPE_COMPATIBLE_BASE_URL },
+  },
+  OpenLLMConnection: {
+    purpose: 'tagging',
+    configs: { required: ['BaseUrl'], optional: [] },
+    secrets: { required: [], optional: ['ApiKey'] },
+  },
+  EasEmbeddingConnection: {
+    purpose: 'embedding',
+    configs: { required: ['Endpoint'], optional: ['Model'] },
+    secrets: { required: [], optional: ['Token'] },
+  },
+  DashScopeEmbeddingConnection: {
+    purpose: 'embedding',
+    configs: { required: [], optional: ['BaseUrl', 'Model'] },
+    secrets: { required: ['ApiKey'], optional: [] },
+    defaults: { BaseUrl: DASHSCOPE_API_BASE_URL, Model: 'multimodal-embedding-v1' },
+  },
+  ClassicEmbeddingConnection: { purpose: 'embedding', configs: { required: [], optional: [] }, secrets: { required: [], optional: [] } },
+  LocalVectorConnection: { purpose: 'vector', configs: { required: [], optional: [] }, secrets: { required: [], optional: [] } },
+};
 
 export const TagDefinitionItem = z.object({
   name: z.string().min(1).max(128),

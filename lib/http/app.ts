@@ -4,9 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { bearerOf, constantTimeIncludes } from './auth.js';
 import type { ApiDeps, AppEnv } from './env.js';
 import { errorBody, handleError, validationMessage } from './errors.js';
+import { connectionRoutes } from './routes/connections.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { fileMetaRoutes } from './routes/file-metas.js';
 import { jobRoutes } from './routes/jobs.js';
+import { tagDefinitionRoutes } from './routes/tag-definitions.js';
 
 /** Routes reachable with a signed URL instead of a bearer key (what listings hand out). */
 const SIGNED_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/[^/]+\/(thumbnail|download)$/;
@@ -40,6 +42,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   datasetRoutes(app, deps);
   fileMetaRoutes(app, deps);
   jobRoutes(app, deps);
+  connectionRoutes(app, deps);
+  tagDefinitionRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,5 +1,6 @@
 // Wire DTOs (PascalCase, PAI's names) as zod schemas, and the mapping from domain objects.
 import { z } from '@hono/zod-openapi';
+import type { Connection, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion } from '../domain/dataset.js';
 import { allTags, type FileMeta } from '../domain/file-meta.js';
 import type { DatasetJob, JobLog } from '../domain/job.js';
@@ -176,5 +177,63 @@ export function jobDto(
     ...(extra.failedFiles
       ? { FailedFiles: extra.failedFiles.map((f) => ({ DatasetFileMetaId: f.metaId, Uri: f.uri, Reason: f.reason })) }
       : {}),
+  };
+}
+
+export const ConnectionDto = z
+  .object({
+    ConnectionId: z.string(),
+    ConnectionName: z.string(),
+    ConnectionType: z.string(),
+    Configs: z.record(z.string(), z.string()),
+    SecretNames: z.array(z.string()).openapi({ description: 'Which secrets are set; their values are never returned' }),
+    Models: z.array(z.object({ Model: z.string(), ModelType: z.string().optional() })),
+    GmtCreateTime: z.string(),
+    GmtModifiedTime: z.string(),
+  })
+  .openapi('Connection');
+
+export function connectionDto(c: Connection): z.infer<typeof ConnectionDto> {
+  return {
+    ConnectionId: c.connectionId,
+    ConnectionName: c.connectionName,
+    ConnectionType: c.connectionType,
+    Configs: c.configs,
+    SecretNames: c.secretNames,
+    Models: c.models.map((m) => ({ Model: m.model, ...(m.modelType ? { ModelType: m.modelType } : {}) })),
+    GmtCreateTime: c.createTime,
+    GmtModifiedTime: c.updateTime,
+  };
+}
+
+export const TagDefinitionItemDto = z
+  .object({
+    Name: z.string().min(1).max(128),
+    Description: z.string().max(2048).default(''),
+    Values: z.array(z.string().min(1).max(128)).min(1).max(200).optional().openapi({ description: 'A closed list of values; absent: a free tag' }),
+  })
+  .openapi('TagDefinitionItem');
+
+export const TagDefinitionDto = z
+  .object({
+    TagDefinitionId: z.string(),
+    Name: z.string(),
+    GuidePrompt: z.string(),
+    Tags: z.array(TagDefinitionItemDto),
+    Version: z.number().int(),
+    GmtCreateTime: z.string(),
+    GmtModifiedTime: z.string(),
+  })
+  .openapi('TagDefinition');
+
+export function tagDefinitionDto(t: TagDefinition): z.infer<typeof TagDefinitionDto> {
+  return {
+    TagDefinitionId: t.tagDefinitionId,
+    Name: t.name,
+    GuidePrompt: t.guidePrompt,
+    Tags: t.tags.map((x) => ({ Name: x.name, Description: x.description, ...(x.values ? { Values: x.values } : {}) })),
+    Version: t.version,
+    GmtCreateTime: t.createTime,
+    GmtModifiedTime: t.updateTime,
   };
 }

@@ -1,9 +1,11 @@
 // The Hono environment of the API app and what routes are given.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../ports/logger.js';
+import type { ConnectionService } from '../services/connections.js';
 import type { DatasetService } from '../services/datasets.js';
 import type { FileMetaService } from '../services/file-metas.js';
 import type { JobService } from '../services/jobs.js';
+import type { TagDefinitionService } from '../services/tag-definitions.js';
 import type { UrlSigner } from './auth.js';
 
 export type AppEnv = { Variables: { requestId: string } };
@@ -13,6 +15,8 @@ export interface ApiDeps {
   datasets: DatasetService;
   fileMetas: FileMetaService;
   jobs: JobService;
+  connections: ConnectionService;
+  tagDefinitions: TagDefinitionService;
   apiKeys: string[];
   signer: UrlSigner;
   log: Logger;

@@ -1,5 +1,6 @@
 // Port: the metadata store (Tablestore in the cloud, SQLite locally). Holds no product logic:
 // services decide, the store persists; every write is idempotent or conditional.
+import type { Connection, ConnectionType, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion } from '../domain/dataset.js';
 import type { FileMeta, FileStatus, MetaAttributes, ProbeDepth } from '../domain/file-meta.js';
 import type { DatasetJob, FileOutcome, JobAction, JobLog, JobStatus } from '../domain/job.js';
@@ -147,6 +148,21 @@ export interface MetaStore {
   listFailedJobItems(jobId: string, limit: number): Promise<Array<{ metaId: string; uri: string; reason: string }>>;
   appendJobLogs(jobId: string, logs: JobLog[]): Promise<void>;
   listJobLogs(jobId: string, limit: number): Promise<JobLog[]>;
+
+  // connections (secrets arrive and leave sealed) and tag definitions
+  /** Conflict when the name is taken. */
+  createConnection(c: Connection, sealedSecrets: string): Promise<void>;
+  getConnection(id: string): Promise<{ connection: Connection; sealedSecrets: string } | undefined>;
+  listConnections(q: { type?: ConnectionType; maxResults: number; nextToken?: string }): Promise<Page<Connection>>;
+  /** Conflict when renamed to a taken name. */
+  updateConnection(c: Connection, sealedSecrets: string): Promise<void>;
+  deleteConnection(id: string): Promise<void>;
+  createTagDefinition(t: TagDefinition): Promise<void>;
+  getTagDefinition(id: string): Promise<TagDefinition | undefined>;
+  listTagDefinitions(q: { maxResults: number; nextToken?: string }): Promise<Page<TagDefinition>>;
+  /** Replaces the definition if its stored version is still `expectedVersion`; false otherwise. */
+  updateTagDefinition(t: TagDefinition, expectedVersion: number): Promise<boolean>;
+  deleteTagDefinition(id: string): Promise<void>;
 
   close(): Promise<void>;
 }

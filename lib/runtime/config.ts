@@ -12,6 +12,11 @@ export const ConfigSchema = z.object({
   LOUPE_DATA_DIR: z.string().min(1).default('./.loupe'),
   /** Comma-separated API keys. Unset in local mode: a key is created in the data dir and printed. */
   LOUPE_API_KEYS: z.string().optional(),
+  /** 32-byte key (base64 or hex) sealing connection secrets (AES-256-GCM). Unset in local mode: a key file in the data dir. */
+  LOUPE_SECRET_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32, '32 bytes, as 64 hex digits or base64')
+    .optional(),
   /** Concurrent invocations per consumer function in the local runtime. */
   LOUPE_WORKER_CONCURRENCY: int(2, 1, 64),
   /** Worker threads for the prober (each like one more FC instance); 0 runs it on the main thread. Default: CPUs − 1, at least 1. */
@@ -27,6 +32,8 @@ export const ConfigSchema = z.object({
   LOUPE_MAX_PIXELS: int(268_402_689, 1, 2 ** 40),
   LOUPE_MAX_DECODE_BYTES: int(512 * 1024 * 1024, 1, 2 ** 40),
   LOUPE_DECODE_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  /** Time limit of one call to a model service. */
+  LOUPE_MODEL_TIMEOUT_MS: int(60_000, 100, 600_000),
   /** A fan-out run lists for at most this long, then continues in a new message (FC timeouts). */
   LOUPE_FANOUT_BUDGET_MS: int(60_000, 100, 3_600_000),
 });
@@ -34,11 +41,18 @@ export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
 
 export class ConfigError extends Error {}
 
+/** Never echoed in errors or logs. */
+const SECRET_VARIABLES = new Set(['LOUPE_API_KEYS', 'LOUPE_SECRET_KEY']);
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('LOUPE_') && v !== ''));
   const r = ConfigSchema.safeParse(relevant);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got '${String(relevant[String(i.path[0])])}')`);
+    const lines = r.error.issues.map((i) => {
+      const name = String(i.path[0]);
+      const shown = SECRET_VARIABLES.has(name) ? '(value hidden)' : `(got '${String(relevant[name])}')`;
+      return `${i.path.join('.')}: ${i.message} ${shown}`;
+    });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return { ...r.data, dataDir: path.resolve(r.data.LOUPE_DATA_DIR) };

@@ -10,14 +10,18 @@ import type { Logger } from '../ports/logger.js';
 import type { MetaStore } from '../ports/meta-store.js';
 import type { ObjectStore, ObjectStores } from '../ports/object-store.js';
 import type { Queue } from '../ports/queue.js';
+import { AesGcmSecretBox } from '../adapters/secrets/aes-gcm-secret-box.js';
+import { ConnectionService } from '../services/connections.js';
 import { DatasetService } from '../services/datasets.js';
 import type { QueueNames, ServiceDeps } from '../services/deps.js';
 import { FanoutService } from '../services/fanout.js';
 import { FileMetaService } from '../services/file-metas.js';
 import { JobService } from '../services/jobs.js';
 import { ProbingService } from '../services/probing.js';
+import { TagDefinitionService } from '../services/tag-definitions.js';
 import type { Config } from './config.js';
 import { jsonLogger } from './logger.js';
+import { createModelFactory } from './model-factory.js';
 
 export interface Services {
   datasets: DatasetService;
@@ -25,6 +29,8 @@ export interface Services {
   jobs: JobService;
   fanout: FanoutService;
   probing: ProbingService;
+  connections: ConnectionService;
+  tagDefinitions: TagDefinitionService;
 }
 
 export interface Container {
@@ -71,6 +77,12 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
     jobs,
     fanout: new FanoutService(deps, jobs),
     probing: new ProbingService(deps, jobs),
+    connections: new ConnectionService(
+      deps,
+      AesGcmSecretBox.fromConfig(config.LOUPE_SECRET_KEY, config.dataDir),
+      createModelFactory({ timeoutMs: config.LOUPE_MODEL_TIMEOUT_MS }),
+    ),
+    tagDefinitions: new TagDefinitionService(deps),
   };
   return {
     config,

@@ -203,6 +203,35 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.transitionJob('j', ['Pending', 'Running'], 'ManuallyStop', { updateTime: iso(T0) })).toBe(false);
     });
 
+    it('keeps connections with sealed secrets, unique by name', async () => {
+      const conn = (id: string, name: string, t = iso(T0)) => ({
+        connectionId: id, connectionName: name, connectionType: 'ClassicEmbeddingConnection' as const, configs: { A: '1' }, secretNames: ['K'], models: [{ model: 'm' }], createTime: t, updateTime: t,
+      });
+      await store.createConnection(conn('c1', 'one'), 'sealed-1');
+      await store.createConnection(conn('c2', 'two', iso(T0 + 1)), 'sealed-2');
+      await expect(store.createConnection(conn('c3', 'one'), 'x')).rejects.toMatchObject({ kind: 'Conflict' });
+      expect(await store.getConnection('c1')).toEqual({ connection: conn('c1', 'one'), sealedSecrets: 'sealed-1' });
+      await expect(store.updateConnection({ ...conn('c2', 'one') }, 's')).rejects.toMatchObject({ kind: 'Conflict' });
+      await store.updateConnection({ ...conn('c2', 'deux'), configs: { A: '2' } }, 'sealed-2b');
+      expect(await store.getConnection('c2')).toMatchObject({ connection: { connectionName: 'deux', configs: { A: '2' } }, sealedSecrets: 'sealed-2b' });
+      const p1 = await store.listConnections({ maxResults: 1 });
+      expect(p1.items.map((c) => c.connectionId)).toEqual(['c2']);
+      expect((await store.listConnections({ maxResults: 1, nextToken: p1.nextToken })).items.map((c) => c.connectionId)).toEqual(['c1']);
+      await store.deleteConnection('c1');
+      expect(await store.getConnection('c1')).toBeUndefined();
+    });
+
+    it('updates a tag definition only from the version it was read at', async () => {
+      const t = { tagDefinitionId: 't1', name: 'n', guidePrompt: 'g', tags: [{ name: 'a', description: '' }], version: 1, createTime: iso(T0), updateTime: iso(T0) };
+      await store.createTagDefinition(t);
+      expect(await store.updateTagDefinition({ ...t, version: 2, guidePrompt: 'g2' }, 1)).toBe(true);
+      expect(await store.updateTagDefinition({ ...t, version: 2, guidePrompt: 'lost' }, 1)).toBe(false);
+      expect(await store.getTagDefinition('t1')).toMatchObject({ version: 2, guidePrompt: 'g2' });
+      expect((await store.listTagDefinitions({ maxResults: 10 })).items).toHaveLength(1);
+      await store.deleteTagDefinition('t1');
+      expect(await store.getTagDefinition('t1')).toBeUndefined();
+    });
+
     it('keeps job logs in order and pages jobs newest first', async () => {
       await store.createDataset(dataset('d'));
       for (let i = 0; i < 3; i++) await store.createJob(job(`j${i}`, 'd', iso(T0 + i)));

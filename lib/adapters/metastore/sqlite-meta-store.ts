@@ -2,8 +2,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Connection, ConnectionType, TagDefinition } from '../../domain/connection.js';
 import type { Dataset, DatasetVersion } from '../../domain/dataset.js';
-import { invalid } from '../../domain/errors.js';
+import { conflict, invalid } from '../../domain/errors.js';
 import type { FileMeta, FileStatus } from '../../domain/file-meta.js';
 import type { DatasetJob, FileOutcome, JobLog, JobStatus } from '../../domain/job.js';
 import type {
@@ -591,6 +592,101 @@ export class SqliteMetaStore implements MetaStore {
     return rows;
   }
 
+  // ---------------------------------------------------------------- connections and tag definitions
+
+  async createConnection(c: Connection, sealedSecrets: string): Promise<void> {
+    try {
+      this.stmt(
+        `INSERT INTO connections (id, name, type, configs, secret_names, sealed_secrets, models, create_time, update_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(c.connectionId, c.connectionName, c.connectionType, JSON.stringify(c.configs), JSON.stringify(c.secretNames), sealedSecrets, JSON.stringify(c.models), c.createTime, c.updateTime);
+    } catch (e) {
+      throw uniqueViolation(e, `a connection named '${c.connectionName}' exists`);
+    }
+  }
+
+  async getConnection(id: string): Promise<{ connection: Connection; sealedSecrets: string } | undefined> {
+    const r = this.stmt('SELECT * FROM connections WHERE id = ?').get(id);
+    return r ? { connection: toConnection(r), sealedSecrets: r.sealed_secrets as string } : undefined;
+  }
+
+  async listConnections(q: { type?: ConnectionType; maxResults: number; nextToken?: string }): Promise<Page<Connection>> {
+    return this.pageByCreateTime('connections', q.type ? { col: 'type', value: q.type } : undefined, q, toConnection, (c) => [c.createTime, c.connectionId]);
+  }
+
+  async updateConnection(c: Connection, sealedSecrets: string): Promise<void> {
+    try {
+      this.stmt(
+        `UPDATE connections SET name = ?, configs = ?, secret_names = ?, sealed_secrets = ?, models = ?, update_time = ? WHERE id = ?`,
+      ).run(c.connectionName, JSON.stringify(c.configs), JSON.stringify(c.secretNames), sealedSecrets, JSON.stringify(c.models), c.updateTime, c.connectionId);
+    } catch (e) {
+      throw uniqueViolation(e, `a connection named '${c.connectionName}' exists`);
+    }
+  }
+
+  async deleteConnection(id: string): Promise<void> {
+    this.stmt('DELETE FROM connections WHERE id = ?').run(id);
+  }
+
+  async createTagDefinition(t: TagDefinition): Promise<void> {
+    this.stmt(
+      `INSERT INTO tag_definitions (id, name, guide_prompt, tags, version, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(t.tagDefinitionId, t.name, t.guidePrompt, JSON.stringify(t.tags), t.version, t.createTime, t.updateTime);
+  }
+
+  async getTagDefinition(id: string): Promise<TagDefinition | undefined> {
+    const r = this.stmt('SELECT * FROM tag_definitions WHERE id = ?').get(id);
+    return r ? toTagDefinition(r) : undefined;
+  }
+
+  async listTagDefinitions(q: { maxResults: number; nextToken?: string }): Promise<Page<TagDefinition>> {
+    return this.pageByCreateTime('tag_definitions', undefined, q, toTagDefinition, (t) => [t.createTime, t.tagDefinitionId]);
+  }
+
+  async updateTagDefinition(t: TagDefinition, expectedVersion: number): Promise<boolean> {
+    return (
+      this.stmt(`UPDATE tag_definitions SET name = ?, guide_prompt = ?, tags = ?, version = ?, update_time = ? WHERE id = ? AND version = ?`).run(
+        t.name,
+        t.guidePrompt,
+        JSON.stringify(t.tags),
+        t.version,
+        t.updateTime,
+        t.tagDefinitionId,
+        expectedVersion,
+      ).changes === 1
+    );
+  }
+
+  async deleteTagDefinition(id: string): Promise<void> {
+    this.stmt('DELETE FROM tag_definitions WHERE id = ?').run(id);
+  }
+
+  /** Newest-first keyset page of a small table ordered by (create_time, id). */
+  private pageByCreateTime<T>(
+    table: 'connections' | 'tag_definitions',
+    filter: { col: string; value: string } | undefined,
+    q: { maxResults: number; nextToken?: string },
+    map: (r: Row) => T,
+    keyOf: (t: T) => [string, string],
+  ): Page<T> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter) {
+      where.push(`${filter.col} = ?`);
+      params.push(filter.value);
+    }
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as { n: number }).n;
+    if (q.nextToken) {
+      const [t, id] = decodeToken(q.nextToken);
+      where.push('(create_time < ? OR (create_time = ? AND id < ?))');
+      params.push(t, t, id);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC LIMIT ?`)
+      .all(...params, q.maxResults + 1) as Row[];
+    return pageOf(rows.map(map), q.maxResults, total, (x) => encodeToken(...keyOf(x)));
+  }
+
   async close(): Promise<void> {
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
@@ -643,6 +739,35 @@ function toFileMeta(r: Row): FileMeta {
     failReason: (r.fail_reason as string | null) ?? null,
     probedFingerPrint: (r.probed_fingerprint as string | null) ?? null,
     probeDepth: (r.probe_depth as FileMeta['probeDepth']) ?? null,
+    createTime: r.create_time as string,
+    updateTime: r.update_time as string,
+  };
+}
+
+function uniqueViolation(e: unknown, message: string): unknown {
+  return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' ? conflict(message) : e;
+}
+
+function toConnection(r: Row): Connection {
+  return {
+    connectionId: r.id as string,
+    connectionName: r.name as string,
+    connectionType: r.type as ConnectionType,
+    configs: JSON.parse(r.configs as string) as Record<string, string>,
+    secretNames: JSON.parse(r.secret_names as string) as string[],
+    models: JSON.parse(r.models as string) as Connection['models'],
+    createTime: r.create_time as string,
+    updateTime: r.update_time as string,
+  };
+}
+
+function toTagDefinition(r: Row): TagDefinition {
+  return {
+    tagDefinitionId: r.id as string,
+    name: r.name as string,
+    guidePrompt: r.guide_prompt as string,
+    tags: JSON.parse(r.tags as string) as TagDefinition['tags'],
+    version: r.version as number,
     createTime: r.create_time as string,
     updateTime: r.update_time as string,
   };

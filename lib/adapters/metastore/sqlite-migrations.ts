@@ -105,4 +105,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX job_logs_by_job ON job_logs (job_id, seq);
   `,
+  // 2: connections (secrets sealed as one blob) and tag definitions
+  `
+  CREATE TABLE connections (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    configs TEXT NOT NULL,
+    secret_names TEXT NOT NULL,
+    sealed_secrets TEXT NOT NULL,
+    models TEXT NOT NULL,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL
+  );
+  CREATE INDEX connections_by_create ON connections (create_time, id);
+
+  CREATE TABLE tag_definitions (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    guide_prompt TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL
+  );
+  CREATE INDEX tag_definitions_by_create ON tag_definitions (create_time, id);
+  `,
 ];
