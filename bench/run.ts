@@ -5,6 +5,7 @@ import path from 'node:path';
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<Record<string, unknown>> }>> = {
   metabuild: () => import('./metabuild.js'),
   adapters: () => import('./adapters.js'),
+  vector: () => import('./vector.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
