@@ -6,7 +6,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const functionsDir = path.join(root, 'functions');
 /** Native or heavy packages stay outside the bundle and ship in node_modules. */
-const external = ['better-sqlite3', 'sharp'];
+const external = ['better-sqlite3', 'sharp', 'usearch'];
 
 const names = readdirSync(functionsDir).filter((n) => existsSync(path.join(functionsDir, n, 'index.ts')));
 for (const name of names) {

@@ -1,7 +1,9 @@
 // `npm start`: Loupe on one machine — the API on 127.0.0.1 and the queue workers, data in ./.loupe/.
 import { createApi } from '../functions/api/index.js';
 import { createFanoutDeadLetterHandler, createFanoutHandler } from '../functions/fanout/index.js';
+import { createEmbedderDeadLetterHandler, createEmbedderHandler } from '../functions/embedder/index.js';
 import { createProberDeadLetterHandler, createProberHandler } from '../functions/prober/index.js';
+import { createTaggerDeadLetterHandler, createTaggerHandler } from '../functions/tagger/index.js';
 import { resolveApiKeys } from '../lib/runtime/api-keys.js';
 import { ConfigError, loadConfig } from '../lib/runtime/config.js';
 import { buildContainer } from '../lib/runtime/container.js';
@@ -38,6 +40,10 @@ async function main() {
         concurrency: config.LOUPE_WORKER_CONCURRENCY,
         threads: { count: config.LOUPE_WORKER_THREADS, module: new URL('../functions/prober/index.ts', import.meta.url).href, handlerExport: 'handler' },
       },
+      // Model consumers wait on the network, not the CPU: they stay on the main thread, which also
+      // keeps the local vector index to a single writer.
+      { name: 'tagger', queue: container.queues.tagger, handler: createTaggerHandler(get), deadLetterHandler: createTaggerDeadLetterHandler(get), concurrency: config.LOUPE_MODEL_WORKERS },
+      { name: 'embedder', queue: container.queues.embedder, handler: createEmbedderHandler(get), deadLetterHandler: createEmbedderDeadLetterHandler(get), concurrency: config.LOUPE_MODEL_WORKERS },
     ],
   });
   container.log.info('loupe listening', { url: runtime.url, dataDir: config.dataDir });

@@ -16,6 +16,8 @@ export function createApi(c: Container, apiKeys: string[]) {
     jobs: c.services.jobs,
     connections: c.services.connections,
     tagDefinitions: c.services.tagDefinitions,
+    indexConfigs: c.services.indexConfigs,
+    coverage: c.services.coverage,
     apiKeys,
     signer: hmacUrlSigner(apiKeys[0]!),
     log: c.log,

@@ -30,3 +30,15 @@ export const DatasetVersion = z.object({
   updateTime: z.string(),
 });
 export type DatasetVersion = z.infer<typeof DatasetVersion>;
+
+/** PAI's "index library config": which model embeds a dataset, into which vector store and index. */
+export const IndexConfig = z.object({
+  datasetId: z.string(),
+  embeddingConnectionId: z.string(),
+  vectorConnectionId: z.string(),
+  indexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -'),
+  modelName: z.string().nullable(),
+  createTime: z.string(),
+  updateTime: z.string(),
+});
+export type IndexConfig = z.infer<typeof IndexConfig>;

@@ -60,6 +60,17 @@ export const FileMeta = z.object({
   /** Fingerprint the last probe looked at, and how deep; null until probed. */
   probedFingerPrint: z.string().nullable(),
   probeDepth: ProbeDepth.nullable(),
+  /** What produced Tags.ai (for Increment), and the last tagging error, if the last try failed. */
+  tagFingerPrint: z.string().nullable(),
+  tagDefinitionId: z.string().nullable(),
+  tagDefinitionVersion: z.number().int().nullable(),
+  tagModel: z.string().nullable(),
+  tagError: z.string().nullable(),
+  /** What produced the vector, and the last embedding error. */
+  embedFingerPrint: z.string().nullable(),
+  embedderId: z.string().nullable(),
+  indexName: z.string().nullable(),
+  embedError: z.string().nullable(),
   createTime: z.string(),
   updateTime: z.string(),
 });

@@ -19,6 +19,38 @@ export const FileMetaBuildSpec = z
   .strict();
 export type FileMetaBuildSpec = z.infer<typeof FileMetaBuildSpec>;
 
+/** JobSpec of IntelligentTag. The model/definition fields are frozen at creation (version included). */
+export const IntelligentTagSpec = z
+  .object({
+    /** Model calls in flight for the whole job, across every consumer instance. */
+    concurrency: z.number().int().min(1).max(100).default(5),
+    connectionId: z.string().min(1),
+    modelName: z.string().min(1).max(128).default('qwen-vl-max'),
+    tagDefinitionId: z.string().min(1),
+    tagDefinitionVersion: z.number().int().positive().optional(),
+    /** Long side of the image sent to the model, in pixels. */
+    imageLongSide: z.number().int().min(64).max(4096).default(1024),
+    batchSize: z.number().int().min(1).max(1000).default(20),
+  })
+  .strict();
+export type IntelligentTagSpec = z.infer<typeof IntelligentTagSpec>;
+
+/** JobSpec of SemanticIndex. Unset connection/index fields come from the dataset's index config. */
+export const SemanticIndexSpec = z
+  .object({
+    concurrency: z.number().int().min(1).max(100).default(5),
+    embeddingConnectionId: z.string().min(1).optional(),
+    vectorConnectionId: z.string().min(1).optional(),
+    indexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -').optional(),
+    modelName: z.string().min(1).max(128).optional(),
+    /** Frozen at creation: the embedder that will produce the vectors. */
+    embedderId: z.string().optional(),
+    imageLongSide: z.number().int().min(64).max(4096).default(1024),
+    batchSize: z.number().int().min(1).max(1000).default(32),
+  })
+  .strict();
+export type SemanticIndexSpec = z.infer<typeof SemanticIndexSpec>;
+
 export const DatasetJob = z.object({
   datasetJobId: z.string(),
   datasetId: z.string(),

@@ -7,6 +7,7 @@ import { errorBody, handleError, validationMessage } from './errors.js';
 import { connectionRoutes } from './routes/connections.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { fileMetaRoutes } from './routes/file-metas.js';
+import { indexingRoutes } from './routes/indexing.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tagDefinitionRoutes } from './routes/tag-definitions.js';
 
@@ -44,6 +45,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   jobRoutes(app, deps);
   connectionRoutes(app, deps);
   tagDefinitionRoutes(app, deps);
+  indexingRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -2,7 +2,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../ports/logger.js';
 import type { ConnectionService } from '../services/connections.js';
+import type { CoverageService } from '../services/coverage.js';
 import type { DatasetService } from '../services/datasets.js';
+import type { IndexConfigService } from '../services/index-configs.js';
 import type { FileMetaService } from '../services/file-metas.js';
 import type { JobService } from '../services/jobs.js';
 import type { TagDefinitionService } from '../services/tag-definitions.js';
@@ -17,6 +19,8 @@ export interface ApiDeps {
   jobs: JobService;
   connections: ConnectionService;
   tagDefinitions: TagDefinitionService;
+  indexConfigs: IndexConfigService;
+  coverage: CoverageService;
   apiKeys: string[];
   signer: UrlSigner;
   log: Logger;

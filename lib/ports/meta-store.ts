@@ -1,7 +1,7 @@
 // Port: the metadata store (Tablestore in the cloud, SQLite locally). Holds no product logic:
 // services decide, the store persists; every write is idempotent or conditional.
 import type { Connection, ConnectionType, TagDefinition } from '../domain/connection.js';
-import type { Dataset, DatasetVersion } from '../domain/dataset.js';
+import type { Dataset, DatasetVersion, IndexConfig } from '../domain/dataset.js';
 import type { FileMeta, FileStatus, MetaAttributes, ProbeDepth } from '../domain/file-meta.js';
 import type { DatasetJob, FileOutcome, JobAction, JobLog, JobStatus } from '../domain/job.js';
 
@@ -76,6 +76,42 @@ export interface ProbeUpdate {
   probeDepth: ProbeDepth;
 }
 
+export interface TagUpdate {
+  datasetFileMetaId: string;
+  /** Fingerprint of the bytes the model saw. */
+  fileFingerPrint: string;
+  ai: string[];
+  tagDefinitionId: string;
+  tagDefinitionVersion: number;
+  model: string;
+}
+
+export interface EmbedUpdate {
+  datasetFileMetaId: string;
+  fileFingerPrint: string;
+  jobId: string;
+  embedderId: string;
+  indexName: string;
+}
+
+/** What "up to date" means when counting coverage. */
+export type CoverageTarget =
+  | { kind: 'tags'; tagDefinitionId: string; tagDefinitionVersion: number; model?: string }
+  | { kind: 'vectors'; embedderId: string; indexName: string };
+
+export interface CoverageCounts {
+  /** Files that can be processed (ACTIVE or PENDING). */
+  total: number;
+  upToDate: number;
+  /** Done before, but the file, the definition or the model changed since. */
+  stale: number;
+  /** The last try failed (its reason is on the file). */
+  failed: number;
+  never: number;
+  /** FAILED files (undecodable): no model will see them. */
+  unusable: number;
+}
+
 export interface JobQuery {
   datasetId?: string;
   versionName?: string;
@@ -148,6 +184,22 @@ export interface MetaStore {
   listFailedJobItems(jobId: string, limit: number): Promise<Array<{ metaId: string; uri: string; reason: string }>>;
   appendJobLogs(jobId: string, logs: JobLog[]): Promise<void>;
   listJobLogs(jobId: string, limit: number): Promise<JobLog[]>;
+
+  // smart tags and vectors
+  applyTagResults(updates: TagUpdate[], now: string): Promise<void>;
+  recordTagError(id: string, reason: string, now: string): Promise<void>;
+  applyEmbedResults(updates: EmbedUpdate[], now: string): Promise<void>;
+  recordEmbedError(id: string, reason: string, now: string): Promise<void>;
+  /** DELETED files of the version that still have a vector in `indexName`. */
+  listDeletedEmbedded(datasetId: string, versionName: string, indexName: string, limit: number): Promise<string[]>;
+  clearEmbeddings(ids: string[], now: string): Promise<void>;
+  updateUserTags(id: string, tags: { user: string[]; userDeleteAiTags: string[] }, now: string): Promise<void>;
+  coverage(datasetId: string, versionName: string, target: CoverageTarget): Promise<CoverageCounts>;
+  getIndexConfig(datasetId: string): Promise<IndexConfig | undefined>;
+  putIndexConfig(c: IndexConfig): Promise<void>;
+  /** Takes one of `slots` leases of the job for `ttlMs`; false when all are held. */
+  acquireLease(jobId: string, slots: number, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  releaseLease(jobId: string, holder: string): Promise<void>;
 
   // connections (secrets arrive and leave sealed) and tag definitions
   /** Conflict when the name is taken. */

@@ -34,6 +34,11 @@ export const ConfigSchema = z.object({
   LOUPE_DECODE_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   /** Time limit of one call to a model service. */
   LOUPE_MODEL_TIMEOUT_MS: int(60_000, 100, 600_000),
+  /** Batches of tagging or embedding handled at once (each bounded again by its job's concurrency). */
+  LOUPE_MODEL_WORKERS: int(8, 1, 256),
+  /** Retries of a model call after a transient error (429, 5xx, timeout), with exponential backoff. */
+  LOUPE_MODEL_RETRIES: int(5, 0, 20),
+  LOUPE_MODEL_RETRY_BASE_MS: int(500, 0, 60_000),
   /** A fan-out run lists for at most this long, then continues in a new message (FC timeouts). */
   LOUPE_FANOUT_BUDGET_MS: int(60_000, 100, 3_600_000),
 });

@@ -12,16 +12,24 @@ import type { ObjectStore, ObjectStores } from '../ports/object-store.js';
 import type { Queue } from '../ports/queue.js';
 import { AesGcmSecretBox } from '../adapters/secrets/aes-gcm-secret-box.js';
 import { ConnectionService } from '../services/connections.js';
+import { CoverageService } from '../services/coverage.js';
 import { DatasetService } from '../services/datasets.js';
 import type { QueueNames, ServiceDeps } from '../services/deps.js';
 import { FanoutService } from '../services/fanout.js';
 import { FileMetaService } from '../services/file-metas.js';
 import { JobService } from '../services/jobs.js';
+import { IndexConfigService } from '../services/index-configs.js';
+import { IndexingService } from '../services/indexing.js';
+import { JobSpecs } from '../services/job-specs.js';
+import { ModelGate } from '../services/model-gate.js';
 import { ProbingService } from '../services/probing.js';
+import type { RetryOptions } from '../services/retry.js';
+import { TaggingService } from '../services/tagging.js';
 import { TagDefinitionService } from '../services/tag-definitions.js';
 import type { Config } from './config.js';
 import { jsonLogger } from './logger.js';
 import { createModelFactory } from './model-factory.js';
+import { createVectorStores } from './vector-stores.js';
 
 export interface Services {
   datasets: DatasetService;
@@ -31,6 +39,10 @@ export interface Services {
   probing: ProbingService;
   connections: ConnectionService;
   tagDefinitions: TagDefinitionService;
+  tagging: TaggingService;
+  indexing: IndexingService;
+  indexConfigs: IndexConfigService;
+  coverage: CoverageService;
 }
 
 export interface Container {
@@ -63,26 +75,36 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
   const queue = new SqliteQueue({ file: path.join(config.dataDir, 'queue.db'), maxReceives: config.LOUPE_QUEUE_MAX_RECEIVES });
   const roots = config.LOUPE_FILE_ROOTS?.split(':').filter(Boolean).map((r) => path.resolve(r));
   const objects = new SchemeRegistry({ file: new LocalFolderObjectStore(roots) });
-  const queues: QueueNames = { fanout: `${config.LOUPE_QUEUE_PREFIX}fanout`, prober: `${config.LOUPE_QUEUE_PREFIX}prober` };
+  const prefix = config.LOUPE_QUEUE_PREFIX;
+  const queues: QueueNames = { fanout: `${prefix}fanout`, prober: `${prefix}prober`, tagger: `${prefix}tagger`, embedder: `${prefix}embedder` };
   const media: MediaLimits = {
     maxPixels: config.LOUPE_MAX_PIXELS,
     maxBytes: config.LOUPE_MAX_DECODE_BYTES,
     timeoutMs: config.LOUPE_DECODE_TIMEOUT_MS,
   };
   const deps: ServiceDeps = { store, objects, queue, queues, clock: opts.clock ?? systemClock, log, media };
-  const jobs = new JobService(deps);
+  const models = createModelFactory({ timeoutMs: config.LOUPE_MODEL_TIMEOUT_MS });
+  const vectorStores = createVectorStores(config.dataDir);
+  const tagDefinitions = new TagDefinitionService(deps);
+  const connections = new ConnectionService(deps, AesGcmSecretBox.fromConfig(config.LOUPE_SECRET_KEY, config.dataDir), models);
+  const specs = new JobSpecs(deps, connections, tagDefinitions, models, vectorStores);
+  const jobs = new JobService(deps, specs);
+  const probing = new ProbingService(deps, jobs);
+  const gate = new ModelGate(store, { leaseTtlMs: config.LOUPE_MODEL_TIMEOUT_MS * 2 });
+  const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
+  const indexing = new IndexingService(deps, jobs, probing, connections, models, vectorStores, gate, retry);
   const services: Services = {
     datasets: new DatasetService(deps),
     fileMetas: new FileMetaService(deps),
     jobs,
-    fanout: new FanoutService(deps, jobs),
-    probing: new ProbingService(deps, jobs),
-    connections: new ConnectionService(
-      deps,
-      AesGcmSecretBox.fromConfig(config.LOUPE_SECRET_KEY, config.dataDir),
-      createModelFactory({ timeoutMs: config.LOUPE_MODEL_TIMEOUT_MS }),
-    ),
-    tagDefinitions: new TagDefinitionService(deps),
+    fanout: new FanoutService(deps, jobs, { SemanticIndex: (job) => indexing.dropDeletedVectors(job) }),
+    probing,
+    connections,
+    tagDefinitions,
+    tagging: new TaggingService(deps, jobs, probing, connections, models, gate, retry),
+    indexing,
+    indexConfigs: new IndexConfigService(deps, specs, jobs),
+    coverage: new CoverageService(deps, specs),
   };
   return {
     config,
@@ -93,6 +115,7 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
     objects,
     services,
     async close() {
+      await vectorStores.close();
       await store.close();
       await queue.close();
     },

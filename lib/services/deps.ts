@@ -10,6 +10,8 @@ import type { MediaLimits } from '../media/limits.js';
 export interface QueueNames {
   fanout: string;
   prober: string;
+  tagger: string;
+  embedder: string;
 }
 
 export interface ServiceDeps {

@@ -2,7 +2,16 @@
 // and enqueues batches for the action's consumer. Checkpoints its cursor, so a redelivered or
 // timed-out run resumes where the last one stopped instead of starting over.
 import { extensionOf, fileMetaId, splitUnderRoot } from '../domain/index.js';
-import { FileMetaBuildSpec, type BatchMessage, type DatasetJob, type FanoutMessage } from '../domain/job.js';
+import type { FileMeta } from '../domain/file-meta.js';
+import {
+  FileMetaBuildSpec,
+  IntelligentTagSpec,
+  SemanticIndexSpec,
+  type BatchMessage,
+  type DatasetJob,
+  type FanoutMessage,
+  type JobAction,
+} from '../domain/job.js';
 import type { ListedFileRow } from '../ports/meta-store.js';
 import type { ObjectInfo } from '../ports/object-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
@@ -19,10 +28,14 @@ export interface FanoutRunOptions {
 
 export type FanoutResult = 'done' | 'continued' | 'dropped';
 
+/** Runs once a job's listing is complete (e.g. SemanticIndex drops the vectors of deleted files). */
+export type AfterListing = (job: DatasetJob) => Promise<void>;
+
 export class FanoutService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly jobs: JobService,
+    private readonly afterListing: Partial<Record<JobAction, AfterListing>> = {},
   ) {}
 
   async run(msg: FanoutMessage, opts: FanoutRunOptions = {}): Promise<FanoutResult> {
@@ -68,6 +81,7 @@ export class FanoutService {
         return 'dropped';
       }
       if (last) {
+        await this.afterListing[job.jobAction]?.(job);
         const j = (await this.deps.store.getJob(job.datasetJobId))!;
         await this.jobs.log(
           job.datasetJobId,
@@ -95,7 +109,7 @@ export class FanoutService {
    */
   private async registerPage(job: DatasetJob, rootUri: string, listed: ObjectInfo[]): Promise<BatchMessage['items']> {
     if (!listed.length) return [];
-    const spec = FileMetaBuildSpec.parse(job.jobSpec);
+    const needsWork = workSelector(job);
     const ids = listed.map((o) => fileMetaId(job.datasetId, job.versionName, o.uri));
     const existing = new Map((await this.deps.store.getFileMetas(ids)).map((m) => [m.datasetFileMetaId, m]));
     const rows: ListedFileRow[] = [];
@@ -105,8 +119,6 @@ export class FanoutService {
       const before = existing.get(id);
       const { fileName, fileDir } = splitUnderRoot(rootUri, o.uri);
       const changed = !before || before.fileFingerPrint !== o.etag || before.status === 'DELETED';
-      const unchecked = !before || before.probedFingerPrint !== o.etag;
-      const shallow = spec.verify === 'decode' && before?.probeDepth !== 'decode';
       rows.push({
         datasetFileMetaId: id,
         datasetId: job.datasetId,
@@ -121,7 +133,7 @@ export class FanoutService {
         fileType: extensionOf(fileName),
         reset: changed,
       });
-      if (job.jobMode === 'Full' || changed || unchecked || shallow) work.push({ metaId: id, uri: o.uri, fingerprint: o.etag });
+      if (needsWork(before, o.etag, changed)) work.push({ metaId: id, uri: o.uri, fingerprint: o.etag });
     });
     const now = nowIso(this.deps);
     await this.deps.store.upsertListedFiles(rows, job.datasetJobId, now);
@@ -134,7 +146,7 @@ export class FanoutService {
   }
 
   private async enqueue(job: DatasetJob, work: BatchMessage['items']): Promise<void> {
-    const spec = FileMetaBuildSpec.parse(job.jobSpec);
+    const spec = { batchSize: Number(job.jobSpec.batchSize) || 200 };
     const bodies: string[] = [];
     let items: BatchMessage['items'] = [];
     let bytes = 0;
@@ -152,6 +164,53 @@ export class FanoutService {
       bytes += size;
     }
     flush();
-    await this.deps.queue.sendBatch(this.deps.queues.prober, bodies);
+    await this.deps.queue.sendBatch(this.consumerQueue(job.jobAction), bodies);
+  }
+
+  private consumerQueue(action: JobAction): string {
+    const q = this.deps.queues;
+    return { FileMetaBuild: q.prober, IntelligentTag: q.tagger, SemanticIndex: q.embedder, FileMetaExport: q.prober }[action];
+  }
+}
+
+type WorkSelector = (before: FileMeta | undefined, etag: string, changed: boolean) => boolean;
+
+/**
+ * Which listed files a job processes. Full: every usable file; Increment: what changed or was never
+ * done (FileMetaBuild: unprobed or probed less deeply than asked; tagging: another definition version
+ * or model; indexing: another embedder or index). A file found undecodable is skipped until it changes.
+ */
+function workSelector(job: DatasetJob): WorkSelector {
+  const full = job.jobMode === 'Full';
+  switch (job.jobAction) {
+    case 'FileMetaBuild': {
+      const spec = FileMetaBuildSpec.parse(job.jobSpec);
+      return (before, etag, changed) =>
+        full || changed || before?.probedFingerPrint !== etag || (spec.verify === 'decode' && before?.probeDepth !== 'decode');
+    }
+    case 'IntelligentTag': {
+      const spec = IntelligentTagSpec.parse(job.jobSpec);
+      return (before, etag, changed) => {
+        if (!changed && before?.status === 'FAILED') return false;
+        if (full || !before) return true;
+        return (
+          before.tagFingerPrint !== etag ||
+          before.tagError !== null ||
+          before.tagDefinitionId !== spec.tagDefinitionId ||
+          before.tagDefinitionVersion !== spec.tagDefinitionVersion ||
+          before.tagModel !== spec.modelName
+        );
+      };
+    }
+    case 'SemanticIndex': {
+      const spec = SemanticIndexSpec.parse(job.jobSpec);
+      return (before, etag, changed) => {
+        if (!changed && before?.status === 'FAILED') return false;
+        if (full || !before) return true;
+        return before.embedFingerPrint !== etag || before.embedError !== null || before.embedderId !== spec.embedderId || before.indexName !== spec.indexName;
+      };
+    }
+    default:
+      return () => false;
   }
 }

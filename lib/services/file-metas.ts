@@ -8,6 +8,12 @@ import { sniffFormat } from '../media/sniff.js';
 import type { AggregateField, FileMetaListQuery, FileMetaQuery, Page } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 
+export interface TagEdit {
+  datasetFileMetaId: string;
+  user?: { add?: string[]; remove?: string[] };
+  userDeleteAiTags?: { add?: string[]; remove?: string[] };
+}
+
 export class FileMetaService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -53,6 +59,24 @@ export class FileMetaService {
       if (e instanceof MediaError) throw await fail(`decode failed: ${e.reason}`);
       throw e;
     }
+  }
+
+  /**
+   * UpdateDatasetFileMetas: user tags and the AI tags a user rejects, each as add/remove lists.
+   * Tags.all = ai ∪ user − user-delete-ai-tags. All ids are checked before anything changes.
+   */
+  async updateTags(datasetId: string, updates: TagEdit[]): Promise<FileMeta[]> {
+    const metas = await Promise.all(updates.map((u) => this.get(datasetId, u.datasetFileMetaId)));
+    const now = nowIso(this.deps);
+    const edit = (list: string[], e?: { add?: string[]; remove?: string[] }) => {
+      const removed = new Set(e?.remove ?? []);
+      return [...new Set([...list, ...(e?.add ?? [])])].filter((t) => !removed.has(t));
+    };
+    for (const [i, u] of updates.entries()) {
+      const m = metas[i]!;
+      await this.deps.store.updateUserTags(m.datasetFileMetaId, { user: edit(m.tags.user, u.user), userDeleteAiTags: edit(m.tags.userDeleteAiTags, u.userDeleteAiTags) }, now);
+    }
+    return Promise.all(updates.map((u) => this.get(datasetId, u.datasetFileMetaId)));
   }
 
   async download(datasetId: string, id: string): Promise<{ meta: FileMeta; stream: Readable }> {

@@ -2,8 +2,8 @@
 import { conflict, invalid, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
-  FileMetaBuildSpec,
   isTerminal,
+  type BatchMessage,
   type DatasetJob,
   type FanoutMessage,
   type JobAction,
@@ -14,6 +14,7 @@ import {
 } from '../domain/job.js';
 import type { JobQuery, Page } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
+import type { JobSpecs } from './job-specs.js';
 
 export interface CreateJobInput {
   datasetId: string;
@@ -25,7 +26,7 @@ export interface CreateJobInput {
 }
 
 /** Actions whose consumers exist in this build; the others are refused with a clear 400. */
-const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild'];
+const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex'];
 
 /** How a finished job's status follows from its counters. */
 export function finalStatus(c: { total: number; completed: number; failed: number }): JobStatus {
@@ -34,7 +35,10 @@ export function finalStatus(c: { total: number; completed: number; failed: numbe
 }
 
 export class JobService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly specs: JobSpecs,
+  ) {}
 
   async create(input: CreateJobInput): Promise<DatasetJob> {
     if (!AVAILABLE_ACTIONS.includes(input.jobAction)) {
@@ -45,7 +49,7 @@ export class JobService {
     if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
     const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
     if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
-    const spec = parseSpec(input.jobAction, input.jobSpec ?? {});
+    const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {});
     // Two listings of one version at once would mark each other's files as gone.
     for (const status of ['Pending', 'Running'] as const) {
       const busy = await this.deps.store.listJobs({ datasetId: input.datasetId, versionName: input.versionName, jobAction: input.jobAction, status, maxResults: 1 });
@@ -128,6 +132,18 @@ export class JobService {
     return ended;
   }
 
+  /** A batch that kept failing (dead-lettered): its open files fail with the reason, not lost. */
+  async failOpenItems(msg: BatchMessage, reason: string): Promise<void> {
+    const open = await this.deps.store.openJobItems(msg.jobId, msg.items.map((i) => i.metaId));
+    if (!open.length) return;
+    await this.deps.store.recordOutcomes(
+      msg.jobId,
+      open.map((metaId) => ({ metaId, ok: false as const, reason })),
+    );
+    await this.log(msg.jobId, 'ERROR', `${open.length} files failed: ${reason}`);
+    await this.finishIfComplete(msg.jobId);
+  }
+
   async fail(id: string, message: string): Promise<void> {
     const now = nowIso(this.deps);
     if (await this.deps.store.transitionJob(id, ['Pending', 'Running'], 'Failed', { finishTime: now, updateTime: now, message })) {
@@ -147,17 +163,4 @@ export class JobService {
       lines.map((l) => ({ time, ...l })),
     );
   }
-}
-
-function parseSpec(action: JobAction, spec: Record<string, unknown>): Record<string, unknown> {
-  if (action === 'FileMetaBuild') {
-    const r = FileMetaBuildSpec.safeParse(spec);
-    if (!r.success) {
-      const issue = r.error.issues[0]!;
-      const where = issue.path.length ? `JobSpec.${issue.path.join('.')}` : 'JobSpec';
-      throw invalid(`${where}: ${issue.message}`, where);
-    }
-    return r.data;
-  }
-  return spec;
 }

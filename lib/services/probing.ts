@@ -9,6 +9,7 @@ import { probeImage } from '../media/probe.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
+import { forEachLimit } from './parallel.js';
 import type { JobService } from './jobs.js';
 
 /** Files probed at once within one batch (I/O bound: reads overlap). */
@@ -39,16 +40,11 @@ export class ProbingService {
     const items = msg.items.filter((i) => open.has(i.metaId));
     const updates: ProbeUpdate[] = [];
     const outcomes: FileOutcome[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const item = items[next++]!;
-        const r = await this.probeOne(item, spec.verify);
-        updates.push(...r.update);
-        outcomes.push(r.outcome);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PROBE_PARALLELISM, items.length) }, worker));
+    await forEachLimit(items, PROBE_PARALLELISM, async (item) => {
+      const r = await this.probeOne(item, spec.verify);
+      updates.push(...r.update);
+      outcomes.push(r.outcome);
+    });
     const now = nowIso(this.deps);
     await this.deps.store.applyProbeResults(updates, now);
     const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
@@ -65,15 +61,30 @@ export class ProbingService {
   }
 
   /** A batch that kept failing (dead-lettered): its open files are failed with the reason, not lost. */
-  async failBatch(msg: BatchMessage, reason: string): Promise<void> {
-    const open = await this.deps.store.openJobItems(msg.jobId, msg.items.map((i) => i.metaId));
-    if (!open.length) return;
-    await this.deps.store.recordOutcomes(
-      msg.jobId,
-      open.map((metaId) => ({ metaId, ok: false as const, reason })),
-    );
-    await this.jobs.log(msg.jobId, 'ERROR', `${open.length} files failed: ${reason}`);
-    await this.jobs.finishIfComplete(msg.jobId);
+  failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    return this.jobs.failOpenItems(msg, reason);
+  }
+
+  /**
+   * The implicit FileMetaBuild of other jobs: probes files not yet probed at their current
+   * fingerprint, records the results, and returns the outcome of each (failed ones are unusable).
+   */
+  async probeUnprobed(items: BatchMessage['items']): Promise<Map<string, FileOutcome>> {
+    const metas = new Map((await this.deps.store.getFileMetas(items.map((i) => i.metaId))).map((m) => [m.datasetFileMetaId, m]));
+    const out = new Map<string, FileOutcome>();
+    const updates: ProbeUpdate[] = [];
+    for (const item of items) {
+      const m = metas.get(item.metaId);
+      if (m && m.probedFingerPrint === item.fingerprint) {
+        out.set(item.metaId, m.status === 'FAILED' ? { metaId: item.metaId, ok: false, reason: m.failReason ?? 'unusable file' } : { metaId: item.metaId, ok: true });
+        continue;
+      }
+      const r = await this.probeOne(item, 'header');
+      updates.push(...r.update);
+      out.set(item.metaId, r.outcome);
+    }
+    if (updates.length) await this.deps.store.applyProbeResults(updates, nowIso(this.deps));
+    return out;
   }
 
   private async probeOne(

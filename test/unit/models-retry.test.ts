@@ -1,6 +1,6 @@
 // withRetry: full-jitter exponential backoff, Retry-After as a floor, only transient ModelErrors retried, abort.
 import { describe, expect, it, vi } from 'vitest';
-import { withRetry } from '../../lib/adapters/models/retry.js';
+import { withRetry } from '../../lib/services/retry.js';
 import { ModelError } from '../../lib/ports/model-errors.js';
 
 const transient = (retryAfterMs?: number) => new ModelError('transient', 'HTTP 503', { status: 503, retryAfterMs });

@@ -3,12 +3,16 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection, ConnectionType, TagDefinition } from '../../domain/connection.js';
-import type { Dataset, DatasetVersion } from '../../domain/dataset.js';
+import type { Dataset, DatasetVersion, IndexConfig } from '../../domain/dataset.js';
 import { conflict, invalid } from '../../domain/errors.js';
 import type { FileMeta, FileStatus } from '../../domain/file-meta.js';
 import type { DatasetJob, FileOutcome, JobLog, JobStatus } from '../../domain/job.js';
 import type {
   AggregateField,
+  CoverageCounts,
+  CoverageTarget,
+  EmbedUpdate,
+  TagUpdate,
   DatasetQuery,
   FanoutAdvance,
   FileMetaListQuery,
@@ -175,6 +179,7 @@ export class SqliteMetaStore implements MetaStore {
   private deleteJobRows(jobId: string): void {
     this.stmt('DELETE FROM job_items WHERE job_id = ?').run(jobId);
     this.stmt('DELETE FROM job_logs WHERE job_id = ?').run(jobId);
+    this.stmt('DELETE FROM job_leases WHERE job_id = ?').run(jobId);
     this.stmt('DELETE FROM jobs WHERE id = ?').run(jobId);
   }
 
@@ -592,6 +597,129 @@ export class SqliteMetaStore implements MetaStore {
     return rows;
   }
 
+  // ---------------------------------------------------------------- smart tags and vectors
+
+  async applyTagResults(updates: TagUpdate[], now: string): Promise<void> {
+    const st = this.stmt(
+      `UPDATE file_metas SET tags_ai = ?, tag_update_time = ?, tag_fingerprint = ?, tag_definition_id = ?, tag_definition_version = ?,
+         tag_model = ?, tag_error = NULL, update_time = ? WHERE id = ?`,
+    );
+    this.db.transaction(() => {
+      for (const u of updates) st.run(JSON.stringify(u.ai), now, u.fileFingerPrint, u.tagDefinitionId, u.tagDefinitionVersion, u.model, now, u.datasetFileMetaId);
+    }).immediate();
+  }
+
+  async recordTagError(id: string, reason: string, now: string): Promise<void> {
+    this.stmt('UPDATE file_metas SET tag_error = ?, update_time = ? WHERE id = ?').run(reason, now, id);
+  }
+
+  async applyEmbedResults(updates: EmbedUpdate[], now: string): Promise<void> {
+    const st = this.stmt(
+      `UPDATE file_metas SET semantic_index_job_id = ?, semantic_index_update_time = ?, embed_fingerprint = ?, embedder_id = ?, index_name = ?,
+         embed_error = NULL, update_time = ? WHERE id = ?`,
+    );
+    this.db.transaction(() => {
+      for (const u of updates) st.run(u.jobId, now, u.fileFingerPrint, u.embedderId, u.indexName, now, u.datasetFileMetaId);
+    }).immediate();
+  }
+
+  async recordEmbedError(id: string, reason: string, now: string): Promise<void> {
+    this.stmt('UPDATE file_metas SET embed_error = ?, update_time = ? WHERE id = ?').run(reason, now, id);
+  }
+
+  async listDeletedEmbedded(datasetId: string, versionName: string, indexName: string, limit: number): Promise<string[]> {
+    return (
+      this.stmt(
+        `SELECT id FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status = 'DELETED' AND index_name = ? LIMIT ?`,
+      ).all(datasetId, versionName, indexName, limit) as Array<{ id: string }>
+    ).map((r) => r.id);
+  }
+
+  async clearEmbeddings(ids: string[], now: string): Promise<void> {
+    const st = this.stmt(
+      `UPDATE file_metas SET semantic_index_job_id = NULL, semantic_index_update_time = NULL, embed_fingerprint = NULL, embedder_id = NULL,
+         index_name = NULL, update_time = ? WHERE id = ?`,
+    );
+    this.db.transaction(() => {
+      for (const id of ids) st.run(now, id);
+    }).immediate();
+  }
+
+  async updateUserTags(id: string, tags: { user: string[]; userDeleteAiTags: string[] }, now: string): Promise<void> {
+    this.stmt('UPDATE file_metas SET tags_user = ?, tags_user_delete_ai = ?, update_time = ? WHERE id = ?').run(
+      JSON.stringify(tags.user),
+      JSON.stringify(tags.userDeleteAiTags),
+      now,
+      id,
+    );
+  }
+
+  async coverage(datasetId: string, versionName: string, target: CoverageTarget): Promise<CoverageCounts> {
+    const [fp, err, upToDate, params] =
+      target.kind === 'tags'
+        ? [
+            'tag_fingerprint',
+            'tag_error',
+            `tag_fingerprint = fingerprint AND tag_definition_id = ? AND tag_definition_version = ?${target.model ? ' AND tag_model = ?' : ''}`,
+            [target.tagDefinitionId, target.tagDefinitionVersion, ...(target.model ? [target.model] : [])],
+          ]
+        : ['embed_fingerprint', 'embed_error', 'embed_fingerprint = fingerprint AND embedder_id = ? AND index_name = ?', [target.embedderId, target.indexName]];
+    const r = this.db
+      .prepare(
+        `SELECT
+           sum(status IN ('ACTIVE', 'PENDING')) AS total,
+           sum(status IN ('ACTIVE', 'PENDING') AND ${err} IS NULL AND (${upToDate})) AS upToDate,
+           sum(status IN ('ACTIVE', 'PENDING') AND ${err} IS NOT NULL) AS failed,
+           sum(status IN ('ACTIVE', 'PENDING') AND ${err} IS NULL AND ${fp} IS NULL) AS never,
+           sum(status = 'FAILED') AS unusable
+         FROM file_metas WHERE dataset_id = ? AND version_name = ?`,
+      )
+      .get(...params, datasetId, versionName) as Record<string, number | null>;
+    const n = (k: string) => r[k] ?? 0;
+    return { total: n('total'), upToDate: n('upToDate'), failed: n('failed'), never: n('never'), stale: n('total') - n('upToDate') - n('failed') - n('never'), unusable: n('unusable') };
+  }
+
+  async getIndexConfig(datasetId: string): Promise<IndexConfig | undefined> {
+    const r = this.stmt('SELECT * FROM index_configs WHERE dataset_id = ?').get(datasetId);
+    return r
+      ? {
+          datasetId: r.dataset_id as string,
+          embeddingConnectionId: r.embedding_connection_id as string,
+          vectorConnectionId: r.vector_connection_id as string,
+          indexName: r.index_name as string,
+          modelName: (r.model_name as string | null) ?? null,
+          createTime: r.create_time as string,
+          updateTime: r.update_time as string,
+        }
+      : undefined;
+  }
+
+  async putIndexConfig(c: IndexConfig): Promise<void> {
+    this.stmt(
+      `INSERT INTO index_configs (dataset_id, embedding_connection_id, vector_connection_id, index_name, model_name, create_time, update_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dataset_id) DO UPDATE SET embedding_connection_id = excluded.embedding_connection_id,
+         vector_connection_id = excluded.vector_connection_id, index_name = excluded.index_name, model_name = excluded.model_name,
+         update_time = excluded.update_time`,
+    ).run(c.datasetId, c.embeddingConnectionId, c.vectorConnectionId, c.indexName, c.modelName, c.createTime, c.updateTime);
+  }
+
+  async acquireLease(jobId: string, slots: number, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    const take = this.stmt(
+      `INSERT INTO job_leases (job_id, slot, holder, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (job_id, slot) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE job_leases.expires_at <= ?`,
+    );
+    return this.db.transaction(() => {
+      for (let slot = 0; slot < slots; slot++) if (take.run(jobId, slot, holder, nowMs + ttlMs, nowMs).changes === 1) return true;
+      return false;
+    }).immediate();
+  }
+
+  async releaseLease(jobId: string, holder: string): Promise<void> {
+    this.stmt('DELETE FROM job_leases WHERE job_id = ? AND holder = ?').run(jobId, holder);
+  }
+
   // ---------------------------------------------------------------- connections and tag definitions
 
   async createConnection(c: Connection, sealedSecrets: string): Promise<void> {
@@ -739,6 +867,15 @@ function toFileMeta(r: Row): FileMeta {
     failReason: (r.fail_reason as string | null) ?? null,
     probedFingerPrint: (r.probed_fingerprint as string | null) ?? null,
     probeDepth: (r.probe_depth as FileMeta['probeDepth']) ?? null,
+    tagFingerPrint: (r.tag_fingerprint as string | null) ?? null,
+    tagDefinitionId: (r.tag_definition_id as string | null) ?? null,
+    tagDefinitionVersion: (r.tag_definition_version as number | null) ?? null,
+    tagModel: (r.tag_model as string | null) ?? null,
+    tagError: (r.tag_error as string | null) ?? null,
+    embedFingerPrint: (r.embed_fingerprint as string | null) ?? null,
+    embedderId: (r.embedder_id as string | null) ?? null,
+    indexName: (r.index_name as string | null) ?? null,
+    embedError: (r.embed_error as string | null) ?? null,
     createTime: r.create_time as string,
     updateTime: r.update_time as string,
   };

@@ -131,4 +131,35 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tag_definitions_by_create ON tag_definitions (create_time, id);
   `,
+  // 3: what produced a file's AI tags and vector (for Increment), last model errors, index configs, leases
+  `
+  ALTER TABLE file_metas ADD COLUMN tag_fingerprint TEXT;
+  ALTER TABLE file_metas ADD COLUMN tag_definition_id TEXT;
+  ALTER TABLE file_metas ADD COLUMN tag_definition_version INTEGER;
+  ALTER TABLE file_metas ADD COLUMN tag_model TEXT;
+  ALTER TABLE file_metas ADD COLUMN tag_error TEXT;
+  ALTER TABLE file_metas ADD COLUMN embed_fingerprint TEXT;
+  ALTER TABLE file_metas ADD COLUMN embedder_id TEXT;
+  ALTER TABLE file_metas ADD COLUMN index_name TEXT;
+  ALTER TABLE file_metas ADD COLUMN embed_error TEXT;
+
+  CREATE TABLE index_configs (
+    dataset_id TEXT PRIMARY KEY,
+    embedding_connection_id TEXT NOT NULL,
+    vector_connection_id TEXT NOT NULL,
+    index_name TEXT NOT NULL,
+    model_name TEXT,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL
+  );
+
+  -- model calls in flight per job, across every consumer instance
+  CREATE TABLE job_leases (
+    job_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    holder TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (job_id, slot)
+  );
+  `,
 ];

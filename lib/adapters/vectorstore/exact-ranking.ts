@@ -1,7 +1,10 @@
 // Exact top-k over unit vectors: usearch's SIMD `exactSearch` proposes the nearest rows, which are re-scored
 // in doubles and ordered by score, then id. k widens until the cut-off is certain: enough rows passed the
 // filter, and no row left unfetched could score as high as the last one kept (ties included).
-import { exactSearch, MetricKind, type Matches } from 'usearch';
+import type { Matches } from 'usearch';
+import { usearch } from './usearch-module.js';
+
+const { exactSearch, MetricKind } = usearch;
 
 export interface RankedRow {
   row: number;

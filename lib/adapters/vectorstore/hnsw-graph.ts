@@ -1,7 +1,10 @@
 // Optional approximate search for large local indexes: a usearch HNSW graph keyed by matrix row, kept in
 // step with the matrix. It only proposes candidates; the store re-scores them exactly from the matrix, so
 // half-precision storage here costs recall slightly (measured: none at 20k×64) and halves its memory.
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import type { Index } from 'usearch';
+import { usearch } from './usearch-module.js';
+
+const { MetricKind, ScalarKind } = usearch;
 import { fileCrc32, type SavedGraph } from './vector-index-files.js';
 import type { RowRemoval, VectorMatrix } from './vector-matrix.js';
 
@@ -11,7 +14,7 @@ const EXPANSION_ADD = 128;
 const EXPANSION_SEARCH = 256;
 
 function emptyIndex(dimension: number): Index {
-  return new Index({
+  return new usearch.Index({
     dimensions: dimension,
     metric: MetricKind.IP,
     quantization: ScalarKind.F16,

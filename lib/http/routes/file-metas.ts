@@ -2,15 +2,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { Readable } from 'node:stream';
 import { invalid } from '../../domain/errors.js';
-import { FileStatus, type FileMeta } from '../../domain/file-meta.js';
+import { FileStatus } from '../../domain/file-meta.js';
 import { parseThumbnailMode } from '../../media/thumbnail.js';
 import { FILE_SORT_FIELDS } from '../../ports/meta-store.js';
-import { FileMetaDto, fileMetaDto, type FileUrls } from '../dto.js';
+import { FileMetaDto, fileMetaDto } from '../dto.js';
+import { DEFAULT_THUMBNAIL_MODE, signedFileUrls } from '../file-urls.js';
 import type { ApiDeps, App } from '../env.js';
 import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
 const tags = ['DatasetFileMetas'];
-const DEFAULT_THUMBNAIL = 'm_lfit,w_256,h_256';
 const Version = z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').default('v1').openapi({ description: 'Default v1' });
 const Time = z
   .string()
@@ -36,7 +36,7 @@ function statusesOf(value: string | undefined): FileStatus[] | undefined {
 }
 
 function thumbnailModeOf(value: string | undefined): string {
-  const mode = value ?? DEFAULT_THUMBNAIL;
+  const mode = value ?? DEFAULT_THUMBNAIL_MODE;
   try {
     parseThumbnailMode(mode);
   } catch (e) {
@@ -46,11 +46,7 @@ function thumbnailModeOf(value: string | undefined): string {
 }
 
 export function fileMetaRoutes(app: App, d: ApiDeps) {
-  const base = (m: FileMeta) => `/api/v1/datasets/${encodeURIComponent(m.datasetId)}/datasetfilemetas/${m.datasetFileMetaId}`;
-  const urls = (thumbnailMode: string): FileUrls => ({
-    thumbnailUrl: (m) => d.signer.sign(`${base(m)}/thumbnail?ThumbnailMode=${encodeURIComponent(thumbnailMode)}`),
-    downloadUrl: (m) => d.signer.sign(`${base(m)}/download`),
-  });
+  const urls = (thumbnailMode: string) => signedFileUrls(d.signer, thumbnailMode);
 
   app.openapi(
     createRoute({
@@ -74,7 +70,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
             .string()
             .optional()
             .openapi({ description: 'Comma-separated: PENDING, ACTIVE, FAILED, DELETED (default: all but DELETED)' }),
-          ThumbnailMode: z.string().max(128).optional().openapi({ description: `OSS style, default ${DEFAULT_THUMBNAIL}` }),
+          ThumbnailMode: z.string().max(128).optional().openapi({ description: `OSS style, default ${DEFAULT_THUMBNAIL_MODE}` }),
         }),
       },
       responses: {

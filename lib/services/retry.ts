@@ -1,5 +1,5 @@
 // Retries a model call on transient ModelErrors: exponential backoff with full jitter, honouring Retry-After.
-import { isModelError, type ModelError } from '../../ports/model-errors.js';
+import { isModelError, type ModelError } from '../ports/model-errors.js';
 
 export interface RetryOptions {
   /** Tries in all, the first included. Default 5. */

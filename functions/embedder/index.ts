@@ -1,0 +1,33 @@
+// FC entry (MNS queue trigger on the embedder queue): SemanticIndex for one batch of files.
+import middy from '@middy/core';
+import { BatchMessage } from '../../lib/domain/job.js';
+import type { Container } from '../../lib/runtime/container.js';
+import { defaultContainer } from '../../lib/runtime/default-container.js';
+import { fcErrorLog, fcJsonEvent, parseQueueTriggerEvent, type FcContext } from '../../lib/runtime/fc.js';
+
+export function createEmbedderHandler(container: () => Container) {
+  return middy(async (event: unknown, _context: FcContext) => {
+    const c = container();
+    const results = [];
+    for (const record of parseQueueTriggerEvent(event)) {
+      results.push(await c.services.indexing.processBatch(BatchMessage.parse(JSON.parse(record.body))));
+    }
+    return { results };
+  })
+    .use(fcJsonEvent())
+    .use(fcErrorLog(() => container().log, 'embedder'));
+}
+
+/** Batches that failed repeatedly: their files are failed with the reason, so the job still ends. */
+export function createEmbedderDeadLetterHandler(container: () => Container) {
+  return middy(async (event: unknown, _context: FcContext) => {
+    const c = container();
+    for (const record of parseQueueTriggerEvent(event)) {
+      const msg = BatchMessage.parse(JSON.parse(record.body));
+      await c.services.indexing.failBatch(msg, `batch failed ${record.dequeueCount} times (dead-lettered); see the function logs`);
+    }
+  }).use(fcJsonEvent());
+}
+
+export const handler = createEmbedderHandler(defaultContainer);
+export const deadLetterHandler = createEmbedderDeadLetterHandler(defaultContainer);

@@ -1,0 +1,152 @@
+// SemanticIndex for one batch: files (probed first if needed) are downscaled, embedded in calls of up
+// to the embedder's batch size within the job's concurrency, and upserted into the vector index by
+// DatasetFileMetaId (so a redelivered batch never makes a second vector). Partial answers fail only
+// the inputs the service refused.
+import { SemanticIndexSpec, type BatchMessage, type DatasetJob, type FileOutcome } from '../domain/job.js';
+import type { EmbedInput } from '../ports/embedder.js';
+import type { EmbedUpdate } from '../ports/meta-store.js';
+import type { ModelFactory } from '../ports/model-factory.js';
+import { isModelError } from '../ports/model-errors.js';
+import type { VectorRecord, VectorStore } from '../ports/vector-store.js';
+import type { VectorStores } from '../ports/vector-stores.js';
+import type { ConnectionService } from './connections.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+import type { JobService } from './jobs.js';
+import { JobStoppedError, type ModelGate } from './model-gate.js';
+import { readModelInput } from './model-input.js';
+import { forEachLimit } from './parallel.js';
+import type { ProbingService } from './probing.js';
+import { withRetry, type RetryOptions } from './retry.js';
+import type { ConsumerResult } from './tagging.js';
+
+type Item = BatchMessage['items'][number];
+
+export class IndexingService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly jobs: JobService,
+    private readonly probing: ProbingService,
+    private readonly connections: ConnectionService,
+    private readonly models: ModelFactory,
+    private readonly vectorStores: VectorStores,
+    private readonly gate: ModelGate,
+    private readonly retry: RetryOptions,
+  ) {}
+
+  async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
+    const job = await this.deps.store.getJob(msg.jobId);
+    if (!job || job.status !== 'Running') return { completed: 0, failed: 0, skipped: msg.items.length };
+    const spec = SemanticIndexSpec.parse(job.jobSpec);
+    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
+    const items = msg.items.filter((i) => open.has(i.metaId));
+    const embedder = this.models.embedder(await this.connections.resolve(spec.embeddingConnectionId!), spec.modelName);
+    if (embedder.id !== spec.embedderId) {
+      await this.jobs.failOpenItems(msg, `the embedding connection now serves ${embedder.id}, not ${spec.embedderId}; start a new job`);
+      return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
+    }
+    const store = await this.vectorStoreOf(spec.vectorConnectionId!);
+    const probed = await this.probing.probeUnprobed(items);
+    const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
+
+    // Read and downscale every file first; the unusable ones fail here.
+    const outcomes: FileOutcome[] = [];
+    const ready: Array<{ item: Item; input: EmbedInput }> = [];
+    await forEachLimit(items, 8, async (item) => {
+      const probe = probed.get(item.metaId);
+      if (probe && !probe.ok) return void outcomes.push(probe);
+      const input = await readModelInput(this.deps, item, spec.imageLongSide);
+      if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
+      ready.push({ item, input: { kind: 'image', data: input.data, mime: input.mime } });
+    });
+
+    const chunks: Array<typeof ready> = [];
+    for (let i = 0; i < ready.length; i += embedder.maxBatch) chunks.push(ready.slice(i, i + embedder.maxBatch));
+    const records: VectorRecord[] = [];
+    const embedded: Item[] = [];
+    let unfinished = 0;
+    let halted = false;
+    await forEachLimit(chunks, spec.concurrency, async (chunk) => {
+      if (halted) return;
+      try {
+        const results = await this.gate.run(
+          job.datasetJobId,
+          spec.concurrency,
+          () => withRetry(() => embedder.embed(chunk.map((c) => c.input)), this.retry),
+          stopped,
+        );
+        for (const [i, r] of results.entries()) {
+          const { item } = chunk[i]!;
+          if (r.ok) {
+            records.push({ id: item.metaId, vector: r.vector });
+            embedded.push(item);
+          } else {
+            await this.deps.store.recordEmbedError(item.metaId, r.error, nowIso(this.deps));
+            outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${r.error}` });
+          }
+        }
+      } catch (e) {
+        if (e instanceof JobStoppedError) halted = true;
+        else if (isModelError(e) && e.kind === 'permanent') {
+          for (const { item } of chunk) {
+            await this.deps.store.recordEmbedError(item.metaId, e.message, nowIso(this.deps));
+            outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${e.message}` });
+          }
+        } else if (isModelError(e)) unfinished += chunk.length;
+        else throw e;
+      }
+    });
+
+    if (records.length) {
+      try {
+        await store.ensureIndex(spec.indexName!, { dimension: records[0]!.vector.length, embedderId: embedder.id });
+        await store.upsert(spec.indexName!, records);
+        const updates: EmbedUpdate[] = embedded.map((item) => ({
+          datasetFileMetaId: item.metaId,
+          fileFingerPrint: item.fingerprint,
+          jobId: job.datasetJobId,
+          embedderId: embedder.id,
+          indexName: spec.indexName!,
+        }));
+        await this.deps.store.applyEmbedResults(updates, nowIso(this.deps));
+        for (const item of embedded) outcomes.push({ metaId: item.metaId, ok: true });
+      } catch (e) {
+        if ((e as { kind?: string })?.kind !== 'Conflict') throw e;
+        for (const item of embedded) outcomes.push({ metaId: item.metaId, ok: false, reason: (e as Error).message });
+      }
+    }
+    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
+    const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
+    await this.jobs.logMany(
+      job.datasetJobId,
+      outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok).map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` })),
+    );
+    await this.jobs.finishIfComplete(job.datasetJobId);
+    if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);
+    return { ...counted, skipped: msg.items.length - items.length };
+  }
+
+  failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    return this.jobs.failOpenItems(msg, reason);
+  }
+
+  /** After a SemanticIndex listing: files gone from storage leave the vector index. */
+  async dropDeletedVectors(job: DatasetJob): Promise<void> {
+    const spec = SemanticIndexSpec.parse(job.jobSpec);
+    const store = await this.vectorStoreOf(spec.vectorConnectionId!);
+    if (!(await store.getIndex(spec.indexName!))) return;
+    let dropped = 0;
+    for (;;) {
+      const ids = await this.deps.store.listDeletedEmbedded(job.datasetId, job.versionName, spec.indexName!, 1000);
+      if (!ids.length) break;
+      await store.delete(spec.indexName!, ids);
+      await this.deps.store.clearEmbeddings(ids, nowIso(this.deps));
+      dropped += ids.length;
+    }
+    if (dropped) await this.jobs.log(job.datasetJobId, 'INFO', `${dropped} vectors of files gone from storage removed from index ${spec.indexName}`);
+  }
+
+  private async vectorStoreOf(connectionId: string): Promise<VectorStore> {
+    return this.vectorStores.forConnection(await this.connections.resolve(connectionId));
+  }
+}
+

@@ -1,0 +1,41 @@
+// Bounds a job's model calls in flight across every consumer instance, with leases in the MetaStore
+// (JobSpec.concurrency). A lease expires on its own if its holder dies.
+import { randomUUID } from 'node:crypto';
+import type { MetaStore } from '../ports/meta-store.js';
+
+export interface ModelGateOptions {
+  /** A lease outlives a stuck call by this much, then frees itself. */
+  leaseTtlMs: number;
+  /** Between tries when every slot is taken (jittered, doubling up to 8×). */
+  pollMs?: number;
+}
+
+export class ModelGate {
+  constructor(
+    private readonly store: MetaStore,
+    private readonly opts: ModelGateOptions,
+  ) {}
+
+  async run<T>(jobId: string, slots: number, fn: () => Promise<T>, signal?: { stopped(): Promise<boolean> }): Promise<T> {
+    const holder = randomUUID();
+    const base = this.opts.pollMs ?? 5;
+    let wait = base;
+    let tries = 0;
+    while (!(await this.store.acquireLease(jobId, slots, holder, this.opts.leaseTtlMs, Date.now()))) {
+      if (signal && ++tries % 50 === 0 && (await signal.stopped())) throw new JobStoppedError(jobId);
+      await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
+      wait = Math.min(wait * 2, base * 8);
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.store.releaseLease(jobId, holder);
+    }
+  }
+}
+
+export class JobStoppedError extends Error {
+  constructor(jobId: string) {
+    super(`job ${jobId} is no longer running`);
+  }
+}

@@ -1,0 +1,100 @@
+// IntelligentTag for one batch: each file (probed first if needed) is downscaled, sent to the VLM
+// within the job's concurrency, and its AI tags recorded. Transient model errors retry with backoff;
+// permanent ones fail the file with the reason; a file whose retries ran out stays open, and the
+// batch is delivered again later (dead-lettered after too many tries).
+import { IntelligentTagSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
+import type { ModelFactory } from '../ports/model-factory.js';
+import { isModelError } from '../ports/model-errors.js';
+import type { TagUpdate } from '../ports/meta-store.js';
+import type { ConnectionService } from './connections.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+import type { JobService } from './jobs.js';
+import { JobStoppedError, type ModelGate } from './model-gate.js';
+import { readModelInput } from './model-input.js';
+import { forEachLimit } from './parallel.js';
+import type { ProbingService } from './probing.js';
+import { withRetry, type RetryOptions } from './retry.js';
+
+export interface ConsumerResult {
+  completed: number;
+  failed: number;
+  skipped: number;
+}
+
+export class TaggingService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly jobs: JobService,
+    private readonly probing: ProbingService,
+    private readonly connections: ConnectionService,
+    private readonly models: ModelFactory,
+    private readonly gate: ModelGate,
+    private readonly retry: RetryOptions,
+  ) {}
+
+  async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
+    const job = await this.deps.store.getJob(msg.jobId);
+    if (!job || job.status !== 'Running') return { completed: 0, failed: 0, skipped: msg.items.length };
+    const spec = IntelligentTagSpec.parse(job.jobSpec);
+    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
+    const items = msg.items.filter((i) => open.has(i.metaId));
+    const definition = await this.deps.store.getTagDefinition(spec.tagDefinitionId);
+    if (!definition) {
+      await this.jobs.failOpenItems(msg, `tag definition ${spec.tagDefinitionId} was deleted`);
+      return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
+    }
+    const tagger = this.models.tagger(await this.connections.resolve(spec.connectionId));
+    const probed = await this.probing.probeUnprobed(items);
+    const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
+
+    const updates: TagUpdate[] = [];
+    const outcomes: FileOutcome[] = [];
+    const logs: Array<{ level: 'WARN'; message: string }> = [];
+    let unfinished = 0;
+    let halted = false;
+    await forEachLimit(items, spec.concurrency, async (item) => {
+      if (halted) return;
+      const probe = probed.get(item.metaId);
+      if (probe && !probe.ok) return void outcomes.push(probe);
+      const input = await readModelInput(this.deps, item, spec.imageLongSide);
+      if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
+      try {
+        const result = await this.gate.run(
+          job.datasetJobId,
+          spec.concurrency,
+          () => withRetry(() => tagger.tag({ image: input, definition, model: spec.modelName }), this.retry),
+          stopped,
+        );
+        updates.push({
+          datasetFileMetaId: item.metaId,
+          fileFingerPrint: item.fingerprint,
+          ai: result.tags,
+          tagDefinitionId: definition.tagDefinitionId,
+          tagDefinitionVersion: definition.version,
+          model: spec.modelName,
+        });
+        if (result.dropped.length) logs.push({ level: 'WARN', message: `${item.uri}: dropped answers outside the definition: ${result.dropped.join(', ')}` });
+        outcomes.push({ metaId: item.metaId, ok: true });
+      } catch (e) {
+        if (e instanceof JobStoppedError) halted = true;
+        else if (isModelError(e) && e.kind === 'permanent') {
+          await this.deps.store.recordTagError(item.metaId, e.message, nowIso(this.deps));
+          outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${e.message}` });
+        } else if (isModelError(e)) unfinished++;
+        else throw e;
+      }
+    });
+    await this.deps.store.applyTagResults(updates, nowIso(this.deps));
+    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
+    const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
+    const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
+    await this.jobs.logMany(job.datasetJobId, [...logs, ...failures.map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` }))]);
+    await this.jobs.finishIfComplete(job.datasetJobId);
+    if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);
+    return { ...counted, skipped: msg.items.length - items.length };
+  }
+
+  failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    return this.jobs.failOpenItems(msg, reason);
+  }
+}
