@@ -5,6 +5,7 @@ import path from 'node:path';
 const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<Record<string, unknown>> }>> = {
   metabuild: () => import('./metabuild.js'),
   adapters: () => import('./adapters.js'),
+  'semantic-index': () => import('./semantic-index.js'),
   vector: () => import('./vector.js'),
 };
 

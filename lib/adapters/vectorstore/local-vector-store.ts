@@ -120,14 +120,14 @@ export class LocalVectorStore implements VectorStore {
       units.set(record.id, unit);
     }
     if (units.size === 0) return;
-    this.#commit(index, { kind: 'upsert', records: Array.from(units, ([id, unit]) => ({ id, unit })) });
+    await this.#commit(index, { kind: 'upsert', records: Array.from(units, ([id, unit]) => ({ id, unit })) });
   }
 
   async delete(name: string, ids: string[]): Promise<void> {
     const index = this.#require(name);
     for (const id of ids) checkId(id);
     const present = [...new Set(ids)].filter((id) => index.matrix.rowOf(id) !== undefined);
-    if (present.length > 0) this.#commit(index, { kind: 'delete', ids: present });
+    if (present.length > 0) await this.#commit(index, { kind: 'delete', ids: present });
   }
 
   async search(name: string, query: Float32Array, opts: VectorSearchOptions): Promise<VectorHit[]> {
@@ -233,12 +233,17 @@ export class LocalVectorStore implements VectorStore {
     return undefined; // a scan is as cheap by now, and exact
   }
 
-  /** Logs a change (durably), applies it, and keeps the graph and the snapshot up to date. */
-  #commit(index: OpenIndex, entry: LogEntry): void {
-    index.log.append(entry);
+  /**
+   * Logs a change, applies it, keeps the graph and the snapshot up to date, and returns once the change
+   * is durable (a compaction that ran meanwhile made it durable in the new snapshot).
+   */
+  async #commit(index: OpenIndex, entry: LogEntry): Promise<void> {
+    const log = index.log;
+    log.append(entry);
     applyEntry(index, entry);
     this.#maintainHnsw(index);
     this.#maybeCompact(index);
+    await log.sync();
   }
 
   #maintainHnsw(index: OpenIndex): void {

@@ -1,7 +1,8 @@
 // Append-only change log of one index since its last snapshot: one checksummed record per upsert or delete
 // call, made durable (fdatasync) before the call returns. A record is applied whole or not at all: a torn
 // tail left by a crash fails its length or checksum check and is cut off when the log is reopened.
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+// Syncs run in the thread pool and are shared: callers waiting at once ride one fdatasync (group commit).
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 /** "LVL1" */
@@ -78,12 +79,16 @@ export class VectorLog {
   #bytes: number;
   /** The largest record written so far, kept for the next one. */
   #encoded?: Buffer;
+  /** Bytes known to be on disk, and the sync in flight. */
+  #synced: number;
+  #syncing?: Promise<void>;
 
   private constructor(file: string, dimension: number, fd: number, bytes: number) {
     this.file = file;
     this.#dimension = dimension;
     this.#fd = fd;
     this.#bytes = bytes;
+    this.#synced = bytes;
   }
 
   /** Creates the file when missing. Call `replay` before appending to an existing log. */
@@ -124,7 +129,7 @@ export class VectorLog {
     this.#bytes = pos;
   }
 
-  /** Writes one entry and syncs it; on failure the file is cut back so no partial record stays. */
+  /** Writes one entry (not yet synced: call `sync`); on failure the file is cut back so no partial record stays. */
   append(entry: LogEntry): void {
     const buf = encodeEntry(entry, this.#dimension, this.#encoded);
     if (!this.#encoded || buf.buffer !== this.#encoded.buffer) this.#encoded = buf;
@@ -132,7 +137,6 @@ export class VectorLog {
     try {
       let done = 0;
       while (done < buf.length) done += writeSync(this.#fd, buf, done, buf.length - done);
-      fdatasyncSync(this.#fd);
     } catch (e) {
       try {
         ftruncateSync(this.#fd, start);
@@ -144,8 +148,32 @@ export class VectorLog {
     this.#bytes = start + buf.length;
   }
 
+  /** Resolves once everything appended so far is on disk; concurrent callers share one fdatasync. */
+  async sync(): Promise<void> {
+    const target = this.#bytes;
+    while (this.#synced < target && this.#fd >= 0) {
+      if (this.#syncing) {
+        await this.#syncing;
+        continue;
+      }
+      const upTo = this.#bytes;
+      const fd = this.#fd;
+      // A close meanwhile synced everything itself (an EBADF then is not a lost write).
+      this.#syncing = new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e && this.#fd >= 0 ? reject(e) : resolve())))
+        .then(() => {
+          this.#synced = Math.max(this.#synced, upTo);
+        })
+        .finally(() => {
+          this.#syncing = undefined;
+        });
+      await this.#syncing;
+    }
+  }
+
   close(): void {
     if (this.#fd < 0) return;
+    if (this.#synced < this.#bytes) fdatasyncSync(this.#fd);
+    this.#synced = this.#bytes;
     closeSync(this.#fd);
     this.#fd = -1;
   }
