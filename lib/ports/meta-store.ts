@@ -199,6 +199,8 @@ export interface MetaStore {
   putIndexConfig(c: IndexConfig): Promise<void>;
   /** Takes one of `slots` leases of the job for `ttlMs`; false when all are held. */
   acquireLease(jobId: string, slots: number, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
+  /** Extends a held lease; false when it was lost (expired and taken). */
+  renewLease(jobId: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
   releaseLease(jobId: string, holder: string): Promise<void>;
 
   // connections (secrets arrive and leave sealed) and tag definitions

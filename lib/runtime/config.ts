@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   LOUPE_MODEL_TIMEOUT_MS: int(60_000, 100, 600_000),
   /** Batches of tagging or embedding handled at once (each bounded again by its job's concurrency). */
   LOUPE_MODEL_WORKERS: int(8, 1, 256),
+  /** A concurrency lease lasts this long, renewed while its model call runs; a crashed holder's slot frees itself after it. */
+  LOUPE_LEASE_SECONDS: int(10, 1, 3600),
   /** Retries of a model call after a transient error (429, 5xx, timeout), with exponential backoff. */
   LOUPE_MODEL_RETRIES: int(5, 0, 20),
   LOUPE_MODEL_RETRY_BASE_MS: int(500, 0, 60_000),

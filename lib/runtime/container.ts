@@ -90,7 +90,7 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
   const specs = new JobSpecs(deps, connections, tagDefinitions, models, vectorStores);
   const jobs = new JobService(deps, specs);
   const probing = new ProbingService(deps, jobs);
-  const gate = new ModelGate(store, { leaseTtlMs: config.LOUPE_MODEL_TIMEOUT_MS * 2 });
+  const gate = new ModelGate(store, { leaseTtlMs: config.LOUPE_LEASE_SECONDS * 1000 });
   const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
   const indexing = new IndexingService(deps, jobs, probing, connections, models, vectorStores, gate, retry);
   const services: Services = {

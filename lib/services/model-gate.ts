@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { MetaStore } from '../ports/meta-store.js';
 
 export interface ModelGateOptions {
-  /** A lease outlives a stuck call by this much, then frees itself. */
+  /** A lease lasts this long and is renewed while its call runs: a dead holder's slot frees itself this soon. */
   leaseTtlMs: number;
   /** Between tries when every slot is taken (jittered, doubling up to 8×). */
   pollMs?: number;
@@ -26,9 +26,13 @@ export class ModelGate {
       await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
       wait = Math.min(wait * 2, base * 8);
     }
+    const renew = setInterval(() => {
+      this.store.renewLease(jobId, holder, this.opts.leaseTtlMs, Date.now()).catch(() => undefined);
+    }, this.opts.leaseTtlMs / 3);
     try {
       return await fn();
     } finally {
+      clearInterval(renew);
       await this.store.releaseLease(jobId, holder);
     }
   }

@@ -232,6 +232,21 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.getTagDefinition('t1')).toBeUndefined();
     });
 
+    it('hands out at most N leases per job; they renew, release and expire', async () => {
+      const t = 1_000_000;
+      expect(await store.acquireLease('j', 2, 'a', 1000, t)).toBe(true);
+      expect(await store.acquireLease('j', 2, 'b', 1000, t)).toBe(true);
+      expect(await store.acquireLease('j', 2, 'c', 1000, t)).toBe(false);
+      expect(await store.acquireLease('other', 2, 'c', 1000, t)).toBe(true);
+      await store.releaseLease('j', 'a');
+      expect(await store.acquireLease('j', 2, 'c', 1000, t)).toBe(true);
+      expect(await store.renewLease('j', 'b', 1000, t + 900)).toBe(true);
+      // c expires at t+1000, b (renewed) at t+1900
+      expect(await store.acquireLease('j', 2, 'd', 1000, t + 1500)).toBe(true);
+      expect(await store.acquireLease('j', 2, 'e', 1000, t + 1500)).toBe(false);
+      expect(await store.renewLease('j', 'c', 1000, t + 1500)).toBe(false);
+    });
+
     it('keeps job logs in order and pages jobs newest first', async () => {
       await store.createDataset(dataset('d'));
       for (let i = 0; i < 3; i++) await store.createJob(job(`j${i}`, 'd', iso(T0 + i)));

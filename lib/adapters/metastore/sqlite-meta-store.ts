@@ -716,6 +716,10 @@ export class SqliteMetaStore implements MetaStore {
     }).immediate();
   }
 
+  async renewLease(jobId: string, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
+    return this.stmt('UPDATE job_leases SET expires_at = ? WHERE job_id = ? AND holder = ?').run(nowMs + ttlMs, jobId, holder).changes > 0;
+  }
+
   async releaseLease(jobId: string, holder: string): Promise<void> {
     this.stmt('DELETE FROM job_leases WHERE job_id = ? AND holder = ?').run(jobId, holder);
   }
