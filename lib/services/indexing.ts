@@ -34,11 +34,10 @@ export class IndexingService {
   ) {}
 
   async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
-    const job = await this.deps.store.getJob(msg.jobId);
-    if (!job || job.status !== 'Running') return { completed: 0, failed: 0, skipped: msg.items.length };
+    const batch = await this.jobs.openBatch(msg);
+    if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
+    const { job, items } = batch;
     const spec = SemanticIndexSpec.parse(job.jobSpec);
-    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
-    const items = msg.items.filter((i) => open.has(i.metaId));
     const embedder = this.models.embedder(await this.connections.resolve(spec.embeddingConnectionId!), spec.modelName);
     if (embedder.id !== spec.embedderId) {
       await this.jobs.failOpenItems(msg, `the embedding connection now serves ${embedder.id}, not ${spec.embedderId}; start a new job`);
@@ -114,13 +113,7 @@ export class IndexingService {
         for (const item of embedded) outcomes.push({ metaId: item.metaId, ok: false, reason: (e as Error).message });
       }
     }
-    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
-    const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
-    await this.jobs.logMany(
-      job.datasetJobId,
-      outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok).map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` })),
-    );
-    await this.jobs.finishIfComplete(job.datasetJobId);
+    const counted = await this.jobs.closeBatch(job, items, outcomes);
     if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);
     return { ...counted, skipped: msg.items.length - items.length };
   }

@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.js';
 import {
   isTerminal,
   type BatchMessage,
+  type FileOutcome,
   type DatasetJob,
   type FanoutMessage,
   type JobAction,
@@ -130,6 +131,35 @@ export class JobService {
       this.deps.log.info('job finished', { jobId: id, status: job.status });
     }
     return ended;
+  }
+
+  /**
+   * The start of every consumer's batch: the job (if still Running; a stopped job's batches are
+   * dropped) and the batch's files not counted yet (a redelivered batch redoes only those).
+   */
+  async openBatch(msg: BatchMessage): Promise<{ job: DatasetJob; items: BatchMessage['items'] } | undefined> {
+    const job = await this.deps.store.getJob(msg.jobId);
+    if (!job || job.status !== 'Running') return undefined;
+    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
+    return { job, items: msg.items.filter((i) => open.has(i.metaId)) };
+  }
+
+  /** The end of every consumer's batch: outcomes counted once, failures logged, the job ended if done. */
+  async closeBatch(
+    job: DatasetJob,
+    items: BatchMessage['items'],
+    outcomes: FileOutcome[],
+    extraLogs: Array<{ level: LogLevel; message: string }> = [],
+  ): Promise<{ completed: number; failed: number }> {
+    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
+    const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
+    const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
+    await this.logMany(job.datasetJobId, [
+      ...extraLogs,
+      ...failures.map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` })),
+    ]);
+    await this.finishIfComplete(job.datasetJobId);
+    return counted;
   }
 
   /** A batch that kept failing (dead-lettered): its open files fail with the reason, not lost. */

@@ -29,15 +29,10 @@ export class ProbingService {
   ) {}
 
   async processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<{ completed: number; failed: number; skipped: number }> {
-    const job = await this.deps.store.getJob(msg.jobId);
-    if (!job || job.status !== 'Running') {
-      // Stopped or ended: the rest of its batches are dropped.
-      return { completed: 0, failed: 0, skipped: msg.items.length };
-    }
+    const batch = await this.jobs.openBatch(msg);
+    if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
+    const { job, items } = batch;
     const spec = FileMetaBuildSpec.parse(job.jobSpec);
-    // A redelivered batch redoes only what was not counted yet.
-    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
-    const items = msg.items.filter((i) => open.has(i.metaId));
     const updates: ProbeUpdate[] = [];
     const outcomes: FileOutcome[] = [];
     await forEachLimit(items, PROBE_PARALLELISM, async (item) => {
@@ -47,16 +42,7 @@ export class ProbingService {
     });
     const now = nowIso(this.deps);
     await this.deps.store.applyProbeResults(updates, now);
-    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
-    const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
-    if (failures.length) {
-      const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
-      await this.jobs.logMany(
-        job.datasetJobId,
-        failures.map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` })),
-      );
-    }
-    await this.jobs.finishIfComplete(job.datasetJobId);
+    const counted = await this.jobs.closeBatch(job, items, outcomes);
     return { ...counted, skipped: msg.items.length - items.length };
   }
 

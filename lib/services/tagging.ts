@@ -33,11 +33,10 @@ export class TaggingService {
   ) {}
 
   async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
-    const job = await this.deps.store.getJob(msg.jobId);
-    if (!job || job.status !== 'Running') return { completed: 0, failed: 0, skipped: msg.items.length };
+    const batch = await this.jobs.openBatch(msg);
+    if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
+    const { job, items } = batch;
     const spec = IntelligentTagSpec.parse(job.jobSpec);
-    const open = new Set(await this.deps.store.openJobItems(job.datasetJobId, msg.items.map((i) => i.metaId)));
-    const items = msg.items.filter((i) => open.has(i.metaId));
     const definition = await this.deps.store.getTagDefinition(spec.tagDefinitionId);
     if (!definition) {
       await this.jobs.failOpenItems(msg, `tag definition ${spec.tagDefinitionId} was deleted`);
@@ -85,11 +84,7 @@ export class TaggingService {
       }
     });
     await this.deps.store.applyTagResults(updates, nowIso(this.deps));
-    const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
-    const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
-    const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
-    await this.jobs.logMany(job.datasetJobId, [...logs, ...failures.map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` }))]);
-    await this.jobs.finishIfComplete(job.datasetJobId);
+    const counted = await this.jobs.closeBatch(job, items, outcomes, logs);
     if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);
     return { ...counted, skipped: msg.items.length - items.length };
   }

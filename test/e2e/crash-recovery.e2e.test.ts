@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePngs } from '../support/generate-images.js';
-import { listAllFileMetas, startServer, waitForJob, type RunningServer } from '../support/server.js';
+import { killWhenProgressing, listAllFileMetas, startServer, waitForJob, type RunningServer } from '../support/server.js';
 
 const FILES = 4000;
 // Short visibility so that batches in flight at the kill come back within seconds.
@@ -36,16 +36,7 @@ describe('crash recovery', () => {
     });
     const jobId = started.body.DatasetJobId;
 
-    let atKill: any;
-    for (;;) {
-      const j = (await server.api('GET', `/api/v1/datasets/${ds}/datasetjobs/${jobId}?MaxLogs=0`)).body;
-      if (j.CompletedFileCount > 0) {
-        await server.kill('SIGKILL');
-        atKill = j;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const atKill = await killWhenProgressing(server, ds, jobId);
     expect(atKill.Status).toBe('Running');
     expect(atKill.CompletedFileCount).toBeLessThan(FILES);
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalVectorStore } from '../../lib/adapters/vectorstore/local-vector-store.js';
 import { generatePngs } from '../support/generate-images.js';
 import { startGmeServer, type LoopbackGme } from '../support/loopback-gme.js';
-import { listAllFileMetas, startServer, waitForJob, type RunningServer } from '../support/server.js';
+import { killWhenProgressing, listAllFileMetas, startServer, waitForJob, type RunningServer } from '../support/server.js';
 
 const FILES = 600;
 const ENV = { LOUPE_QUEUE_VISIBILITY_SECONDS: '5', LOUPE_API_KEYS: 'si-crash-key' };
@@ -39,16 +39,7 @@ describe('SemanticIndex crash recovery', () => {
     const started = await server.api('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'SemanticIndex', JobSpec: { concurrency: 2, batchSize: 16 } });
     const jobId = started.body.DatasetJobId;
 
-    let atKill: any;
-    for (;;) {
-      const j = (await server.api('GET', `/api/v1/datasets/${ds}/datasetjobs/${jobId}?MaxLogs=0`)).body;
-      if (j.CompletedFileCount > 0) {
-        await server.kill('SIGKILL');
-        atKill = j;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const atKill = await killWhenProgressing(server, ds, jobId);
     expect(atKill.Status).toBe('Running');
     expect(atKill.CompletedFileCount).toBeLessThan(FILES);
 

@@ -99,3 +99,15 @@ export async function listAllFileMetas(s: RunningServer, datasetId: string, vers
   } while (token);
   return out;
 }
+
+/** SIGKILLs the server as soon as the job has completed some files; returns the job as it was then. */
+export async function killWhenProgressing(s: RunningServer, datasetId: string, jobId: string): Promise<any> {
+  for (;;) {
+    const j = (await s.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}?MaxLogs=0`)).body;
+    if (j.CompletedFileCount > 0) {
+      await s.kill('SIGKILL');
+      return j;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
