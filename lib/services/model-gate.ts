@@ -21,8 +21,10 @@ export class ModelGate {
     const base = this.opts.pollMs ?? 5;
     let wait = base;
     let tries = 0;
+    // A stopped job makes no more model calls: checked before each call and while waiting for a slot.
+    if (signal && (await signal.stopped())) throw new JobStoppedError(jobId);
     while (!(await this.store.acquireLease(jobId, slots, holder, this.opts.leaseTtlMs, Date.now()))) {
-      if (signal && ++tries % 50 === 0 && (await signal.stopped())) throw new JobStoppedError(jobId);
+      if (signal && ++tries % 10 === 0 && (await signal.stopped())) throw new JobStoppedError(jobId);
       await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
       wait = Math.min(wait * 2, base * 8);
     }

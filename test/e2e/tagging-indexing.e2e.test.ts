@@ -148,6 +148,30 @@ describe.skipIf(fixturesMissing)(`IntelligentTag and SemanticIndex end to end ($
     server = await startServer(dataDir, { LOUPE_MODEL_RETRY_BASE_MS: '5', LOUPE_LOG_LEVEL: 'info' });
   });
 
+  it('stop works mid-run: the job ends ManuallyStop and the model hears nothing more', async () => {
+    chat.setKnobs({ latencyMs: 100, rate429: 0, rate5xx: 0, rateGarbage: 0 });
+    const r = await server.api('POST', `/api/v1/datasets/${datasetId}/datasetjobs`, {
+      DatasetVersion: 'v1',
+      JobAction: 'IntelligentTag',
+      JobSpec: { connectionId: chatConn, tagDefinitionId: tagDef, concurrency: 2 },
+    });
+    const jobId = r.body.DatasetJobId;
+    for (;;) {
+      const j = (await server.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}?MaxLogs=0`)).body;
+      if (j.CompletedFileCount >= 4) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect((await server.api('PUT', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}/action/stop`)).status).toBe(200);
+    await new Promise((res) => setTimeout(res, 500)); // calls already in flight may finish
+    const requestsAfterStop = chat.stats.requests;
+    const stoppedAt = (await server.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}?MaxLogs=0`)).body;
+    await new Promise((res) => setTimeout(res, 1000));
+    const later = (await server.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}?MaxLogs=0`)).body;
+    expect(later).toMatchObject({ Status: 'ManuallyStop', CompletedFileCount: stoppedAt.CompletedFileCount });
+    expect(later.CompletedFileCount).toBeLessThan(102);
+    expect(chat.stats.requests).toBe(requestsAfterStop);
+  });
+
   it('no log line and no API answer carried a secret', () => {
     expect(server.output()).not.toContain(SECRET);
   });
