@@ -5,46 +5,41 @@
 import { SemanticIndexSpec, type BatchMessage, type DatasetJob, type FileOutcome } from '../domain/job.js';
 import type { EmbedInput } from '../ports/embedder.js';
 import type { EmbedUpdate } from '../ports/meta-store.js';
-import type { ModelFactory } from '../ports/model-factory.js';
 import { isModelError } from '../ports/model-errors.js';
 import type { VectorRecord, VectorStore } from '../ports/vector-store.js';
 import type { VectorStores } from '../ports/vector-stores.js';
-import type { ConnectionService } from './connections.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
-import { JobStoppedError, type ModelGate } from './model-gate.js';
+import { JobStoppedError } from './model-gate.js';
 import { readModelInput } from './model-input.js';
 import { forEachLimit } from './parallel.js';
-import type { ProbingService } from './probing.js';
-import { withRetry, type RetryOptions } from './retry.js';
-import type { ConsumerResult } from './tagging.js';
+import { withRetry } from './retry.js';
+import type { ConsumerResult, ModelConsumerDeps } from './tagging.js';
 
 type Item = BatchMessage['items'][number];
 
 export class IndexingService {
+  private readonly jobs: JobService;
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly jobs: JobService,
-    private readonly probing: ProbingService,
-    private readonly connections: ConnectionService,
-    private readonly models: ModelFactory,
+    private readonly m: ModelConsumerDeps,
     private readonly vectorStores: VectorStores,
-    private readonly gate: ModelGate,
-    private readonly retry: RetryOptions,
-  ) {}
+  ) {
+    this.jobs = m.jobs;
+  }
 
   async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
     if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
     const { job, items } = batch;
     const spec = SemanticIndexSpec.parse(job.jobSpec);
-    const embedder = this.models.embedder(await this.connections.resolve(spec.embeddingConnectionId!), spec.modelName);
+    const embedder = this.m.models.embedder(await this.m.connections.resolve(spec.embeddingConnectionId!), spec.modelName);
     if (embedder.id !== spec.embedderId) {
       await this.jobs.failOpenItems(msg, `the embedding connection now serves ${embedder.id}, not ${spec.embedderId}; start a new job`);
       return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
     }
     const store = await this.vectorStoreOf(spec.vectorConnectionId!);
-    const probed = await this.probing.probeUnprobed(items);
+    const probed = await this.m.probing.probeUnprobed(items);
     const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
 
     // Read and downscale every file first; the unusable ones fail here.
@@ -67,10 +62,10 @@ export class IndexingService {
     await forEachLimit(chunks, spec.concurrency, async (chunk) => {
       if (halted) return;
       try {
-        const results = await this.gate.run(
+        const results = await this.m.gate.run(
           job.datasetJobId,
           spec.concurrency,
-          () => withRetry(() => embedder.embed(chunk.map((c) => c.input)), this.retry),
+          () => withRetry(() => embedder.embed(chunk.map((c) => c.input)), this.m.retry),
           stopped,
         );
         for (const [i, r] of results.entries()) {
@@ -139,7 +134,7 @@ export class IndexingService {
   }
 
   private async vectorStoreOf(connectionId: string): Promise<VectorStore> {
-    return this.vectorStores.forConnection(await this.connections.resolve(connectionId));
+    return this.vectorStores.forConnection(await this.m.connections.resolve(connectionId));
   }
 }
 

@@ -15,6 +15,16 @@ import { forEachLimit } from './parallel.js';
 import type { ProbingService } from './probing.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
+/** What the model-calling consumers (tagging, indexing) are built from. */
+export interface ModelConsumerDeps {
+  jobs: JobService;
+  probing: ProbingService;
+  connections: ConnectionService;
+  models: ModelFactory;
+  gate: ModelGate;
+  retry: RetryOptions;
+}
+
 export interface ConsumerResult {
   completed: number;
   failed: number;
@@ -22,15 +32,13 @@ export interface ConsumerResult {
 }
 
 export class TaggingService {
+  private readonly jobs: JobService;
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly jobs: JobService,
-    private readonly probing: ProbingService,
-    private readonly connections: ConnectionService,
-    private readonly models: ModelFactory,
-    private readonly gate: ModelGate,
-    private readonly retry: RetryOptions,
-  ) {}
+    private readonly m: ModelConsumerDeps,
+  ) {
+    this.jobs = m.jobs;
+  }
 
   async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
@@ -42,8 +50,8 @@ export class TaggingService {
       await this.jobs.failOpenItems(msg, `tag definition ${spec.tagDefinitionId} was deleted`);
       return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
     }
-    const tagger = this.models.tagger(await this.connections.resolve(spec.connectionId));
-    const probed = await this.probing.probeUnprobed(items);
+    const tagger = this.m.models.tagger(await this.m.connections.resolve(spec.connectionId));
+    const probed = await this.m.probing.probeUnprobed(items);
     const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
 
     const updates: TagUpdate[] = [];
@@ -58,10 +66,10 @@ export class TaggingService {
       const input = await readModelInput(this.deps, item, spec.imageLongSide);
       if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
       try {
-        const result = await this.gate.run(
+        const result = await this.m.gate.run(
           job.datasetJobId,
           spec.concurrency,
-          () => withRetry(() => tagger.tag({ image: input, definition, model: spec.modelName }), this.retry),
+          () => withRetry(() => tagger.tag({ image: input, definition, model: spec.modelName }), this.m.retry),
           stopped,
         );
         updates.push({
