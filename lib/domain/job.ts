@@ -46,7 +46,8 @@ export const SemanticIndexSpec = z
     /** Frozen at creation: the embedder that will produce the vectors. */
     embedderId: z.string().optional(),
     imageLongSide: z.number().int().min(64).max(4096).default(1024),
-    batchSize: z.number().int().min(1).max(1000).default(32),
+    /** Files per queue message; several embedder calls (of the model's batch size) each. */
+    batchSize: z.number().int().min(1).max(1000).default(128),
   })
   .strict();
 export type SemanticIndexSpec = z.infer<typeof SemanticIndexSpec>;

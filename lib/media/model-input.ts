@@ -29,3 +29,28 @@ export async function toModelInput(
     throw new MediaError(sharpReason(e), { cause: e });
   }
 }
+
+/** Formats every supported model reads as they are (OpenAI-compatible VLMs, GME, DashScope). */
+const AS_IS_FORMATS: ReadonlySet<ImageFormat> = new Set(['jpeg', 'png', 'webp']);
+/** Larger files are re-encoded even when small in pixels: the JPEG re-encode shrinks them. */
+export const AS_IS_MAX_BYTES = 1024 * 1024;
+
+/** Header facts of a probed image (MetaAttributes, or a fresh probe's result). */
+export interface ImageFacts {
+  width: number;
+  height: number;
+  frames?: number;
+  orientation?: number;
+}
+
+/**
+ * The file itself, when it is already what `toModelInput` would make of it in all that matters: a
+ * format models read, upright, one frame, within the long side, small. Skips a decode and an encode
+ * (most of the cost of preparing small images). Undefined when it has to be re-encoded.
+ */
+export function modelInputAsIs(bytes: Buffer, format: ImageFormat, facts: ImageFacts, longSide = 1024): { data: Buffer; mime: string } | undefined {
+  if (!AS_IS_FORMATS.has(format) || bytes.length > AS_IS_MAX_BYTES) return undefined;
+  if (facts.width > longSide || facts.height > longSide) return undefined;
+  if ((facts.frames ?? 1) !== 1 || (facts.orientation ?? 1) !== 1) return undefined;
+  return { data: bytes, mime: `image/${format}` };
+}

@@ -34,6 +34,11 @@ export interface ObjectStore {
   head(uri: string): Promise<ObjectInfo>;
   /** Bytes `[start, end)` of an object (all when no range); a range past the end is cut short. */
   read(uri: string, range?: { start: number; end: number }): Promise<Buffer>;
+  /**
+   * The whole object with its metadata, read in one request (OSS: one GetObject). When it is larger
+   * than `maxBytes`, only the metadata comes back (`data` absent) and nothing is read.
+   */
+  get(uri: string, opts?: { maxBytes?: number }): Promise<{ info: ObjectInfo; data?: Buffer }>;
   /** A stream of the whole object, for downloads. */
   openReadStream(uri: string): Promise<Readable>;
   /** Writes an object (creating folders as needed), atomically where the backend can. */

@@ -92,7 +92,7 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
   const probing = new ProbingService(deps, jobs);
   const gate = new ModelGate(store, { leaseTtlMs: config.LOUPE_LEASE_SECONDS * 1000 });
   const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
-  const modelConsumers = { jobs, probing, connections, models, gate, retry };
+  const modelConsumers = { jobs, connections, models, gate, retry };
   const indexing = new IndexingService(deps, modelConsumers, vectorStores);
   const services: Services = {
     datasets: new DatasetService(deps),

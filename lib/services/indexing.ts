@@ -11,7 +11,7 @@ import type { VectorStores } from '../ports/vector-stores.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
 import { JobStoppedError } from './model-gate.js';
-import { readModelInput } from './model-input.js';
+import { ModelInputReader } from './model-input.js';
 import { forEachLimit } from './parallel.js';
 import { withRetry } from './retry.js';
 import type { ConsumerResult, ModelConsumerDeps } from './tagging.js';
@@ -39,19 +39,18 @@ export class IndexingService {
       return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
     }
     const store = await this.vectorStoreOf(spec.vectorConnectionId!);
-    const probed = await this.m.probing.probeUnprobed(items);
+    const reader = await ModelInputReader.open(this.deps, items, spec.imageLongSide);
     const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
 
     // Read and downscale every file first; the unusable ones fail here.
     const outcomes: FileOutcome[] = [];
     const ready: Array<{ item: Item; input: EmbedInput }> = [];
     await forEachLimit(items, 8, async (item) => {
-      const probe = probed.get(item.metaId);
-      if (probe && !probe.ok) return void outcomes.push(probe);
-      const input = await readModelInput(this.deps, item, spec.imageLongSide);
+      const input = await reader.read(item);
       if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
       ready.push({ item, input: { kind: 'image', data: input.data, mime: input.mime } });
     });
+    await reader.flush();
 
     const chunks: Array<typeof ready> = [];
     for (let i = 0; i < ready.length; i += embedder.maxBatch) chunks.push(ready.slice(i, i + embedder.maxBatch));

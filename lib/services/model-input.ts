@@ -1,39 +1,108 @@
-// Reads a file and turns it into what a model receives (downscaled; GIF first frame, TIFF first
-// page, BMP decoded by us). A file that cannot be decoded is marked FAILED with the reason.
+// What a model receives for each file of a batch: the file is read once, probed from those bytes when
+// it has not been probed at its current fingerprint, and sent as it is when it already suits the model
+// (small JPEG/PNG/WebP, upright, one frame); otherwise downscaled (GIF first frame, TIFF first page,
+// BMP decoded by us). A file that cannot be used is marked FAILED with the reason.
 import { isDomainError } from '../domain/errors.js';
-import { sniffFormat } from '../media/sniff.js';
+import { extensionOf, ImageFormat, type FileMeta, type MetaAttributes } from '../domain/file-meta.js';
+import type { BatchMessage } from '../domain/job.js';
+import { bufferSource } from '../media/byte-source.js';
+import { modelInputAsIs, type ImageFacts } from '../media/model-input.js';
+import { probeImage } from '../media/probe.js';
 import { MediaError, toModelInput } from '../media/thumbnail.js';
+import type { ProbeUpdate } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 
 export type ModelInputResult = { ok: true; data: Buffer; mime: string } | { ok: false; reason: string };
 
-export async function readModelInput(
-  deps: ServiceDeps,
-  item: { metaId: string; uri: string; fingerprint: string },
-  longSide: number,
-): Promise<ModelInputResult> {
-  const objects = deps.objects.forUri(item.uri);
-  let bytes: Buffer;
-  try {
-    const info = await objects.head(item.uri);
-    if (info.etag !== item.fingerprint) return { ok: false, reason: 'file changed while the job ran; run an Increment job' };
-    if (info.size > deps.media.maxBytes) return await unusable(deps, item.metaId, `file too large to decode: ${info.size} bytes > limit ${deps.media.maxBytes}`);
-    bytes = await objects.read(item.uri);
-  } catch (e) {
-    if (isDomainError(e) && e.kind === 'NotFound') return await unusable(deps, item.metaId, 'file not found in storage (deleted after listing)');
-    throw e;
+type Item = BatchMessage['items'][number];
+
+/** Reads the files of one batch for a model; `flush` records what probing and decoding found. */
+export class ModelInputReader {
+  private readonly probeUpdates: ProbeUpdate[] = [];
+  private readonly failed: Array<{ metaId: string; reason: string }> = [];
+
+  private constructor(
+    private readonly deps: ServiceDeps,
+    private readonly metas: Map<string, FileMeta>,
+    private readonly longSide: number,
+  ) {}
+
+  static async open(deps: ServiceDeps, items: Item[], longSide: number): Promise<ModelInputReader> {
+    const metas = await deps.store.getFileMetas(items.map((i) => i.metaId));
+    return new ModelInputReader(deps, new Map(metas.map((m) => [m.datasetFileMetaId, m])), longSide);
   }
-  const format = sniffFormat(bytes);
-  if (!format) return await unusable(deps, item.metaId, bytes.length ? 'not a supported image (unknown signature)' : 'empty file (0 bytes)');
-  try {
-    return { ok: true, ...(await toModelInput(bytes, format, longSide, deps.media)) };
-  } catch (e) {
-    if (e instanceof MediaError) return await unusable(deps, item.metaId, `decode failed: ${e.reason}`);
-    throw e;
+
+  async read(item: Item): Promise<ModelInputResult> {
+    const meta = this.metas.get(item.metaId);
+    const probed = meta?.probedFingerPrint === item.fingerprint ? meta : undefined;
+    if (probed?.status === 'FAILED') return { ok: false, reason: probed.failReason ?? 'unusable file' };
+    const objects = this.deps.objects.forUri(item.uri);
+    let bytes: Buffer;
+    try {
+      const { info, data } = await objects.get(item.uri, { maxBytes: this.deps.media.maxBytes });
+      if (info.etag !== item.fingerprint) return { ok: false, reason: 'file changed while the job ran; run an Increment job' };
+      if (!data) return this.unusable(item, probed, `file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`);
+      if (data.length === 0) return this.unusable(item, probed, 'empty file (0 bytes)');
+      bytes = data;
+    } catch (e) {
+      if (isDomainError(e) && e.kind === 'NotFound') return this.unusable(item, probed, 'file not found in storage (deleted after listing)');
+      throw e;
+    }
+
+    let format: ImageFormat;
+    let facts: ImageFacts;
+    if (probed) {
+      const known = ImageFormat.safeParse(probed.fileType);
+      if (!known.success) return this.unusable(item, probed, `not a supported image (${probed.fileType})`);
+      format = known.data;
+      facts = factsOf(probed.metaAttributes);
+    } else {
+      const p = await probeImage(bufferSource(bytes), this.deps.media);
+      if (!p.ok) return this.unusable(item, undefined, p.reason, p.format);
+      format = p.format;
+      facts = p;
+      const attrs: MetaAttributes = { ImageWidth: p.width, ImageHeight: p.height };
+      if (p.frames !== undefined) attrs.ImageFrames = p.frames;
+      if (p.orientation !== undefined) attrs.ExifOrientation = p.orientation;
+      this.probeUpdates.push(probeUpdate(item, { status: 'ACTIVE', fileType: p.format, contentType: p.contentType, metaAttributes: attrs, failReason: null }));
+    }
+    const asIs = modelInputAsIs(bytes, format, facts, this.longSide);
+    if (asIs) return { ok: true, ...asIs };
+    try {
+      return { ok: true, ...(await toModelInput(bytes, format, this.longSide, this.deps.media)) };
+    } catch (e) {
+      if (!(e instanceof MediaError)) throw e;
+      return this.unusable(item, probed, `decode failed: ${e.reason}`, format);
+    }
+  }
+
+  /** Records probe results and files found unusable. Call before writing the model's results. */
+  async flush(): Promise<void> {
+    const now = nowIso(this.deps);
+    if (this.probeUpdates.length) await this.deps.store.applyProbeResults(this.probeUpdates.splice(0), now);
+    for (const f of this.failed.splice(0)) await this.deps.store.markFileFailed(f.metaId, f.reason, now);
+  }
+
+  private unusable(item: Item, probed: FileMeta | undefined, reason: string, format?: string): ModelInputResult {
+    // A fresh probe's verdict and a later failure of a probed file are recorded the same way: FAILED with the reason.
+    const pending = this.probeUpdates.find((u) => u.datasetFileMetaId === item.metaId);
+    if (pending) Object.assign(pending, { status: 'FAILED', failReason: reason });
+    else if (probed) this.failed.push({ metaId: item.metaId, reason });
+    else this.probeUpdates.push(probeUpdate(item, { status: 'FAILED', fileType: format ?? extensionOf(item.uri), contentType: null, metaAttributes: {}, failReason: reason }));
+    return { ok: false, reason };
   }
 }
 
-async function unusable(deps: ServiceDeps, metaId: string, reason: string): Promise<ModelInputResult> {
-  await deps.store.markFileFailed(metaId, reason, nowIso(deps));
-  return { ok: false, reason };
+function probeUpdate(item: Item, r: Pick<ProbeUpdate, 'status' | 'fileType' | 'contentType' | 'metaAttributes' | 'failReason'>): ProbeUpdate {
+  return { datasetFileMetaId: item.metaId, fileFingerPrint: item.fingerprint, probeDepth: 'header', ...r };
+}
+
+function factsOf(a: MetaAttributes): ImageFacts {
+  const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  return {
+    width: n(a.ImageWidth) ?? Number.MAX_SAFE_INTEGER,
+    height: n(a.ImageHeight) ?? Number.MAX_SAFE_INTEGER,
+    ...(n(a.ImageFrames) !== undefined ? { frames: n(a.ImageFrames) } : {}),
+    ...(n(a.ExifOrientation) !== undefined ? { orientation: n(a.ExifOrientation) } : {}),
+  };
 }

@@ -51,28 +51,6 @@ export class ProbingService {
     return this.jobs.failOpenItems(msg, reason);
   }
 
-  /**
-   * The implicit FileMetaBuild of other jobs: probes files not yet probed at their current
-   * fingerprint, records the results, and returns the outcome of each (failed ones are unusable).
-   */
-  async probeUnprobed(items: BatchMessage['items']): Promise<Map<string, FileOutcome>> {
-    const metas = new Map((await this.deps.store.getFileMetas(items.map((i) => i.metaId))).map((m) => [m.datasetFileMetaId, m]));
-    const out = new Map<string, FileOutcome>();
-    const updates: ProbeUpdate[] = [];
-    for (const item of items) {
-      const m = metas.get(item.metaId);
-      if (m && m.probedFingerPrint === item.fingerprint) {
-        out.set(item.metaId, m.status === 'FAILED' ? { metaId: item.metaId, ok: false, reason: m.failReason ?? 'unusable file' } : { metaId: item.metaId, ok: true });
-        continue;
-      }
-      const r = await this.probeOne(item, 'header');
-      updates.push(...r.update);
-      out.set(item.metaId, r.outcome);
-    }
-    if (updates.length) await this.deps.store.applyProbeResults(updates, nowIso(this.deps));
-    return out;
-  }
-
   private async probeOne(
     item: BatchMessage['items'][number],
     verify: 'header' | 'decode',

@@ -10,15 +10,13 @@ import type { ConnectionService } from './connections.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
 import { JobStoppedError, type ModelGate } from './model-gate.js';
-import { readModelInput } from './model-input.js';
+import { ModelInputReader } from './model-input.js';
 import { forEachLimit } from './parallel.js';
-import type { ProbingService } from './probing.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
 /** What the model-calling consumers (tagging, indexing) are built from. */
 export interface ModelConsumerDeps {
   jobs: JobService;
-  probing: ProbingService;
   connections: ConnectionService;
   models: ModelFactory;
   gate: ModelGate;
@@ -51,7 +49,7 @@ export class TaggingService {
       return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
     }
     const tagger = this.m.models.tagger(await this.m.connections.resolve(spec.connectionId));
-    const probed = await this.m.probing.probeUnprobed(items);
+    const reader = await ModelInputReader.open(this.deps, items, spec.imageLongSide);
     const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
 
     const updates: TagUpdate[] = [];
@@ -61,9 +59,7 @@ export class TaggingService {
     let halted = false;
     await forEachLimit(items, spec.concurrency, async (item) => {
       if (halted) return;
-      const probe = probed.get(item.metaId);
-      if (probe && !probe.ok) return void outcomes.push(probe);
-      const input = await readModelInput(this.deps, item, spec.imageLongSide);
+      const input = await reader.read(item);
       if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
       try {
         const result = await this.m.gate.run(
@@ -91,6 +87,7 @@ export class TaggingService {
         else throw e;
       }
     });
+    await reader.flush();
     await this.deps.store.applyTagResults(updates, nowIso(this.deps));
     const counted = await this.jobs.closeBatch(job, items, outcomes, logs);
     if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);

@@ -124,6 +124,22 @@ export function objectStoreContract(name: string, makeFixture: () => Promise<Obj
       expect(Math.abs(info.lastModified.getTime() - Date.now())).toBeLessThan(10 * 60_000);
     });
 
+    it('gets an object whole with the same metadata as head, or only the metadata when over maxBytes', async () => {
+      await fx.putFile('g/one.bin', Buffer.alloc(300, 3));
+      const uri = (await fx.store.list(fx.rootUri)).objects[0]!.uri;
+      const head = await fx.store.head(uri);
+      const got = await fx.store.get(uri);
+      expect(got.info.etag).toBe(head.etag);
+      expect(got.info.size).toBe(300);
+      expect(got.data).toEqual(Buffer.alloc(300, 3));
+      expect((await fx.store.get(uri, { maxBytes: 300 })).data?.length).toBe(300);
+      const over = await fx.store.get(uri, { maxBytes: 299 });
+      expect(over.data).toBeUndefined();
+      expect(over.info.etag).toBe(head.etag);
+      await expectDomainError(fx.store.get(fx.rootUri + 'absent.bin'), 'NotFound');
+      await expectDomainError(fx.store.get(fx.rootUri + 'g'), 'NotFound');
+    });
+
     it('reports NotFound for absent objects and for folders', async () => {
       await fx.putFile('dir/file.txt', 'x');
       await expectDomainError(fx.store.head(fx.rootUri + 'absent.txt'), 'NotFound');

@@ -148,17 +148,34 @@ export class LocalFolderObjectStore implements ObjectStore {
     return toObjectInfo(pathToFileURL(file).href, st);
   }
 
-  /** Reads `[start, end)` with the callback fs API: one promise instead of four (open, fstat, read, close). */
-  private readRange(file: string, uri: string, range?: { start: number; end: number }): Promise<Buffer> {
+  async get(uri: string, opts: { maxBytes?: number } = {}): Promise<{ info: ObjectInfo; data?: Buffer }> {
+    const file = await this.resolveExisting(uri);
+    let info: ObjectInfo | undefined;
+    const data = await this.readRange(file, uri, undefined, (st) => {
+      info = toObjectInfo(pathToFileURL(file).href, st);
+      return opts.maxBytes === undefined || info.size <= opts.maxBytes;
+    });
+    return data ? { info: info!, data } : { info: info! };
+  }
+
+  /**
+   * Reads `[start, end)` with the callback fs API: one promise instead of four (open, fstat, read,
+   * close). `proceed` sees the file's stats first; when it says no, nothing is read (undefined).
+   */
+  private readRange(file: string, uri: string, range?: { start: number; end: number }): Promise<Buffer>;
+  private readRange(file: string, uri: string, range: undefined, proceed: (st: BigIntStats) => boolean): Promise<Buffer | undefined>;
+  private readRange(file: string, uri: string, range?: { start: number; end: number }, proceed?: (st: BigIntStats) => boolean): Promise<Buffer | undefined> {
     return new Promise((resolve, reject) => {
       const fail = (e: NodeJS.ErrnoException) =>
         reject(['ENOENT', 'ENOTDIR', 'EISDIR', 'ELOOP'].includes(e.code ?? '') ? notFound('object', uri) : e);
       fsOpen(file, 'r', (err, fd) => {
         if (err) return fail(err);
-        const finish = (e: NodeJS.ErrnoException | null, buf?: Buffer) => fsClose(fd, () => (e ? fail(e) : resolve(buf!)));
-        fsFstat(fd, (err2, st) => {
+        const finish = (e: NodeJS.ErrnoException | null, buf?: Buffer) => fsClose(fd, () => (e ? fail(e) : resolve(buf)));
+        fsFstat(fd, { bigint: true }, (err2, bst) => {
           if (err2) return finish(err2);
-          if (!st.isFile()) return finish(Object.assign(new Error('not a file'), { code: 'EISDIR' }));
+          if (!bst.isFile()) return finish(Object.assign(new Error('not a file'), { code: 'EISDIR' }));
+          if (proceed && !proceed(bst)) return finish(null);
+          const st = { size: Number(bst.size) };
           const start = Math.min(range?.start ?? 0, st.size);
           const end = Math.min(range?.end ?? st.size, st.size);
           const buf = Buffer.allocUnsafe(end - start);
