@@ -18,6 +18,7 @@ export function createApi(c: Container, apiKeys: string[]) {
     tagDefinitions: c.services.tagDefinitions,
     indexConfigs: c.services.indexConfigs,
     coverage: c.services.coverage,
+    search: c.services.search,
     apiKeys,
     signer: hmacUrlSigner(apiKeys[0]!),
     log: c.log,

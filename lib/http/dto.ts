@@ -66,6 +66,7 @@ export const FileMetaDto = z
     FailReason: z.string().nullable(),
     ThumbnailUrl: z.string(),
     DownloadUrl: z.string(),
+    Score: z.number().optional().openapi({ description: 'Cosine similarity to the text or image query, in search results' }),
   })
   .openapi('DatasetFileMeta');
 

@@ -7,6 +7,7 @@ import type { DatasetService } from '../services/datasets.js';
 import type { IndexConfigService } from '../services/index-configs.js';
 import type { FileMetaService } from '../services/file-metas.js';
 import type { JobService } from '../services/jobs.js';
+import type { SearchService } from '../services/search.js';
 import type { TagDefinitionService } from '../services/tag-definitions.js';
 import type { UrlSigner } from './auth.js';
 
@@ -21,6 +22,7 @@ export interface ApiDeps {
   tagDefinitions: TagDefinitionService;
   indexConfigs: IndexConfigService;
   coverage: CoverageService;
+  search: SearchService;
   apiKeys: string[];
   signer: UrlSigner;
   log: Logger;

@@ -1,5 +1,6 @@
 // Port: the metadata store (Tablestore in the cloud, SQLite locally). Holds no product logic:
 // services decide, the store persists; every write is idempotent or conditional.
+import type { Expr } from '../dsl/ast.js';
 import type { Connection, ConnectionType, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion, IndexConfig } from '../domain/dataset.js';
 import type { FileMeta, FileStatus, MetaAttributes, ProbeDepth } from '../domain/file-meta.js';
@@ -35,6 +36,10 @@ export interface FileMetaQuery {
   endFileUpdateTime?: string;
   ids?: string[];
   fileTypes?: string[];
+  /** Only files whose vector is in this index. */
+  indexName?: string;
+  /** A condition in the query language (DESIGN.md §5), ANDed with the rest. */
+  filter?: Expr;
 }
 
 export interface FileMetaListQuery extends FileMetaQuery {
@@ -44,7 +49,8 @@ export interface FileMetaListQuery extends FileMetaQuery {
   nextToken?: string;
 }
 
-export type AggregateField = 'filedir' | 'file_type' | 'status';
+export const AGGREGATE_FIELDS = ['filedir', 'file_type', 'status', 'tags.all', 'tags.ai', 'tags.user'] as const;
+export type AggregateField = (typeof AGGREGATE_FIELDS)[number];
 
 /** What a listing establishes about a file; the store inserts or updates these fields only. */
 export interface ListedFileRow {
@@ -159,6 +165,8 @@ export interface MetaStore {
   listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>>;
   aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>>;
   countFileMetas(q: FileMetaQuery): Promise<number>;
+  /** Ids of the files matching `q`, at most `limit` (in no particular order). */
+  listFileMetaIds(q: FileMetaQuery, limit: number): Promise<string[]>;
 
   // jobs
   createJob(job: DatasetJob): Promise<void>;

@@ -13,6 +13,7 @@ import type { Queue } from '../ports/queue.js';
 import { AesGcmSecretBox } from '../adapters/secrets/aes-gcm-secret-box.js';
 import { ConnectionService } from '../services/connections.js';
 import { CoverageService } from '../services/coverage.js';
+import { SearchService } from '../services/search.js';
 import { DatasetService } from '../services/datasets.js';
 import type { QueueNames, ServiceDeps } from '../services/deps.js';
 import { FanoutService } from '../services/fanout.js';
@@ -43,6 +44,7 @@ export interface Services {
   indexing: IndexingService;
   indexConfigs: IndexConfigService;
   coverage: CoverageService;
+  search: SearchService;
 }
 
 export interface Container {
@@ -69,9 +71,18 @@ class SchemeRegistry implements ObjectStores {
   }
 }
 
-export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clock } = {}): Container {
+export interface ContainerOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** Planner knobs (tests lower the pushdown limit to exercise over-fetching). */
+  search?: { pushdownMaxIds?: number };
+  /** Versions of at least this many files are searched in memory (default 20,000; tests use 0 or Infinity). */
+  memoryIndexMinFiles?: number;
+}
+
+export function buildContainer(config: Config, opts: ContainerOptions = {}): Container {
   const log = opts.log ?? jsonLogger(config.LOUPE_LOG_LEVEL);
-  const store = new SqliteMetaStore({ file: path.join(config.dataDir, 'meta.db') });
+  const store = new SqliteMetaStore({ file: path.join(config.dataDir, 'meta.db'), memoryIndexMinFiles: opts.memoryIndexMinFiles });
   const queue = new SqliteQueue({ file: path.join(config.dataDir, 'queue.db'), maxReceives: config.LOUPE_QUEUE_MAX_RECEIVES });
   const roots = config.LOUPE_FILE_ROOTS?.split(':').filter(Boolean).map((r) => path.resolve(r));
   const objects = new SchemeRegistry({ file: new LocalFolderObjectStore(roots) });
@@ -106,6 +117,7 @@ export function buildContainer(config: Config, opts: { log?: Logger; clock?: Clo
     indexing,
     indexConfigs: new IndexConfigService(deps, specs, jobs),
     coverage: new CoverageService(deps, specs),
+    search: new SearchService(deps, { connections, models, vectorStores, retry, ...opts.search }),
   };
   return {
     config,

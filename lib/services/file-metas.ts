@@ -1,11 +1,10 @@
-// Use cases of file metas: list (metadata filters), get, statistics; thumbnails and downloads.
+// Use cases of one file meta: get, user tag edits, thumbnail, download (listing is SearchService).
 import type { Readable } from 'node:stream';
 import { invalid, notFound } from '../domain/errors.js';
 import type { FileMeta, ImageFormat } from '../domain/file-meta.js';
 import { ImageFormat as ImageFormatSchema } from '../domain/file-meta.js';
 import { MediaError, renderThumbnail, type ThumbnailMode } from '../media/thumbnail.js';
 import { sniffFormat } from '../media/sniff.js';
-import type { AggregateField, FileMetaListQuery, FileMetaQuery, Page } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 
 export interface TagEdit {
@@ -17,26 +16,10 @@ export interface TagEdit {
 export class FileMetaService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  private async checkVersion(datasetId: string, versionName: string): Promise<void> {
-    if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
-    if (!(await this.deps.store.getVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
-  }
-
-  async list(q: FileMetaListQuery): Promise<Page<FileMeta>> {
-    await this.checkVersion(q.datasetId, q.versionName);
-    return this.deps.store.listFileMetas(q);
-  }
-
   async get(datasetId: string, id: string): Promise<FileMeta> {
     const m = await this.deps.store.getFileMeta(id);
     if (!m || m.datasetId !== datasetId) throw notFound('DatasetFileMeta', id);
     return m;
-  }
-
-  async statistics(q: FileMetaQuery, by: AggregateField, limit = 100) {
-    await this.checkVersion(q.datasetId, q.versionName);
-    const [groups, total] = await Promise.all([this.deps.store.aggregateFileMetas(q, by, limit), this.deps.store.countFileMetas(q)]);
-    return { groups, total };
   }
 
   /** A resized image of the file. A file that cannot be decoded is marked FAILED with the reason. */

@@ -2,8 +2,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dataset, DatasetVersion } from '../../lib/domain/dataset.js';
 import { fileMetaId } from '../../lib/domain/ids.js';
+import { allTags } from '../../lib/domain/file-meta.js';
 import type { DatasetJob } from '../../lib/domain/job.js';
-import { FILE_SORT_FIELDS, type ListedFileRow, type MetaStore } from '../../lib/ports/meta-store.js';
+import { evaluate } from '../../lib/dsl/evaluator.js';
+import { parseQuery } from '../../lib/dsl/parser.js';
+import { FILE_SORT_FIELDS, type ListedFileRow, type MetaStore, type ProbeUpdate } from '../../lib/ports/meta-store.js';
 
 const T0 = Date.parse('2025-03-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -169,6 +172,63 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
         { key: 'Boats/', count: 10 },
         { key: 'cars/', count: 10 },
       ]);
+    });
+
+    it('filters with the query language exactly as the reference evaluator does; ids, index membership, tag counts', async () => {
+      await store.createDataset(dataset('q'));
+      await store.createVersion(version('q'));
+      const rows = Array.from({ length: 300 }, (_, i) => listed('q', `${['blue_car', 'city/night', '城市', ''][i % 4]}/img_${i}.jpg`.replace(/^\//, ''), i));
+      await store.upsertListedFiles(rows, 'j1', iso(T0));
+      await store.applyProbeResults(
+        rows.map((r, i): ProbeUpdate => ({
+          datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, status: i % 10 === 3 ? 'FAILED' : 'ACTIVE', fileType: 'jpeg',
+          contentType: 'image/jpeg', metaAttributes: i % 7 === 1 ? {} : { ImageWidth: 100 + (i % 40), ImageHeight: 50 }, failReason: i % 10 === 3 ? 'bad' : null, probeDepth: 'header',
+        })),
+        iso(T0),
+      );
+      const vocab = ['car', 'road', 'lane line', 'rainy', '蓝色汽车'];
+      await store.applyTagResults(
+        rows.filter((_, i) => i % 3 !== 0).map((r, i) => ({
+          datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, ai: vocab.filter((_, k) => (i >> k) & 1),
+          tagDefinitionId: 'def', tagDefinitionVersion: 1, model: 'm',
+        })),
+        iso(T0 + 5000),
+      );
+      for (const r of rows.filter((_, i) => i % 5 === 0)) await store.updateUserTags(r.datasetFileMetaId, { user: ['checked'], userDeleteAiTags: ['rainy'] }, iso(T0));
+      const embedded = rows.filter((_, i) => i % 2 === 0);
+      await store.applyEmbedResults(embedded.map((r) => ({ datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, jobId: 'j2', embedderId: 'e', indexName: 'idx' })), iso(T0));
+      const metas = await store.getFileMetas(rows.map((r) => r.datasetFileMetaId));
+      const live = metas.filter((m) => m.status !== 'DELETED');
+      const base = { datasetId: 'q', versionName: 'v1' };
+      const all = async (filter: Parameters<typeof evaluate>[0]) => {
+        const page = await store.listFileMetas({ ...base, filter, sortBy: 'FileName', order: 'ASC', maxResults: 1000 });
+        return page.items.map((m) => m.datasetFileMetaId).sort();
+      };
+      for (const text of [
+        'Tags.all="rainy"',
+        'Tags.all:"LANE" AND NOT Tags.user="checked"',
+        'FileDir:"car" OR FileDir:"城"',
+        'HAS Tags.ai AND NOT HAS ImageWidth',
+        'ImageWidth >= 120 AND FileUpdateTime < "2025-03-01T00:40:00Z"',
+        'NOT (Tags.ai="car" OR HAS SemanticIndexJobId) AND TagUpdateTime > "2025-01-01"',
+        'FileName="img_7.jpg" OR Uri:"img_8"',
+      ]) {
+        const filter = parseQuery(text).filter!;
+        const want = live.filter((m) => evaluate(filter, m)).map((m) => m.datasetFileMetaId).sort();
+        expect(want.length, text).toBeGreaterThan(0);
+        expect(want.length, text).toBeLessThan(live.length);
+        expect(await all(filter), text).toEqual(want);
+        expect(await store.countFileMetas({ ...base, filter }), text).toBe(want.length);
+      }
+      const inIndex = await store.listFileMetaIds({ ...base, indexName: 'idx' }, 1000);
+      expect(inIndex.sort()).toEqual(embedded.map((r) => r.datasetFileMetaId).sort());
+      expect(await store.listFileMetaIds({ ...base, indexName: 'idx' }, 7)).toHaveLength(7);
+      const counts = new Map<string, number>();
+      for (const m of live) for (const t of allTags(m.tags)) counts.set(t, (counts.get(t) ?? 0) + 1);
+      const want = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([key, count]) => ({ key, count }));
+      expect(await store.aggregateFileMetas(base, 'tags.all', 100)).toEqual(want);
+      const userCounts = await store.aggregateFileMetas(base, 'tags.user', 100);
+      expect(userCounts).toEqual([{ key: 'checked', count: live.filter((m) => m.tags.user.includes('checked')).length }]);
     });
 
     it('counts job items once each, however often they are registered or recorded', async () => {

@@ -7,7 +7,13 @@ import { dataset, metaStoreContract } from './meta-store.contract.js';
 
 metaStoreContract('SqliteMetaStore', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-meta-'));
-  return { store: new SqliteMetaStore({ file: path.join(dir, 'meta.db') }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { store: new SqliteMetaStore({ file: path.join(dir, 'meta.db'), memoryIndexMinFiles: Infinity }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+// The same contract with every file query answered by the in-memory index (large versions use it).
+metaStoreContract('SqliteMetaStore with its in-memory index', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-meta-'));
+  return { store: new SqliteMetaStore({ file: path.join(dir, 'meta.db'), memoryIndexMinFiles: 0 }), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
 describe('SqliteMetaStore (local specifics)', () => {

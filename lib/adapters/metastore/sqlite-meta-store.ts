@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Connection, ConnectionType, TagDefinition } from '../../domain/connection.js';
 import type { Dataset, DatasetVersion, IndexConfig } from '../../domain/dataset.js';
 import { conflict, invalid } from '../../domain/errors.js';
-import type { FileMeta, FileStatus } from '../../domain/file-meta.js';
+import { allTags, type FileMeta, type FileStatus } from '../../domain/file-meta.js';
+import { compileSqlite, registerDslFunctions } from '../../dsl/compile-sqlite.js';
 import type { DatasetJob, FileOutcome, JobLog, JobStatus } from '../../domain/job.js';
 import type {
   AggregateField,
@@ -25,6 +26,7 @@ import type {
   ProbeUpdate,
 } from '../../ports/meta-store.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
+import { VersionIndex, type IndexSourceRow } from './file-meta-index.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 type Row = Record<string, unknown>;
@@ -38,13 +40,25 @@ const SORT_COLUMNS: Record<FileSortField, string> = {
   DatasetFileMetaId: 'id',
 };
 
-const AGGREGATE_COLUMNS: Record<AggregateField, string> = {
+const AGGREGATE_COLUMNS: Record<string, string> = {
   filedir: 'file_dir',
   file_type: 'file_type',
   status: 'status',
 };
+const AGGREGATE_TAG_LISTS: Partial<Record<AggregateField, string>> = {
+  'tags.all': 'loupe_all_tags(tags_ai, tags_user, tags_user_delete_ai)',
+  'tags.ai': 'tags_ai',
+  'tags.user': 'tags_user',
+};
 
 const LIVE_STATUSES: FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
+/** What a FileMetaIndex reads of a row. */
+const INDEX_COLUMNS = `rowid, id, status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
+  file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
+/** Versions kept in memory at once (a million files take a few hundred MB). */
+const MAX_MEMORY_INDEXES = 2;
+/** Change-log entries kept for indexes that are behind. */
+const CHANGE_LOG_KEEP = 1_000_000;
 
 /** Keyset paging token: the last row's sort value and its tie-breaker (an id or a rowid). */
 function encodeToken(value: unknown, tieBreaker: string | number): string {
@@ -72,15 +86,24 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export interface SqliteMetaStoreOptions {
   /** Database file; `:memory:` for tests. */
   file: string;
+  /**
+   * Versions with at least this many files are searched through an in-memory index (FileMetaIndex)
+   * instead of SQL. Default 20,000; 0 always uses it (tests), Infinity never.
+   */
+  memoryIndexMinFiles?: number;
 }
 
 export class SqliteMetaStore implements MetaStore {
   private readonly db: Database.Database;
   private readonly stmts = new Map<string, Statement>();
   private readonly checkpointer?: Checkpointer;
+  private readonly memoryIndexMinFiles: number;
+  /** In-memory indexes of the versions searched lately (most recent last). */
+  private readonly indexes = new Map<string, VersionIndex>();
 
   constructor(opts: SqliteMetaStoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(opts.file), { recursive: true });
+    this.memoryIndexMinFiles = opts.memoryIndexMinFiles ?? 20_000;
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -93,6 +116,10 @@ export class SqliteMetaStore implements MetaStore {
     // 1M file metas with their indexes are ~1 GB: a larger page cache keeps the hot index pages in memory.
     this.db.pragma('cache_size = -262144');
     this.db.pragma('foreign_keys = ON');
+    registerDslFunctions(this.db);
+    this.db.function('loupe_all_tags', { deterministic: true }, (ai: unknown, user: unknown, removed: unknown) =>
+      JSON.stringify(allTags({ ai: JSON.parse(ai as string), user: JSON.parse(user as string), userDeleteAiTags: JSON.parse(removed as string) })),
+    );
     this.migrate();
   }
 
@@ -371,10 +398,21 @@ export class SqliteMetaStore implements MetaStore {
       where.push(`file_type IN (SELECT value FROM json_each(?))`);
       params.push(JSON.stringify(q.fileTypes));
     }
+    if (q.indexName !== undefined) {
+      where.push('index_name = ?');
+      params.push(q.indexName);
+    }
+    if (q.filter) {
+      const f = compileSqlite(q.filter);
+      where.push(f.sql);
+      params.push(...f.params);
+    }
     return { where, params };
   }
 
   async listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>> {
+    const index = this.indexFor(q.datasetId, q.versionName);
+    if (index) return this.listFromIndex(index, q);
     const { where, params } = this.fileFilter(q);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as {
       n: number;
@@ -411,7 +449,19 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>> {
+    const index = this.indexFor(q.datasetId, q.versionName);
+    if (index) return index.aggregate(index.match(q), by, limit);
     const { where, params } = this.fileFilter(q);
+    const tagList = AGGREGATE_TAG_LISTS[by];
+    if (tagList) {
+      // one count per tag: a file counts once under each of its tags
+      return this.db
+        .prepare(
+          `SELECT t.value AS key, count(*) AS count FROM file_metas, json_each(${tagList}) AS t WHERE ${where.join(' AND ')}
+           GROUP BY t.value ORDER BY count DESC, key ASC LIMIT ?`,
+        )
+        .all(...params, limit) as Array<{ key: string; count: number }>;
+    }
     const col = AGGREGATE_COLUMNS[by];
     return this.db
       .prepare(
@@ -421,10 +471,118 @@ export class SqliteMetaStore implements MetaStore {
       .all(...params, limit) as Array<{ key: string; count: number }>;
   }
 
+  async listFileMetaIds(q: FileMetaQuery, limit: number): Promise<string[]> {
+    const index = this.indexFor(q.datasetId, q.versionName);
+    if (index) return index.match(q).slice(0, limit).map((p) => index.idAt(p));
+    const { where, params } = this.fileFilter(q);
+    return (this.db.prepare(`SELECT id FROM file_metas WHERE ${where.join(' AND ')} LIMIT ?`).all(...params, limit) as Array<{ id: string }>).map((r) => r.id);
+  }
+
   async countFileMetas(q: FileMetaQuery): Promise<number> {
+    const index = this.indexFor(q.datasetId, q.versionName);
+    if (index) return index.match(q).length;
     const { where, params } = this.fileFilter(q);
     return (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
   }
+
+  private listFromIndex(index: VersionIndex, q: FileMetaListQuery): Page<FileMeta> {
+    const matching = index.match(q);
+    let after: { value: string | number | null; tie: string | number } | undefined;
+    if (q.nextToken) {
+      const [value, tie] = decodeToken<string | number>(q.nextToken);
+      if (typeof tie !== (q.sortBy === 'DatasetFileMetaId' ? 'string' : 'number')) throw invalid('NextToken is not a token of this sort order', 'NextToken');
+      after = { value, tie };
+    }
+    const positions = index.page(matching, q.sortBy, q.order === 'DESC', after, q.maxResults + 1);
+    const rowids = positions.slice(0, q.maxResults).map((p) => index.rowidAt(p));
+    const rows = new Map<number, Row>();
+    for (let i = 0; i < rowids.length; i += 500) {
+      const chunk = rowids.slice(i, i + 500);
+      for (const r of this.db.prepare(`SELECT rowid AS _rowid, * FROM file_metas WHERE rowid IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as Row[]) {
+        rows.set(r._rowid as number, r);
+      }
+    }
+    const items = rowids.flatMap((id) => {
+      const r = rows.get(id);
+      return r ? [toFileMeta(r)] : [];
+    });
+    if (positions.length <= q.maxResults) return { items, totalCount: matching.length };
+    const last = positions[q.maxResults - 1]!;
+    const token =
+      q.sortBy === 'DatasetFileMetaId' ? encodeToken(null, index.idAt(last)) : encodeToken(index.sortValue(last, q.sortBy), index.rowidAt(last));
+    return { items, totalCount: matching.length, nextToken: token };
+  }
+
+  /**
+   * The in-memory index of a version large enough to need one, caught up with the change log; undefined
+   * for small versions (SQL answers them fast enough).
+   */
+  private indexFor(datasetId: string, versionName: string): VersionIndex | undefined {
+    const key = `${datasetId}\u0000${versionName}`;
+    const latest = this.latestChange();
+    let index = this.indexes.get(key);
+    if (index) {
+      this.indexes.delete(key); // most recent last
+      this.indexes.set(key, index);
+      if (index.seq === latest) return index;
+      const oldest = (this.stmt('SELECT min(seq) AS s FROM file_meta_changes').get() as { s: number | null }).s;
+      if (oldest === null || oldest <= index.seq + 1) {
+        const changed = this.stmt('SELECT DISTINCT file_rowid AS r FROM file_meta_changes WHERE seq > ? AND seq <= ?').pluck().all(index.seq, latest) as unknown as number[];
+        this.loadRows(index, changed, datasetId, versionName);
+        index.seq = latest;
+        return index;
+      }
+      this.indexes.delete(key); // the log was pruned past it: rebuild
+    } else {
+      const files = (this.stmt('SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) as { n: number }).n;
+      if (files < this.memoryIndexMinFiles || files === 0) return undefined;
+    }
+    index = new VersionIndex();
+    // in rowid order along the table itself (an index on the version would sort every page)
+    const page = this.db.prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas NOT INDEXED WHERE rowid > ? AND dataset_id = ? AND version_name = ? ORDER BY rowid LIMIT 10000`);
+    for (let after = 0; ; ) {
+      const rows = page.all(after, datasetId, versionName) as IndexSourceRow[];
+      for (const r of rows) index.upsert(r);
+      if (rows.length < 10000) break;
+      after = rows[rows.length - 1]!.rowid;
+    }
+    index.seq = latest;
+    this.indexes.set(key, index);
+    while (this.indexes.size > MAX_MEMORY_INDEXES) this.indexes.delete(this.indexes.keys().next().value!);
+    this.pruneChanges(latest);
+    return index;
+  }
+
+  /** Re-reads changed rows (of any version: the log does not say which); rows gone are removed. */
+  private loadRows(index: VersionIndex, rowids: number[], datasetId: string, versionName: string): void {
+    for (let i = 0; i < rowids.length; i += 500) {
+      const chunk = rowids.slice(i, i + 500);
+      const found = this.db
+        .prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas WHERE rowid IN (${chunk.map(() => '?').join(',')}) AND dataset_id = ? AND version_name = ?`)
+        .all(...chunk, datasetId, versionName) as IndexSourceRow[];
+      const seen = new Set<number>();
+      for (const r of found) {
+        seen.add(r.rowid);
+        index.upsert(r);
+      }
+      for (const r of chunk) if (!seen.has(r)) index.remove(r);
+    }
+  }
+
+  private latestChange(): number {
+    return (this.stmt('SELECT max(seq) FROM file_meta_changes').pluck().get() as unknown as number | null) ?? 0;
+  }
+
+  /** Keeps the change log short; an index further behind than what is kept rebuilds. */
+  private pruneChanges(latest: number): void {
+    if (latest % 64 !== 0 && latest - this.prunedUpTo < CHANGE_LOG_KEEP * 2) return;
+    const upTo = latest - CHANGE_LOG_KEEP; // > 0 only below the newest entry, which is never removed
+    if (upTo > this.prunedUpTo) {
+      this.stmt('DELETE FROM file_meta_changes WHERE seq <= ?').run(upTo);
+      this.prunedUpTo = upTo;
+    }
+  }
+  private prunedUpTo = 0;
 
   // ---------------------------------------------------------------- jobs
 

@@ -162,4 +162,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, slot)
   );
   `,
+  // 4: a log of changes to what searches read, so in-memory indexes of a version catch up with writes
+  // from any connection (SqliteMetaStore's VersionIndex). Listing stamps and job bookkeeping are not
+  // logged. A plain rowid table (no AUTOINCREMENT: cheaper inserts); pruning never removes the newest
+  // entry, so sequence numbers only grow.
+  `
+  CREATE TABLE file_meta_changes (seq INTEGER PRIMARY KEY, file_rowid INTEGER NOT NULL);
+  CREATE TRIGGER file_metas_logged_insert AFTER INSERT ON file_metas BEGIN
+    INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid);
+  END;
+  CREATE TRIGGER file_metas_logged_update AFTER UPDATE OF status, file_name, file_dir, uri, file_type, content_type,
+    semantic_index_job_id, index_name, data_size, file_create_time, file_update_time, tag_update_time,
+    semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai ON file_metas BEGIN
+    INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid);
+  END;
+  CREATE TRIGGER file_metas_logged_delete AFTER DELETE ON file_metas BEGIN
+    INSERT INTO file_meta_changes (file_rowid) VALUES (old.rowid);
+  END;
+  `,
 ];

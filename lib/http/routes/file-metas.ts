@@ -1,39 +1,19 @@
-// Routes: file metas of a version — list with metadata filters, get, statistics, thumbnail, download.
+// Routes: file metas of a version — list (= search), get, statistics, thumbnail, download.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { Readable } from 'node:stream';
 import { invalid } from '../../domain/errors.js';
-import { FileStatus } from '../../domain/file-meta.js';
 import { parseThumbnailMode } from '../../media/thumbnail.js';
-import { FILE_SORT_FIELDS } from '../../ports/meta-store.js';
+import { AGGREGATE_FIELDS } from '../../ports/meta-store.js';
+import type { SearchParams } from '../../services/search.js';
 import { FileMetaDto, fileMetaDto } from '../dto.js';
 import { DEFAULT_THUMBNAIL_MODE, signedFileUrls } from '../file-urls.js';
-import type { ApiDeps, App } from '../env.js';
+import type { ApiDeps, App, AppEnv } from '../env.js';
+import { base64Image, FilterParams, SearchBody, SearchQueryParams, searchParamsOf, VectorSearchDto, vectorSearchDto } from '../search-params.js';
 import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
 const tags = ['DatasetFileMetas'];
-const Version = z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').default('v1').openapi({ description: 'Default v1' });
-const Time = z
-  .string()
-  .max(64)
-  .optional()
-  .openapi({ description: 'ISO 8601 instant, e.g. 2025-02-28T00:00:00Z' });
 const MetaParams = DatasetIdParam.extend({ DatasetFileMetaId: z.string().min(1).max(64).openapi({ param: { name: 'DatasetFileMetaId', in: 'path' } }) });
-
-function instant(value: string | undefined, field: string): string | undefined {
-  if (value === undefined) return undefined;
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw invalid(`${field}: not an ISO 8601 time: '${value}'`, field);
-  return new Date(t).toISOString();
-}
-
-/** `Status=ACTIVE,FAILED` → the statuses; an unknown one is a 400 naming `Status`. */
-function statusesOf(value: string | undefined): FileStatus[] | undefined {
-  return value?.split(',').map((s) => {
-    const r = FileStatus.safeParse(s.trim().toUpperCase());
-    if (!r.success) throw invalid(`Status: unknown status '${s}' (PENDING, ACTIVE, FAILED, DELETED)`, 'Status');
-    return r.data;
-  });
-}
 
 function thumbnailModeOf(value: string | undefined): string {
   const mode = value ?? DEFAULT_THUMBNAIL_MODE;
@@ -48,73 +28,64 @@ function thumbnailModeOf(value: string | undefined): string {
 export function fileMetaRoutes(app: App, d: ApiDeps) {
   const urls = (thumbnailMode: string) => signedFileUrls(d.signer, thumbnailMode);
 
+  const listResponse = jsonContent(
+    z.object({
+      DatasetFileMetas: z.array(FileMetaDto),
+      TotalCount: z.number().int(),
+      MaxResults: z.number().int(),
+      NextToken: z.string().optional(),
+      VectorSearch: VectorSearchDto.optional(),
+      ...RequestIdField,
+    }),
+    'A page of file metas (search results best first, with Score)',
+  );
+  const respond = async (c: Context<AppEnv>, params: SearchParams, thumbnailMode: string | undefined) => {
+    const result = await d.search.search(params);
+    const u = urls(thumbnailModeOf(thumbnailMode));
+    return c.json(
+      {
+        DatasetFileMetas: result.items.map((m) => ({ ...fileMetaDto(m, u), ...(m.score !== undefined ? { Score: m.score } : {}) })),
+        TotalCount: result.totalCount,
+        MaxResults: params.maxResults,
+        NextToken: result.nextToken,
+        ...(result.vector ? { VectorSearch: vectorSearchDto(result.vector) } : {}),
+        RequestId: c.get('requestId'),
+      },
+      200,
+    );
+  };
+
   app.openapi(
     createRoute({
       method: 'get',
       path: '/api/v1/datasets/{DatasetId}/datasetfilemetas',
       tags,
-      summary: 'ListDatasetFileMetas: metadata filters (all ANDed), sorting and paging',
-      request: {
-        params: DatasetIdParam,
-        query: z.object({
-          DatasetVersion: Version,
-          MaxResults,
-          NextToken,
-          SortBy: z.enum(FILE_SORT_FIELDS).default('FileUpdateTime'),
-          Order: z.enum(['ASC', 'DESC']).default('DESC'),
-          QueryFileName: z.string().max(512).optional().openapi({ description: 'Substring of FileName (case-insensitive)' }),
-          QueryFileDir: z.string().max(1024).optional().openapi({ description: 'Substring of FileDir (case-insensitive)' }),
-          StartFileUpdateTime: Time,
-          EndFileUpdateTime: Time,
-          Status: z
-            .string()
-            .optional()
-            .openapi({ description: 'Comma-separated: PENDING, ACTIVE, FAILED, DELETED (default: all but DELETED)' }),
-          ThumbnailMode: z.string().max(128).optional().openapi({ description: `OSS style, default ${DEFAULT_THUMBNAIL_MODE}` }),
-        }),
-      },
-      responses: {
-        200: jsonContent(
-          z.object({
-            DatasetFileMetas: z.array(FileMetaDto),
-            TotalCount: z.number().int(),
-            MaxResults: z.number().int(),
-            NextToken: z.string().optional(),
-            ...RequestIdField,
-          }),
-          'A page of file metas',
-        ),
-        ...errorResponses,
-      },
+      summary: 'ListDatasetFileMetas: search by text, image, tags, metadata and the query language; all conditions are ANDed',
+      request: { params: DatasetIdParam, query: SearchQueryParams },
+      responses: { 200: listResponse, ...errorResponses },
     }),
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const statuses = statusesOf(q.Status);
-      const page = await d.fileMetas.list({
-        datasetId: DatasetId,
-        versionName: q.DatasetVersion,
-        statuses,
-        fileNameContains: q.QueryFileName,
-        fileDirContains: q.QueryFileDir,
-        startFileUpdateTime: instant(q.StartFileUpdateTime, 'StartFileUpdateTime'),
-        endFileUpdateTime: instant(q.EndFileUpdateTime, 'EndFileUpdateTime'),
-        sortBy: q.SortBy,
-        order: q.Order,
-        maxResults: q.MaxResults,
-        nextToken: q.NextToken,
-      });
-      const u = urls(thumbnailModeOf(q.ThumbnailMode));
-      return c.json(
-        {
-          DatasetFileMetas: page.items.map((m) => fileMetaDto(m, u)),
-          TotalCount: page.totalCount,
-          MaxResults: q.MaxResults,
-          NextToken: page.nextToken,
-          RequestId: c.get('requestId'),
-        },
-        200,
-      );
+      return respond(c, searchParamsOf(DatasetId, q, q.QueryImage ? { uri: q.QueryImage } : undefined), q.ThumbnailMode);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/datasets/{DatasetId}/datasetfilemetas/action/search',
+      tags,
+      summary: 'ListDatasetFileMetas with a JSON body: the same parameters (lists as arrays), and QueryImageData for an uploaded image',
+      request: { params: DatasetIdParam, body: { content: { 'application/json': { schema: SearchBody } }, required: true } },
+      responses: { 200: listResponse, ...errorResponses },
+    }),
+    async (c) => {
+      const { DatasetId } = c.req.valid('param');
+      const b = c.req.valid('json');
+      if (b.QueryImage && b.QueryImageData) throw invalid('give QueryImage (a URI) or QueryImageData (the image, base64), not both', 'QueryImageData');
+      const image = b.QueryImageData ? { data: base64Image(b.QueryImageData) } : b.QueryImage ? { uri: b.QueryImage } : undefined;
+      return respond(c, searchParamsOf(DatasetId, b, image), b.ThumbnailMode);
     },
   );
 
@@ -139,14 +110,12 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       method: 'get',
       path: '/api/v1/statistics/datasets/{DatasetId}/datasetfilemetas',
       tags,
-      summary: 'GetDatasetFileMetasStatistics: counts per group, descending',
+      summary: 'GetDatasetFileMetasStatistics: counts per group, descending, over the files matching the same filters as ListDatasetFileMetas',
       request: {
         params: DatasetIdParam,
-        query: z.object({
-          DatasetVersion: Version,
-          AggregateBy: z.enum(['filedir', 'file_type', 'status']),
+        query: FilterParams.extend({
+          AggregateBy: z.enum(AGGREGATE_FIELDS).openapi({ description: 'tags.* count each tag of a file once' }),
           MaxResults,
-          Status: z.string().optional().openapi({ description: 'Comma-separated statuses to count (default: all but DELETED)' }),
         }),
       },
       responses: {
@@ -164,8 +133,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const statuses = statusesOf(q.Status);
-      const stats = await d.fileMetas.statistics({ datasetId: DatasetId, versionName: q.DatasetVersion, statuses }, q.AggregateBy, q.MaxResults);
+      const stats = await d.search.statistics(searchParamsOf(DatasetId, { ...q, MaxResults: 1 }, undefined), q.AggregateBy, q.MaxResults);
       return c.json(
         {
           DatasetFileMetasStats: stats.groups.map((g) => ({ Key: g.key, Count: g.count })),

@@ -1,0 +1,604 @@
+// An in-memory, columnar copy of one dataset version's file metas, so that searches over a million
+// files answer in milliseconds: conditions are compiled to closures over typed columns, tag conditions
+// start from posting lists (the files carrying a tag), low-cardinality strings (folders, types, tags)
+// are dictionary-encoded so `:` is decided once per distinct value, and each sort order keeps a sorted
+// permutation for keyset paging. SQLite stays the source of truth: the copy catches up through the
+// file_meta_changes log (rows written by any connection) before every query. Semantics are those of
+// lib/dsl/evaluator.ts (two-valued: a missing value fails every comparison).
+import type { Expr } from '../../dsl/ast.js';
+import { instantOf } from '../../dsl/iso-instant.js';
+import { tokensContain } from '../../dsl/tokenize.js';
+import type { FileStatus } from '../../domain/file-meta.js';
+import type { AggregateField, FileMetaQuery, FileSortField } from '../../ports/meta-store.js';
+
+/** A file_metas row as the index reads it. */
+export interface IndexSourceRow {
+  rowid: number;
+  id: string;
+  status: string;
+  file_name: string;
+  file_dir: string;
+  uri: string;
+  file_type: string;
+  content_type: string | null;
+  semantic_index_job_id: string | null;
+  index_name: string | null;
+  data_size: number;
+  file_create_time: string | null;
+  file_update_time: string;
+  tag_update_time: string | null;
+  semantic_index_update_time: string | null;
+  meta_attributes: string;
+  tags_ai: string;
+  tags_user: string;
+  tags_user_delete_ai: string;
+}
+
+const STATUSES: readonly FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED', 'DELETED'];
+/** The status code of a position whose row is gone. */
+const GONE = 255;
+const LIVE: readonly FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
+
+class Dict {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+  idOf(v: string): number {
+    let id = this.ids.get(v);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(v);
+      this.ids.set(v, id);
+    }
+    return id;
+  }
+  find(v: string): number | undefined {
+    return this.ids.get(v);
+  }
+  /** One flag per id: does the value pass? */
+  flags(test: (v: string) => boolean): Uint8Array {
+    const out = new Uint8Array(this.values.length);
+    this.values.forEach((v, i) => (out[i] = test(v) ? 1 : 0));
+    return out;
+  }
+}
+
+type ListKind = 'ai' | 'user' | 'uda' | 'all';
+const LIST_OF_FIELD: Record<string, ListKind> = { 'Tags.ai': 'ai', 'Tags.user': 'user', 'Tags.user-delete-ai-tags': 'uda', 'Tags.all': 'all' };
+type Pred = (p: number) => boolean;
+/** Positions a condition can be true at (a superset), or 'all'. */
+type Candidates = number[] | 'all';
+
+const ms = (iso: string | null) => (iso === null ? NaN : Date.parse(iso));
+const EMPTY: readonly number[] = [];
+const PARSE_CACHE_LIMIT = 50_000;
+
+export class VersionIndex {
+  // one entry per position; a removed row keeps its position with status GONE
+  private readonly rowid: number[] = [];
+  private readonly id: string[] = [];
+  private readonly status: number[] = [];
+  private readonly name: string[] = [];
+  private readonly uri: string[] = [];
+  private readonly dir: number[] = [];
+  private readonly type: number[] = [];
+  private readonly ctype: number[] = [];
+  private readonly sij: number[] = [];
+  private readonly idx: number[] = [];
+  private readonly size: number[] = [];
+  private readonly ctime: number[] = [];
+  private readonly utime: number[] = [];
+  private readonly ttime: number[] = [];
+  private readonly stime: number[] = [];
+  private readonly width: number[] = [];
+  private readonly height: number[] = [];
+  private readonly lists: Record<ListKind, Array<readonly number[]>> = { ai: [], user: [], uda: [], all: [] };
+  private readonly posOfRowid = new Map<number, number>();
+  private readonly posOfId = new Map<string, number>();
+  private readonly dirs = new Dict();
+  private readonly types = new Dict();
+  private readonly strings = new Dict(); // content types, job ids, index names
+  private readonly tags = new Dict();
+  // derived, rebuilt lazily after a change
+  private postings?: Record<ListKind, Map<number, number[]>>;
+  private readonly perms = new Map<FileSortField, Int32Array>();
+  private lowerNames?: string[];
+
+  /** The change-log sequence number this copy reflects. */
+  seq = 0;
+
+  get size_(): number {
+    return this.rowid.length;
+  }
+
+  upsert(r: IndexSourceRow): void {
+    let p = this.posOfRowid.get(r.rowid);
+    if (p === undefined) {
+      p = this.rowid.length;
+      this.posOfRowid.set(r.rowid, p);
+      this.rowid.push(r.rowid);
+    }
+    const oldId = this.id[p];
+    if (oldId !== undefined && oldId !== r.id) this.posOfId.delete(oldId);
+    this.posOfId.set(r.id, p);
+    this.id[p] = r.id;
+    this.status[p] = STATUSES.indexOf(r.status as FileStatus);
+    this.name[p] = r.file_name;
+    this.uri[p] = r.uri;
+    this.dir[p] = this.dirs.idOf(r.file_dir);
+    this.type[p] = this.types.idOf(r.file_type);
+    this.ctype[p] = r.content_type === null ? -1 : this.strings.idOf(r.content_type);
+    this.sij[p] = r.semantic_index_job_id === null ? -1 : this.strings.idOf(r.semantic_index_job_id);
+    this.idx[p] = r.index_name === null ? -1 : this.strings.idOf(r.index_name);
+    this.size[p] = r.data_size;
+    this.ctime[p] = ms(r.file_create_time);
+    this.utime[p] = ms(r.file_update_time);
+    this.ttime[p] = ms(r.tag_update_time);
+    this.stime[p] = ms(r.semantic_index_update_time);
+    const [w, h] = this.dimensionsOf(r.meta_attributes);
+    this.width[p] = w;
+    this.height[p] = h;
+    const ai = this.tagIds(r.tags_ai);
+    const user = this.tagIds(r.tags_user);
+    const uda = this.tagIds(r.tags_user_delete_ai);
+    this.lists.ai[p] = ai;
+    this.lists.user[p] = user;
+    this.lists.uda[p] = uda;
+    if (user.length === 0 && uda.length === 0) this.lists.all[p] = ai;
+    else {
+      const all = new Set(uda.length ? ai.filter((t) => !uda.includes(t)) : ai);
+      for (const t of user) all.add(t);
+      this.lists.all[p] = [...all];
+    }
+    this.invalidate();
+  }
+
+  remove(rowid: number): void {
+    const p = this.posOfRowid.get(rowid);
+    if (p === undefined) return;
+    this.status[p] = GONE;
+    this.posOfId.delete(this.id[p]!);
+    this.invalidate();
+  }
+
+  private invalidate() {
+    this.postings = undefined;
+    this.perms.clear();
+    this.lowerNames = undefined;
+  }
+
+  // Tag lists and attributes repeat across files: each distinct JSON text is parsed once.
+  private readonly parsedTags = new Map<string, readonly number[]>();
+  private readonly parsedDims = new Map<string, [number, number]>();
+
+  private tagIds(json: string): readonly number[] {
+    if (json === '[]') return EMPTY;
+    let ids = this.parsedTags.get(json);
+    if (!ids) {
+      const list = JSON.parse(json) as unknown[];
+      ids = list.filter((x): x is string => typeof x === 'string').map((t) => this.tags.idOf(t));
+      if (this.parsedTags.size >= PARSE_CACHE_LIMIT) this.parsedTags.clear();
+      this.parsedTags.set(json, ids);
+    }
+    return ids;
+  }
+
+  private dimensionsOf(json: string): [number, number] {
+    let dims = this.parsedDims.get(json);
+    if (!dims) {
+      const a = JSON.parse(json) as Record<string, unknown>;
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
+      dims = [num(a.ImageWidth), num(a.ImageHeight)];
+      if (this.parsedDims.size >= PARSE_CACHE_LIMIT) this.parsedDims.clear();
+      this.parsedDims.set(json, dims);
+    }
+    return dims;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** Positions of the rows matching `q`, ascending. */
+  match(q: FileMetaQuery): number[] {
+    const preds: Pred[] = [];
+    const statusOk = new Uint8Array(256);
+    for (const s of q.statuses?.length ? q.statuses : LIVE) statusOk[STATUSES.indexOf(s)] = 1;
+    const status = this.status;
+    preds.push((p) => statusOk[status[p]!] === 1);
+    let candidates: Candidates = 'all';
+    if (q.ids) {
+      const set = new Set<number>();
+      for (const id of q.ids) {
+        const p = this.posOfId.get(id);
+        if (p !== undefined) set.add(p);
+      }
+      candidates = [...set].sort((a, b) => a - b);
+    }
+    if (q.fileNameContains) {
+      const needle = q.fileNameContains.toLowerCase();
+      const lower = this.lowerNamesOf();
+      preds.push((p) => lower[p]!.includes(needle));
+    }
+    if (q.fileDirContains) {
+      const needle = q.fileDirContains.toLowerCase();
+      const ok = this.dirs.flags((v) => v.toLowerCase().includes(needle));
+      const dir = this.dir;
+      preds.push((p) => ok[dir[p]!] === 1);
+    }
+    if (q.startFileUpdateTime || q.endFileUpdateTime) {
+      const from = q.startFileUpdateTime ? Date.parse(q.startFileUpdateTime) : -Infinity;
+      const to = q.endFileUpdateTime ? Date.parse(q.endFileUpdateTime) : Infinity;
+      const t = this.utime;
+      preds.push((p) => t[p]! >= from && t[p]! <= to);
+    }
+    if (q.fileTypes?.length) {
+      const ok = this.types.flags((v) => q.fileTypes!.includes(v));
+      const type = this.type;
+      preds.push((p) => ok[type[p]!] === 1);
+    }
+    if (q.indexName !== undefined) {
+      const want = this.strings.find(q.indexName) ?? -2;
+      const idx = this.idx;
+      preds.push((p) => idx[p] === want);
+    }
+    if (q.filter) {
+      preds.push(this.compile(q.filter));
+      if (candidates === 'all') candidates = this.candidatesOf(q.filter);
+    }
+    // the cheapest-to-fail first is unknown in general; the filter usually is the most selective
+    const all = preds.length === 1 ? preds[0]! : preds.length === 2 ? ((a, b) => (p: number) => a(p) && b(p))(preds[1]!, preds[0]!) : (p: number) => preds.every((f) => f(p));
+    const out: number[] = [];
+    if (candidates === 'all') {
+      for (let p = 0, n = this.rowid.length; p < n; p++) if (all(p)) out.push(p);
+    } else for (const p of candidates) if (all(p)) out.push(p);
+    return out;
+  }
+
+  /** One page in sort order after the keyset cursor: positions, at most `limit`. */
+  page(matching: number[], sortBy: FileSortField, desc: boolean, after: { value: string | number | null; tie: string | number } | undefined, limit: number): number[] {
+    const cmp = this.comparator(sortBy);
+    const beyond = after ? this.cursorTest(sortBy, desc, after) : () => true;
+    const n = this.rowid.length;
+    // Few matches: sort them. Many: walk the sorted permutation and keep the matching ones.
+    if (matching.length * 16 < n) {
+      const sorted = matching.filter(beyond).sort(desc ? (a, b) => cmp(b, a) : cmp);
+      return sorted.slice(0, limit);
+    }
+    const perm = this.permutation(sortBy);
+    const isMatch = new Uint8Array(n);
+    for (const p of matching) isMatch[p] = 1;
+    const out: number[] = [];
+    // binary search for the first position past the cursor in walk order
+    let lo = 0;
+    if (after) {
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const p = perm[desc ? n - 1 - mid : mid]!;
+        if (beyond(p)) hi = mid;
+        else lo = mid + 1;
+      }
+    }
+    for (let i = lo; i < n && out.length < limit; i++) {
+      const p = perm[desc ? n - 1 - i : i]!;
+      if (isMatch[p] === 1) out.push(p);
+    }
+    return out;
+  }
+
+  rowidAt(p: number): number {
+    return this.rowid[p]!;
+  }
+
+  /** The keyset token's value for position p, as the SQL path writes it. */
+  sortValue(p: number, sortBy: FileSortField): string | number | null {
+    switch (sortBy) {
+      case 'FileUpdateTime':
+        return isoOf(this.utime[p]!);
+      case 'FileCreateTime':
+        return isoOf(this.ctime[p]!);
+      case 'FileName':
+        return this.name[p]!;
+      case 'DataSize':
+        return this.size[p]!;
+      case 'DatasetFileMetaId':
+        return null;
+    }
+  }
+
+  idAt(p: number): string {
+    return this.id[p]!;
+  }
+
+  aggregate(matching: number[], by: AggregateField, limit: number): Array<{ key: string; count: number }> {
+    const counts = new Map<string, number>();
+    const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
+    const kind = by === 'tags.all' ? 'all' : by === 'tags.ai' ? 'ai' : by === 'tags.user' ? 'user' : undefined;
+    if (kind) {
+      const byTag = new Map<number, number>();
+      const lists = this.lists[kind];
+      for (const p of matching) for (const t of lists[p]!) byTag.set(t, (byTag.get(t) ?? 0) + 1);
+      for (const [t, c] of byTag) counts.set(this.tags.values[t]!, c);
+    } else if (by === 'filedir') {
+      const byDir = new Map<number, number>();
+      for (const p of matching) byDir.set(this.dir[p]!, (byDir.get(this.dir[p]!) ?? 0) + 1);
+      for (const [d, c] of byDir) counts.set(this.dirs.values[d]!, c);
+    } else if (by === 'file_type') for (const p of matching) bump(this.types.values[this.type[p]!]!);
+    else for (const p of matching) bump(STATUSES[this.status[p]!]!);
+    return [...counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, limit)
+      .map(([key, count]) => ({ key, count }));
+  }
+
+  // ---------------------------------------------------------------- the query language
+
+  private compile(e: Expr): Pred {
+    switch (e.kind) {
+      case 'and': {
+        const parts = e.items.map((x) => this.compile(x));
+        return parts.length === 2 ? ((a, b) => (p: number) => a(p) && b(p))(parts[0]!, parts[1]!) : (p) => parts.every((f) => f(p));
+      }
+      case 'or': {
+        const parts = e.items.map((x) => this.compile(x));
+        return parts.length === 2 ? ((a, b) => (p: number) => a(p) || b(p))(parts[0]!, parts[1]!) : (p) => parts.some((f) => f(p));
+      }
+      case 'not': {
+        const inner = this.compile(e.expr);
+        return (p) => !inner(p);
+      }
+      case 'has':
+        return this.hasPred(e.field);
+      case 'compare':
+        return this.comparePred(e);
+    }
+  }
+
+  private hasPred(field: Extract<Expr, { kind: 'has' }>['field']): Pred {
+    const list = LIST_OF_FIELD[field];
+    if (list) {
+      const lists = this.lists[list];
+      return (p) => lists[p]!.length > 0;
+    }
+    switch (field) {
+      case 'FileName':
+        return (p) => this.name[p] !== '';
+      case 'Uri':
+        return (p) => this.uri[p] !== '';
+      case 'FileDir': {
+        const ok = this.dirs.flags((v) => v !== '');
+        return (p) => ok[this.dir[p]!] === 1;
+      }
+      case 'FileType': {
+        const ok = this.types.flags((v) => v !== '');
+        return (p) => ok[this.type[p]!] === 1;
+      }
+      case 'ContentType':
+      case 'SemanticIndexJobId': {
+        const col = field === 'ContentType' ? this.ctype : this.sij;
+        const ok = this.strings.flags((v) => v !== '');
+        return (p) => col[p]! >= 0 && ok[col[p]!] === 1;
+      }
+      default: {
+        const col = this.numberColumn(field);
+        return (p) => !Number.isNaN(col[p]!);
+      }
+    }
+  }
+
+  private comparePred(e: Extract<Expr, { kind: 'compare' }>): Pred {
+    const { field, op, value } = e;
+    const list = LIST_OF_FIELD[field];
+    if (list) {
+      const lists = this.lists[list];
+      const s = value.value as string;
+      if (op === '=') {
+        const t = this.tags.find(s);
+        if (t === undefined) return () => false;
+        return (p) => lists[p]!.includes(t);
+      }
+      const ok = this.tags.flags((v) => tokensContain(v, s));
+      return (p) => lists[p]!.some((t) => ok[t] === 1);
+    }
+    switch (field) {
+      case 'FileName':
+      case 'Uri': {
+        const col = field === 'FileName' ? this.name : this.uri;
+        const s = value.value as string;
+        if (op === '=') return (p) => col[p] === s;
+        return (p) => tokensContain(col[p]!, s);
+      }
+      case 'FileDir':
+      case 'FileType':
+      case 'ContentType':
+      case 'SemanticIndexJobId': {
+        const [dict, col] =
+          field === 'FileDir' ? [this.dirs, this.dir] : field === 'FileType' ? [this.types, this.type] : [this.strings, field === 'ContentType' ? this.ctype : this.sij];
+        const s = value.value as string;
+        const ok = op === '=' ? dict.flags((v) => v === s) : dict.flags((v) => tokensContain(v, s));
+        return (p) => col[p]! >= 0 && ok[col[p]!] === 1;
+      }
+      default: {
+        const col = this.numberColumn(field);
+        const v = value.kind === 'number' && !isTimeField(field) ? value.value : instantOf(value);
+        switch (op) {
+          case '=':
+            return (p) => col[p] === v;
+          case '>':
+            return (p) => col[p]! > v;
+          case '>=':
+            return (p) => col[p]! >= v;
+          case '<':
+            return (p) => col[p]! < v;
+          case '<=':
+            return (p) => col[p]! <= v;
+          default:
+            throw new Error(`'${op}' does not apply to ${field}`);
+        }
+      }
+    }
+  }
+
+  private numberColumn(field: string): number[] {
+    switch (field) {
+      case 'DataSize':
+        return this.size;
+      case 'ImageWidth':
+        return this.width;
+      case 'ImageHeight':
+        return this.height;
+      case 'FileCreateTime':
+        return this.ctime;
+      case 'FileUpdateTime':
+        return this.utime;
+      case 'TagUpdateTime':
+        return this.ttime;
+      case 'SemanticIndexUpdateTime':
+        return this.stime;
+    }
+    throw new Error(`not a number or time field: ${field}`);
+  }
+
+  /** A superset of the positions where `e` can hold, from tag postings; 'all' when none applies. */
+  private candidatesOf(e: Expr): Candidates {
+    switch (e.kind) {
+      case 'and': {
+        let best: Candidates = 'all';
+        for (const x of e.items) {
+          const c = this.candidatesOf(x);
+          if (c !== 'all' && (best === 'all' || c.length < best.length)) best = c;
+        }
+        return best;
+      }
+      case 'or': {
+        const parts = e.items.map((x) => this.candidatesOf(x));
+        if (parts.some((c) => c === 'all')) return 'all';
+        return union(parts as number[][], this.rowid.length);
+      }
+      case 'compare': {
+        const list = LIST_OF_FIELD[e.field];
+        if (!list) return 'all';
+        const postings = this.postingsOf(list);
+        if (e.op === '=') {
+          const t = this.tags.find(e.value.value as string);
+          return t === undefined ? [] : (postings.get(t) ?? []);
+        }
+        const s = e.value.value as string;
+        const ids = this.tags.values.flatMap((v, t) => (tokensContain(v, s) ? [t] : []));
+        return union(ids.map((t) => postings.get(t) ?? []), this.rowid.length);
+      }
+      default:
+        return 'all';
+    }
+  }
+
+  private postingsOf(kind: ListKind): Map<number, number[]> {
+    if (!this.postings) {
+      const build = (k: ListKind) => {
+        const m = new Map<number, number[]>();
+        this.lists[k].forEach((tags, p) => {
+          if (this.status[p] === GONE) return;
+          for (const t of tags) {
+            let l = m.get(t);
+            if (!l) m.set(t, (l = []));
+            l.push(p);
+          }
+        });
+        return m;
+      };
+      this.postings = { ai: build('ai'), user: build('user'), uda: build('uda'), all: build('all') };
+    }
+    return this.postings[kind];
+  }
+
+  private lowerNamesOf(): string[] {
+    return (this.lowerNames ??= this.name.map((n) => n.toLowerCase()));
+  }
+
+  // ---------------------------------------------------------------- order
+
+  /** Ascending comparator of positions in SQLite's order: NULL first, then the value, ties by rowid (ids for DatasetFileMetaId). */
+  private comparator(sortBy: FileSortField): (a: number, b: number) => number {
+    const rowid = this.rowid;
+    const tie = (a: number, b: number) => rowid[a]! - rowid[b]!;
+    switch (sortBy) {
+      case 'DatasetFileMetaId': {
+        const id = this.id;
+        return (a, b) => (id[a]! < id[b]! ? -1 : id[a]! > id[b]! ? 1 : 0);
+      }
+      case 'FileName': {
+        const name = this.name;
+        return (a, b) => (name[a]! < name[b]! ? -1 : name[a]! > name[b]! ? 1 : tie(a, b));
+      }
+      default: {
+        const col = sortBy === 'DataSize' ? this.size : sortBy === 'FileCreateTime' ? this.ctime : this.utime;
+        return (a, b) => {
+          const x = col[a]!;
+          const y = col[b]!;
+          const xn = Number.isNaN(x);
+          const yn = Number.isNaN(y);
+          if (xn || yn) return xn && yn ? tie(a, b) : xn ? -1 : 1;
+          return x - y || tie(a, b);
+        };
+      }
+    }
+  }
+
+  private permutation(sortBy: FileSortField): Int32Array {
+    let perm = this.perms.get(sortBy);
+    if (!perm) {
+      perm = Int32Array.from({ length: this.rowid.length }, (_, i) => i);
+      const cmp = this.comparator(sortBy);
+      perm.sort(cmp);
+      this.perms.set(sortBy, perm);
+    }
+    return perm;
+  }
+
+  /** Does position p come after the cursor in the walk order? */
+  private cursorTest(sortBy: FileSortField, desc: boolean, after: { value: string | number | null; tie: string | number }): Pred {
+    const sign = desc ? -1 : 1;
+    if (sortBy === 'DatasetFileMetaId') {
+      const last = String(after.tie);
+      return (p) => sign * (this.id[p]! < last ? -1 : this.id[p]! > last ? 1 : 0) > 0;
+    }
+    const tieRowid = Number(after.tie);
+    if (sortBy === 'FileName') {
+      const v = String(after.value);
+      return (p) => {
+        const n = this.name[p]!;
+        const c = n < v ? -1 : n > v ? 1 : this.rowid[p]! - tieRowid;
+        return sign * c > 0;
+      };
+    }
+    const col = sortBy === 'DataSize' ? this.size : sortBy === 'FileCreateTime' ? this.ctime : this.utime;
+    const v = after.value === null ? NaN : typeof after.value === 'number' ? after.value : Date.parse(after.value);
+    const vn = Number.isNaN(v);
+    return (p) => {
+      const x = col[p]!;
+      const xn = Number.isNaN(x);
+      let c: number;
+      if (xn || vn) c = xn && vn ? this.rowid[p]! - tieRowid : xn ? -1 : 1;
+      else c = x - v || this.rowid[p]! - tieRowid;
+      return sign * c > 0;
+    };
+  }
+}
+
+function isTimeField(f: string) {
+  return f.endsWith('Time');
+}
+
+function isoOf(t: number): string | null {
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/** Sorted union of position lists. */
+function union(lists: number[][], n: number): number[] {
+  if (lists.length === 1) return lists[0]!;
+  const total = lists.reduce((s, l) => s + l.length, 0);
+  if (total * 8 < n) return [...new Set(lists.flat())].sort((a, b) => a - b);
+  const mark = new Uint8Array(n);
+  for (const l of lists) for (const p of l) mark[p] = 1;
+  const out: number[] = [];
+  for (let p = 0; p < n; p++) if (mark[p] === 1) out.push(p);
+  return out;
+}
