@@ -127,5 +127,19 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     const b = await allPages(sql, base(), 'FileUpdateTime', 'DESC', 101);
     expect(a.ids).toEqual(b.ids);
     expect(a.ids).toHaveLength(now.length);
+
+    // tags alone change (sorted orders stay, postings must not): still exact, still in order
+    const tagOnly = writer.prepare('UPDATE file_metas SET tags_user = ? WHERE id = ?');
+    writer.transaction(() => {
+      for (const m of corpus.metas.slice(500, 900)) tagOnly.run(JSON.stringify(['late', 'retagged']), m.datasetFileMetaId);
+    })();
+    const later = (await sql.getFileMetas(now.map((m) => m.datasetFileMetaId)));
+    for (let i = 0; i < 100; i++) {
+      const filter = randomExpr(rng, { ...corpus, metas: later }, 4);
+      expect(await indexed.countFileMetas({ ...base(), filter }), `after tag edits #${i}`).toBe(evaluatedIds(filter, later).length);
+    }
+    const late = { ...base(), filter: { kind: 'compare' as const, field: 'Tags.all' as const, op: '=' as const, value: { kind: 'string' as const, value: 'late' }, pos: { offset: 0, line: 1, col: 1 } } };
+    expect((await allPages(indexed, late, 'FileName', 'ASC', 50)).ids).toEqual((await allPages(sql, late, 'FileName', 'ASC', 50)).ids);
+    expect(await indexed.countFileMetas(late)).toBe(400);
   });
 });

@@ -112,11 +112,14 @@ export class VersionIndex {
 
   upsert(r: IndexSourceRow): void {
     let p = this.posOfRowid.get(r.rowid);
+    const fresh = p === undefined;
     if (p === undefined) {
       p = this.rowid.length;
       this.posOfRowid.set(r.rowid, p);
       this.rowid.push(r.rowid);
     }
+    // what a change makes stale: sorted orders when a sort key moves, postings when tags change
+    const before = fresh ? undefined : { id: this.id[p], name: this.name[p], size: this.size[p], ctime: this.ctime[p], utime: this.utime[p], status: this.status[p], lists: this.listsAt(p) };
     const oldId = this.id[p];
     if (oldId !== undefined && oldId !== r.id) this.posOfId.delete(oldId);
     this.posOfId.set(r.id, p);
@@ -149,7 +152,17 @@ export class VersionIndex {
       for (const t of user) all.add(t);
       this.lists.all[p] = [...all];
     }
-    this.invalidate();
+    if (!before) return this.invalidate();
+    const same = (x: number | undefined, y: number | undefined) => x === y || (Number.isNaN(x) && Number.isNaN(y));
+    if (before.id !== r.id || before.name !== r.file_name || !same(before.size, this.size[p]) || !same(before.ctime, this.ctime[p]) || !same(before.utime, this.utime[p])) {
+      this.perms.clear();
+      this.lowerNames = undefined;
+    }
+    if (before.status !== this.status[p] || !sameLists(before.lists, this.listsAt(p))) this.postings = undefined;
+  }
+
+  private listsAt(p: number): Array<readonly number[]> {
+    return [this.lists.ai[p]!, this.lists.user[p]!, this.lists.uda[p]!];
   }
 
   remove(rowid: number): void {
@@ -581,6 +594,13 @@ export class VersionIndex {
       return sign * c > 0;
     };
   }
+}
+
+function sameLists(a: Array<readonly number[]>, b: Array<readonly number[]>): boolean {
+  return a.every((x, i) => {
+    const y = b[i]!;
+    return x === y || (x.length === y.length && x.every((t, k) => t === y[k]));
+  });
 }
 
 function isTimeField(f: string) {
