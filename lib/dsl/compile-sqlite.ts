@@ -5,6 +5,7 @@ import type { Expr, Literal } from './ast.js';
 import { fieldType, type QueryField } from './fields.js';
 import { canonicalIso, instantOf } from './iso-instant.js';
 import { tokensContain } from './tokenize.js';
+import { numberOf, stringOf } from './literals.js';
 
 type Column =
   | { kind: 'scalar'; name: string; nullable: boolean; time?: boolean }
@@ -137,15 +138,6 @@ function balanced(parts: string[], op: 'AND' | 'OR'): string {
   return `(${balanced(parts.slice(0, mid), op)} ${op} ${balanced(parts.slice(mid), op)})`;
 }
 
-function stringOf(lit: Literal): string {
-  if (lit.kind !== 'string') throw new Error(`expected a string literal, got ${lit.value}`);
-  return lit.value;
-}
-
-function numberOf(lit: Literal): number {
-  if (lit.kind !== 'number') throw new Error(`expected a number literal, got ${JSON.stringify(lit.value)}`);
-  return lit.value;
-}
 
 // A list column's text parsed once per distinct value (tag lists repeat across rows).
 const LIST_CACHE_LIMIT = 20_000;

@@ -14,6 +14,7 @@ import type { CompareOp, Expr, Literal } from './ast.js';
 import type { QueryField } from './fields.js';
 import { instantOf } from './iso-instant.js';
 import { tokensContain } from './tokenize.js';
+import { numberOf, stringOf } from './literals.js';
 
 export type FieldValue =
   | { type: 'text'; value: string | null }
@@ -82,15 +83,6 @@ function ordered(a: number, op: CompareOp, b: number): boolean {
   }
 }
 
-function stringOf(lit: Literal): string {
-  if (lit.kind !== 'string') throw new Error(`expected a string literal, got ${lit.value}`);
-  return lit.value;
-}
-
-function numberOf(lit: Literal): number {
-  if (lit.kind !== 'number') throw new Error(`expected a number literal, got ${JSON.stringify(lit.value)}`);
-  return lit.value;
-}
 
 const attributeNumber = (meta: FileMeta, key: string): number | null => {
   const v = meta.metaAttributes[key];

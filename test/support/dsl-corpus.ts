@@ -1,25 +1,18 @@
 // Seeded random FileMetas and queries over them, for differential tests of every back end against the
 // evaluator (shared by the tests of the SQLite compiler, the in-memory index and the fuzzers).
+import type Database from 'better-sqlite3';
 import type { FileMeta } from '../../lib/domain/file-meta.js';
 import type { CompareOp, Expr, Literal, Pos } from '../../lib/dsl/ast.js';
 import { evaluate, fieldValue } from '../../lib/dsl/evaluator.js';
 import { fieldType, QUERY_FIELDS, type QueryField } from '../../lib/dsl/fields.js';
 import { canonicalIso, parseIsoInstant } from '../../lib/dsl/iso-instant.js';
 import { tokenize } from '../../lib/dsl/tokenize.js';
+import { mulberry32 } from './loopback-server.js';
 
 export type Rng = () => number;
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRng = (seed: number): Rng => mulberry32(seed);
 
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 function pick<T>(rng: Rng, xs: readonly T[]): T {
@@ -242,3 +235,23 @@ export function randomExpr(rng: Rng, corpus: Corpus, depth = 5): Expr {
 /** The ids the reference semantics selects. */
 export const evaluatedIds = (expr: Expr, metas: readonly FileMeta[]): string[] =>
   metas.filter((m) => evaluate(expr, m)).map((m) => m.datasetFileMetaId);
+
+/** Inserts FileMetas straight into a file_metas table (differential tests: any row the schema allows). */
+export function insertFileMetas(db: Database.Database, metas: readonly FileMeta[]): void {
+  const st = db.prepare(
+    `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint, file_create_time,
+       file_update_time, file_type, content_type, meta_attributes, tags_ai, tags_user, tags_user_delete_ai, tag_update_time,
+       semantic_index_job_id, semantic_index_update_time, status, create_time, update_time)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (const m of metas) {
+      st.run(
+        m.datasetFileMetaId, m.datasetId, m.versionName, m.uri, m.fileName, m.fileDir, m.dataSize, m.fileFingerPrint,
+        m.fileCreateTime, m.fileUpdateTime, m.fileType, m.contentType, JSON.stringify(m.metaAttributes),
+        JSON.stringify(m.tags.ai), JSON.stringify(m.tags.user), JSON.stringify(m.tags.userDeleteAiTags), m.tagUpdateTime,
+        m.semanticIndexJobId, m.semanticIndexUpdateTime, m.status, m.createTime, m.updateTime,
+      );
+    }
+  })();
+}

@@ -11,6 +11,7 @@ import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { startChatServer } from '../support/loopback-dashscope-chat.js';
 import { startGmeServer } from '../support/loopback-gme.js';
+import { inProcessApi } from '../support/in-process-api.js';
 
 const KEY = 'conn-test-key';
 const SECRET = 'sk-THIS-MUST-NEVER-LEAK-7f3a9c';
@@ -21,18 +22,7 @@ describe('connections and tag definitions API', () => {
   let app: ReturnType<typeof createApi>;
   const logs: string[] = [];
   const bodies: string[] = [];
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await app.fetch(
-      new Request(`http://loupe.test${route}`, {
-        method,
-        headers: { authorization: `Bearer ${KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-    const text = await res.text();
-    bodies.push(text);
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, route: string, body?: unknown) => inProcessApi(app, KEY, (text) => bodies.push(text))(method, route, body);
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-conn-'));

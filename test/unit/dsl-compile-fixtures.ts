@@ -8,6 +8,7 @@ import type { QueryField } from '../../lib/dsl/fields.js';
 import { parseIsoInstant } from '../../lib/dsl/iso-instant.js';
 import { metadataProperties, type EsDocument, type EsFieldMapping, type EsQuery } from '../../lib/dsl/compile-elasticsearch.js';
 import { isUnsupportedPushdown } from '../../lib/dsl/vector-doc.js';
+import { makeFileMeta } from '../support/dsl-corpus.js';
 
 // ---------------------------------------------------------------------------------------------------
 // AST constructors (positions are irrelevant to the compilers except in errors).
@@ -142,7 +143,7 @@ export function generateMetas(n: number, seed = 42): FileMeta[] {
     if (w !== undefined) attrs.ImageWidth = w;
     if (h !== undefined) attrs.ImageHeight = h;
     const fileUpdateTime = pick(TIMES) ?? '2025-04-01T12:00:00.000Z';
-    return {
+    return makeFileMeta({
       datasetFileMetaId: `m${i}`,
       datasetId: 'ds1',
       versionName: 'v1',
@@ -160,22 +161,9 @@ export function generateMetas(n: number, seed = 42): FileMeta[] {
       tagUpdateTime: pick(TIMES),
       semanticIndexJobId: pick(JOB_IDS),
       semanticIndexUpdateTime: pick(TIMES),
-      status: 'ACTIVE',
-      failReason: null,
-      probedFingerPrint: null,
-      probeDepth: null,
-      tagFingerPrint: null,
-      tagDefinitionId: null,
-      tagDefinitionVersion: null,
-      tagModel: null,
-      tagError: null,
-      embedFingerPrint: null,
-      embedderId: null,
-      indexName: null,
-      embedError: null,
       createTime: '2025-01-01T00:00:00.000Z',
       updateTime: '2025-01-01T00:00:00.000Z',
-    };
+    });
   });
 }
 

@@ -10,7 +10,7 @@ import { fieldValue } from '../../lib/dsl/evaluator.js';
 import { fieldType, QUERY_FIELDS, type QueryField } from '../../lib/dsl/fields.js';
 import { parseQuery } from '../../lib/dsl/parser.js';
 import { printExpr, quoteDslString } from '../../lib/dsl/print.js';
-import { evaluatedIds, makeFileMeta, randomCorpus, randomExpr, seededRng, type Corpus } from '../support/dsl-corpus.js';
+import { evaluatedIds, insertFileMetas, makeFileMeta, randomCorpus, randomExpr, seededRng, type Corpus } from '../support/dsl-corpus.js';
 import { DslError } from '../../lib/dsl/dsl-error.js';
 
 const SEED = Number(process.env.LOUPE_DSL_SEED ?? 20250530);
@@ -21,22 +21,7 @@ function openFileMetaDb(metas: readonly FileMeta[]): Database.Database {
   const db = new Database(':memory:');
   for (const m of SQLITE_MIGRATIONS) db.exec(m);
   registerDslFunctions(db);
-  const insert = db.prepare(
-    `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint, file_create_time,
-       file_update_time, file_type, content_type, meta_attributes, tags_ai, tags_user, tags_user_delete_ai, tag_update_time,
-       semantic_index_job_id, semantic_index_update_time, status, create_time, update_time)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  db.transaction(() => {
-    for (const m of metas) {
-      insert.run(
-        m.datasetFileMetaId, m.datasetId, m.versionName, m.uri, m.fileName, m.fileDir, m.dataSize, m.fileFingerPrint,
-        m.fileCreateTime, m.fileUpdateTime, m.fileType, m.contentType, JSON.stringify(m.metaAttributes),
-        JSON.stringify(m.tags.ai), JSON.stringify(m.tags.user), JSON.stringify(m.tags.userDeleteAiTags), m.tagUpdateTime,
-        m.semanticIndexJobId, m.semanticIndexUpdateTime, m.status, m.createTime, m.updateTime,
-      );
-    }
-  })();
+  insertFileMetas(db, metas);
   return db;
 }
 

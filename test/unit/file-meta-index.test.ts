@@ -7,32 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteMetaStore } from '../../lib/adapters/metastore/sqlite-meta-store.js';
-import type { FileMeta } from '../../lib/domain/file-meta.js';
 import { FILE_SORT_FIELDS, type FileMetaQuery, type MetaStore } from '../../lib/ports/meta-store.js';
-import { evaluatedIds, randomCorpus, randomExpr, seededRng, type Corpus } from '../support/dsl-corpus.js';
+import { evaluatedIds, insertFileMetas, randomCorpus, randomExpr, seededRng, type Corpus } from '../support/dsl-corpus.js';
 
 const SEED = Number(process.env.LOUPE_DSL_SEED ?? 99);
 const ROWS = 2000;
 const ALL_STATUSES = ['PENDING', 'ACTIVE', 'FAILED', 'DELETED'] as const;
-
-function insert(db: Database.Database, metas: readonly FileMeta[]) {
-  const st = db.prepare(
-    `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint, file_create_time,
-       file_update_time, file_type, content_type, meta_attributes, tags_ai, tags_user, tags_user_delete_ai, tag_update_time,
-       semantic_index_job_id, semantic_index_update_time, status, create_time, update_time)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  db.transaction(() => {
-    for (const m of metas) {
-      st.run(
-        m.datasetFileMetaId, m.datasetId, m.versionName, m.uri, m.fileName, m.fileDir, m.dataSize, m.fileFingerPrint,
-        m.fileCreateTime, m.fileUpdateTime, m.fileType, m.contentType, JSON.stringify(m.metaAttributes),
-        JSON.stringify(m.tags.ai), JSON.stringify(m.tags.user), JSON.stringify(m.tags.userDeleteAiTags), m.tagUpdateTime,
-        m.semanticIndexJobId, m.semanticIndexUpdateTime, m.status, m.createTime, m.updateTime,
-      );
-    }
-  })();
-}
 
 async function allPages(store: MetaStore, q: FileMetaQuery, sortBy: (typeof FILE_SORT_FIELDS)[number], order: 'ASC' | 'DESC', pageSize: number) {
   const ids: string[] = [];
@@ -62,7 +42,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     sql = new SqliteMetaStore({ file, memoryIndexMinFiles: Infinity });
     corpus = randomCorpus(rng, ROWS);
     writer = new Database(file);
-    insert(writer, corpus.metas);
+    insertFileMetas(writer, corpus.metas);
   });
   afterAll(async () => {
     writer.close();
@@ -110,7 +90,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     const q = { ...base(), filter: randomExpr(rng, corpus, 2) };
     await indexed.countFileMetas(q); // built
     const extra = randomCorpus(seededRng(SEED + 1), 300).metas.map((m, i) => ({ ...m, datasetFileMetaId: `extra-${i}`, uri: `${m.uri}?extra=${i}` }));
-    insert(writer, extra);
+    insertFileMetas(writer, extra);
     const victims = corpus.metas.slice(0, 100).map((m) => m.datasetFileMetaId);
     writer.prepare(`DELETE FROM file_metas WHERE id IN (${victims.map(() => '?').join(',')})`).run(...victims);
     const retagged = corpus.metas.slice(100, 400);

@@ -19,25 +19,14 @@ import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { startGmeServer, type LoopbackGme } from '../support/loopback-gme.js';
 import { contentVector } from '../support/loopback-server.js';
+import { seededRng } from '../support/dsl-corpus.js';
+import { inProcessApi } from '../support/in-process-api.js';
 
 const KEY = 'search-key-0123456789';
 const FILES = 2000;
 const DIM = 64;
 const QUERY = 'a red car at night';
 const TAGS = ['car', 'road', 'night', 'rainy', 'lane line', 'barrier gate', '蓝色汽车'];
-
-/** xorshift32 in [0, 1): reproducible data. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 const unit = (v: Float32Array) => {
   const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
@@ -58,17 +47,7 @@ describe.each([
   const vectors = new Map<string, Float32Array>();
   const query = unit(Float32Array.from(contentVector(`text:${QUERY}`, DIM)));
 
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await app.fetch(
-      new Request(`http://loupe.test${route}`, {
-        method,
-        headers: { authorization: `Bearer ${KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, route: string, body?: unknown) => inProcessApi(app, KEY)(method, route, body);
   const list = (params: Record<string, string | number>) =>
     call('GET', `/api/v1/datasets/${ds}/datasetfilemetas?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`);
   /** Exact answer: files passing `keep`, by cosine to the query, best first. */
@@ -94,7 +73,7 @@ describe.each([
     ds = (await call('POST', '/api/v1/datasets', { Name: 'search', Uri: pathToFileURL(root).href })).body.DatasetId;
 
     // 2,000 files as a listing, probe and tagging would leave them; 1% carry the tag "rare".
-    const r = rng(7);
+    const r = seededRng(7);
     const rootUri = pathToFileURL(root).href + '/';
     const rows = Array.from({ length: FILES }, (_, i) => {
       const dirName = ['', 'blue_car/', 'city/night/', '城市/'][i % 4]!;
