@@ -122,4 +122,29 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     expect((await allPages(indexed, late, 'FileName', 'ASC', 50)).ids).toEqual((await allPages(sql, late, 'FileName', 'ASC', 50)).ids);
     expect(await indexed.countFileMetas(late)).toBe(400);
   });
+
+  it('rebuilds when the change log was pruned past it, and stays exact', async () => {
+    const file = path.join(dir, 'meta.db');
+    const small = new SqliteMetaStore({ file, memoryIndexMinFiles: 0, changeLogKeep: 5 });
+    try {
+      const q = { ...base(), filter: randomExpr(rng, corpus, 2) };
+      await small.countFileMetas(q); // built, at the log's current end
+      const st = writer.prepare('UPDATE file_metas SET tags_user = ? WHERE id = ?');
+      writer.transaction(() => {
+        for (const m of corpus.metas.slice(1000, 1100)) st.run(JSON.stringify(['pruned-away']), m.datasetFileMetaId);
+      })();
+      // a job ending prunes the log to its last 5 entries: the 100 changes above are gone from it
+      const job = { datasetJobId: 'j-prune', datasetId: base().datasetId, versionName: 'v1', jobAction: 'FileMetaBuild' as const, jobMode: 'Full' as const, jobSpec: {}, description: '',
+        status: 'Running' as const, totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0,
+        message: null, createTime: '2025-01-01T00:00:00.000Z', startTime: null, finishTime: null, updateTime: '2025-01-01T00:00:00.000Z' };
+      await small.createJob(job);
+      await small.advanceFanout('j-prune', { fromCursor: null, toCursor: null, listed: 0, done: true }, '2025-01-01T00:00:00.000Z');
+      expect(await small.finishJobIfComplete('j-prune', () => 'Succeeded', '2025-01-01T00:00:00.000Z')).toBe(true);
+      expect(writer.prepare('SELECT count(*) FROM file_meta_changes').pluck().get()).toBe(5);
+      const tag = { kind: 'compare' as const, field: 'Tags.user' as const, op: '=' as const, value: { kind: 'string' as const, value: 'pruned-away' }, pos: { offset: 0, line: 1, col: 1 } };
+      expect(await small.countFileMetas({ ...base(), filter: tag })).toBe(100);
+    } finally {
+      await small.close();
+    }
+  });
 });

@@ -57,8 +57,7 @@ const INDEX_COLUMNS = `rowid, id, status, file_name, file_dir, uri, file_type, c
   file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
 /** Versions kept in memory at once (a million files take a few hundred MB). */
 const MAX_MEMORY_INDEXES = 2;
-/** Change-log entries kept for indexes that are behind. */
-const CHANGE_LOG_KEEP = 1_000_000;
+
 
 /** Keyset paging token: the last row's sort value and its tie-breaker (an id or a rowid). */
 function encodeToken(value: unknown, tieBreaker: string | number): string {
@@ -91,6 +90,8 @@ export interface SqliteMetaStoreOptions {
    * instead of SQL. Default 20,000; 0 always uses it (tests), Infinity never.
    */
   memoryIndexMinFiles?: number;
+  /** Change-log entries kept when a job ends (default 1,000,000); an index further behind rebuilds. */
+  changeLogKeep?: number;
 }
 
 export class SqliteMetaStore implements MetaStore {
@@ -98,12 +99,15 @@ export class SqliteMetaStore implements MetaStore {
   private readonly stmts = new Map<string, Statement>();
   private readonly checkpointer?: Checkpointer;
   private readonly memoryIndexMinFiles: number;
+  private readonly changeLogKeep: number;
   /** In-memory indexes of the versions searched lately (most recent last). */
   private readonly indexes = new Map<string, VersionIndex>();
+  private readonly building = new Map<string, Promise<VersionIndex>>();
 
   constructor(opts: SqliteMetaStoreOptions) {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(opts.file), { recursive: true });
     this.memoryIndexMinFiles = opts.memoryIndexMinFiles ?? 20_000;
+    this.changeLogKeep = opts.changeLogKeep ?? 1_000_000;
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -411,7 +415,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>> {
-    const index = this.indexFor(q.datasetId, q.versionName);
+    const index = await this.indexFor(q.datasetId, q.versionName);
     if (index) return this.listFromIndex(index, q);
     const { where, params } = this.fileFilter(q);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as {
@@ -449,7 +453,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>> {
-    const index = this.indexFor(q.datasetId, q.versionName);
+    const index = await this.indexFor(q.datasetId, q.versionName);
     if (index) return index.aggregate(index.match(q), by, limit);
     const { where, params } = this.fileFilter(q);
     const tagList = AGGREGATE_TAG_LISTS[by];
@@ -472,14 +476,14 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listFileMetaIds(q: FileMetaQuery, limit: number): Promise<string[]> {
-    const index = this.indexFor(q.datasetId, q.versionName);
+    const index = await this.indexFor(q.datasetId, q.versionName);
     if (index) return index.match(q).slice(0, limit).map((p) => index.idAt(p));
     const { where, params } = this.fileFilter(q);
     return (this.db.prepare(`SELECT id FROM file_metas WHERE ${where.join(' AND ')} LIMIT ?`).all(...params, limit) as Array<{ id: string }>).map((r) => r.id);
   }
 
   async countFileMetas(q: FileMetaQuery): Promise<number> {
-    const index = this.indexFor(q.datasetId, q.versionName);
+    const index = await this.indexFor(q.datasetId, q.versionName);
     if (index) return index.match(q).length;
     const { where, params } = this.fileFilter(q);
     return (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
@@ -517,8 +521,10 @@ export class SqliteMetaStore implements MetaStore {
    * The in-memory index of a version large enough to need one, caught up with the change log; undefined
    * for small versions (SQL answers them fast enough).
    */
-  private indexFor(datasetId: string, versionName: string): VersionIndex | undefined {
+  private async indexFor(datasetId: string, versionName: string): Promise<VersionIndex | undefined> {
     const key = `${datasetId}\u0000${versionName}`;
+    const pending = this.building.get(key);
+    if (pending) await pending;
     const latest = this.latestChange();
     let index = this.indexes.get(key);
     if (index) {
@@ -537,19 +543,36 @@ export class SqliteMetaStore implements MetaStore {
       const files = (this.stmt('SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) as { n: number }).n;
       if (files < this.memoryIndexMinFiles || files === 0) return undefined;
     }
-    index = new VersionIndex();
+    const build = this.buildIndex(datasetId, versionName);
+    this.building.set(key, build);
+    try {
+      index = await build;
+    } finally {
+      this.building.delete(key);
+    }
+    this.indexes.set(key, index);
+    while (this.indexes.size > MAX_MEMORY_INDEXES) this.indexes.delete(this.indexes.keys().next().value!);
+    return this.indexFor(datasetId, versionName); // catches up with what was written during the build
+  }
+
+  /**
+   * Reads the version in pages of rowids, yielding to the event loop between pages: a million files
+   * take seconds, and the API and the workers share this thread. Changes made meanwhile are in the log
+   * after the sequence number taken first, so the next query catches up with them.
+   */
+  private async buildIndex(datasetId: string, versionName: string): Promise<VersionIndex> {
+    const index = new VersionIndex();
+    const seq = this.latestChange();
     // in rowid order along the table itself (an index on the version would sort every page)
-    const page = this.db.prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas NOT INDEXED WHERE rowid > ? AND dataset_id = ? AND version_name = ? ORDER BY rowid LIMIT 10000`);
+    const page = this.db.prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas NOT INDEXED WHERE rowid > ? AND dataset_id = ? AND version_name = ? ORDER BY rowid LIMIT 5000`);
     for (let after = 0; ; ) {
       const rows = page.all(after, datasetId, versionName) as IndexSourceRow[];
       for (const r of rows) index.upsert(r);
-      if (rows.length < 10000) break;
+      if (rows.length < 5000) break;
       after = rows[rows.length - 1]!.rowid;
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    index.seq = latest;
-    this.indexes.set(key, index);
-    while (this.indexes.size > MAX_MEMORY_INDEXES) this.indexes.delete(this.indexes.keys().next().value!);
-    this.pruneChanges(latest);
+    index.seq = seq;
     return index;
   }
 
@@ -573,16 +596,14 @@ export class SqliteMetaStore implements MetaStore {
     return (this.stmt('SELECT max(seq) FROM file_meta_changes').pluck().get() as unknown as number | null) ?? 0;
   }
 
-  /** Keeps the change log short; an index further behind than what is kept rebuilds. */
-  private pruneChanges(latest: number): void {
-    if (latest % 64 !== 0 && latest - this.prunedUpTo < CHANGE_LOG_KEEP * 2) return;
-    const upTo = latest - CHANGE_LOG_KEEP; // > 0 only below the newest entry, which is never removed
-    if (upTo > this.prunedUpTo) {
-      this.stmt('DELETE FROM file_meta_changes WHERE seq <= ?').run(upTo);
-      this.prunedUpTo = upTo;
-    }
+  /**
+   * Keeps the change log to its last `changeLogKeep` entries (called when a job ends); an index
+   * further behind rebuilds. The newest entry is never removed, so sequence numbers only grow.
+   */
+  private pruneChanges(): void {
+    const upTo = this.latestChange() - this.changeLogKeep;
+    if (upTo > 0) this.stmt('DELETE FROM file_meta_changes WHERE seq <= ?').run(upTo);
   }
-  private prunedUpTo = 0;
 
   // ---------------------------------------------------------------- jobs
 
@@ -678,7 +699,7 @@ export class SqliteMetaStore implements MetaStore {
     decide: (c: { total: number; completed: number; failed: number }) => JobStatus,
     now: string,
   ): Promise<boolean> {
-    return this.db.transaction(() => {
+    const finished = this.db.transaction(() => {
       const r = this.stmt(
         `SELECT total, completed, failed FROM jobs WHERE id = ? AND status = 'Running' AND fanout_done = 1 AND completed + failed >= total`,
       ).get(id) as { total: number; completed: number; failed: number } | undefined;
@@ -689,6 +710,8 @@ export class SqliteMetaStore implements MetaStore {
           .changes === 1
       );
     }).immediate();
+    if (finished) this.pruneChanges();
+    return finished;
   }
 
   async advanceFanout(id: string, a: FanoutAdvance, now: string): Promise<boolean> {
