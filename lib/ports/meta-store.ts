@@ -147,6 +147,8 @@ export interface MetaStore {
   deleteDataset(id: string): Promise<void>;
   createVersion(v: DatasetVersion): Promise<void>;
   getVersion(datasetId: string, versionName: string): Promise<DatasetVersion | undefined>;
+  /** Whether the version exists (cheap: no file count). */
+  hasVersion(datasetId: string, versionName: string): Promise<boolean>;
   listVersions(datasetId: string): Promise<DatasetVersion[]>;
   updateVersion(datasetId: string, versionName: string, patch: { description?: string; updateTime: string }): Promise<void>;
   /** Deletes a version with its file metas. */

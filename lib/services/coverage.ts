@@ -19,7 +19,7 @@ export class CoverageService {
 
   async of(datasetId: string, versionName: string, tags?: { tagDefinitionId: string; model?: string }): Promise<Coverage> {
     if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
-    if (!(await this.deps.store.getVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
+    if (!(await this.deps.store.hasVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
     const out: Coverage = {};
     if (tags) {
       const def = await this.deps.store.getTagDefinition(tags.tagDefinitionId);

@@ -255,7 +255,7 @@ export class SearchService {
 
   private async checkVersion(datasetId: string, versionName: string): Promise<void> {
     if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
-    if (!(await this.deps.store.getVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
+    if (!(await this.deps.store.hasVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
   }
 }
 

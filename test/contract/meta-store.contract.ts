@@ -63,6 +63,14 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.getDataset('d1')).toBeUndefined();
     });
 
+    it('says whether a version exists', async () => {
+      await store.createDataset(dataset('hv'));
+      await store.createVersion(version('hv'));
+      expect(await store.hasVersion('hv', 'v1')).toBe(true);
+      expect(await store.hasVersion('hv', 'v2')).toBe(false);
+      expect(await store.hasVersion('nope', 'v1')).toBe(false);
+    });
+
     it('keeps versions with their live file counts', async () => {
       await store.createDataset(dataset('d'));
       await store.createVersion(version('d', 'v1'));

@@ -65,12 +65,12 @@ class Dict {
 type ListKind = 'ai' | 'user' | 'uda' | 'all';
 const LIST_OF_FIELD: Record<string, ListKind> = { 'Tags.ai': 'ai', 'Tags.user': 'user', 'Tags.user-delete-ai-tags': 'uda', 'Tags.all': 'all' };
 type Pred = (p: number) => boolean;
-/** Positions a condition can be true at (a superset), or 'all'. */
-type Candidates = number[] | 'all';
 
 const ms = (iso: string | null) => (iso === null ? NaN : Date.parse(iso));
 const EMPTY: readonly number[] = [];
 const PARSE_CACHE_LIMIT = 50_000;
+/** Tag bitsets kept (each is one bit per file: 125 KB at a million files). */
+const TAG_BITS_CACHE_LIMIT = 256;
 
 export class VersionIndex {
   // one entry per position; a removed row keeps its position with status GONE
@@ -100,6 +100,7 @@ export class VersionIndex {
   private readonly tags = new Dict();
   // derived, rebuilt lazily after a change
   private postings?: Record<ListKind, Map<number, number[]>>;
+  private readonly tagBitsCache = new Map<string, Bits>();
   private readonly perms = new Map<FileSortField, Int32Array>();
   private lowerNames?: string[];
 
@@ -158,7 +159,10 @@ export class VersionIndex {
       this.perms.clear();
       this.lowerNames = undefined;
     }
-    if (before.status !== this.status[p] || !sameLists(before.lists, this.listsAt(p))) this.postings = undefined;
+    if (before.status !== this.status[p] || !sameLists(before.lists, this.listsAt(p))) {
+      this.postings = undefined;
+      this.tagBitsCache.clear();
+    }
   }
 
   private listsAt(p: number): Array<readonly number[]> {
@@ -175,6 +179,7 @@ export class VersionIndex {
 
   private invalidate() {
     this.postings = undefined;
+    this.tagBitsCache.clear();
     this.perms.clear();
     this.lowerNames = undefined;
   }
@@ -209,22 +214,24 @@ export class VersionIndex {
 
   // ---------------------------------------------------------------- queries
 
-  /** Positions of the rows matching `q`, ascending. */
-  match(q: FileMetaQuery): number[] {
-    const preds: Pred[] = [];
-    const statusOk = new Uint8Array(256);
-    for (const s of q.statuses?.length ? q.statuses : LIVE) statusOk[STATUSES.indexOf(s)] = 1;
-    const status = this.status;
-    preds.push((p) => statusOk[status[p]!] === 1);
-    let candidates: Candidates = 'all';
+  /** The rows matching `q`, as a bitset over positions. */
+  match(q: FileMetaQuery): Bits {
+    const n = this.rowid.length;
+    let bits = q.filter ? this.bitsOf(q.filter) : Bits.all(n);
     if (q.ids) {
-      const set = new Set<number>();
+      const ids = new Bits(n);
       for (const id of q.ids) {
         const p = this.posOfId.get(id);
-        if (p !== undefined) set.add(p);
+        if (p !== undefined) ids.set(p);
       }
-      candidates = [...set].sort((a, b) => a - b);
+      bits = bits.and(ids);
     }
+    // The remaining conditions are checked once per surviving row.
+    const preds: Pred[] = [];
+    const statusOk = new Uint8Array(256);
+    for (const st of q.statuses?.length ? q.statuses : LIVE) statusOk[STATUSES.indexOf(st)] = 1;
+    const status = this.status;
+    preds.push((p) => statusOk[status[p]!] === 1);
     if (q.fileNameContains) {
       const needle = q.fileNameContains.toLowerCase();
       const lower = this.lowerNamesOf();
@@ -252,32 +259,21 @@ export class VersionIndex {
       const idx = this.idx;
       preds.push((p) => idx[p] === want);
     }
-    if (q.filter) {
-      preds.push(this.compile(q.filter));
-      if (candidates === 'all') candidates = this.candidatesOf(q.filter);
-    }
-    // the cheapest-to-fail first is unknown in general; the filter usually is the most selective
-    const all = preds.length === 1 ? preds[0]! : preds.length === 2 ? ((a, b) => (p: number) => a(p) && b(p))(preds[1]!, preds[0]!) : (p: number) => preds.every((f) => f(p));
-    const out: number[] = [];
-    if (candidates === 'all') {
-      for (let p = 0, n = this.rowid.length; p < n; p++) if (all(p)) out.push(p);
-    } else for (const p of candidates) if (all(p)) out.push(p);
-    return out;
+    bits.retain(preds.length === 1 ? preds[0]! : (p) => preds.every((f) => f(p)));
+    return bits;
   }
 
   /** One page in sort order after the keyset cursor: positions, at most `limit`. */
-  page(matching: number[], sortBy: FileSortField, desc: boolean, after: { value: string | number | null; tie: string | number } | undefined, limit: number): number[] {
+  page(matching: Bits, sortBy: FileSortField, desc: boolean, after: { value: string | number | null; tie: string | number } | undefined, limit: number): number[] {
     const cmp = this.comparator(sortBy);
     const beyond = after ? this.cursorTest(sortBy, desc, after) : () => true;
     const n = this.rowid.length;
     // Few matches: sort them. Many: walk the sorted permutation and keep the matching ones.
-    if (matching.length * 16 < n) {
-      const sorted = matching.filter(beyond).sort(desc ? (a, b) => cmp(b, a) : cmp);
+    if (matching.count() * 16 < n) {
+      const sorted = matching.positions().filter(beyond).sort(desc ? (a, b) => cmp(b, a) : cmp);
       return sorted.slice(0, limit);
     }
     const perm = this.permutation(sortBy);
-    const isMatch = new Uint8Array(n);
-    for (const p of matching) isMatch[p] = 1;
     const out: number[] = [];
     // binary search for the first position past the cursor in walk order
     let lo = 0;
@@ -292,7 +288,7 @@ export class VersionIndex {
     }
     for (let i = lo; i < n && out.length < limit; i++) {
       const p = perm[desc ? n - 1 - i : i]!;
-      if (isMatch[p] === 1) out.push(p);
+      if (matching.has(p)) out.push(p);
     }
     return out;
   }
@@ -321,7 +317,8 @@ export class VersionIndex {
     return this.id[p]!;
   }
 
-  aggregate(matching: number[], by: AggregateField, limit: number): Array<{ key: string; count: number }> {
+  aggregate(bits: Bits, by: AggregateField, limit: number): Array<{ key: string; count: number }> {
+    const matching = bits.positions();
     const counts = new Map<string, number>();
     const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
     const kind = by === 'tags.all' ? 'all' : by === 'tags.ai' ? 'ai' : by === 'tags.user' ? 'user' : undefined;
@@ -343,27 +340,6 @@ export class VersionIndex {
   }
 
   // ---------------------------------------------------------------- the query language
-
-  private compile(e: Expr): Pred {
-    switch (e.kind) {
-      case 'and': {
-        const parts = e.items.map((x) => this.compile(x));
-        return parts.length === 2 ? ((a, b) => (p: number) => a(p) && b(p))(parts[0]!, parts[1]!) : (p) => parts.every((f) => f(p));
-      }
-      case 'or': {
-        const parts = e.items.map((x) => this.compile(x));
-        return parts.length === 2 ? ((a, b) => (p: number) => a(p) || b(p))(parts[0]!, parts[1]!) : (p) => parts.some((f) => f(p));
-      }
-      case 'not': {
-        const inner = this.compile(e.expr);
-        return (p) => !inner(p);
-      }
-      case 'has':
-        return this.hasPred(e.field);
-      case 'compare':
-        return this.comparePred(e);
-    }
-  }
 
   private hasPred(field: Extract<Expr, { kind: 'has' }>['field']): Pred {
     const list = LIST_OF_FIELD[field];
@@ -470,37 +446,91 @@ export class VersionIndex {
     throw new Error(`not a number or time field: ${field}`);
   }
 
-  /** A superset of the positions where `e` can hold, from tag postings; 'all' when none applies. */
-  private candidatesOf(e: Expr): Candidates {
+  /**
+   * The rows where `e` holds, as a bitset. Tag conditions come from posting lists and combine word by
+   * word; the other conditions of an AND are then checked only on the rows those left, one closure
+   * call per row; what has no tag condition to start from is checked on every row.
+   */
+  private bitsOf(e: Expr): Bits {
+    const n = this.rowid.length;
+    if (!this.fromPostings(e)) {
+      if (e.kind === 'and') {
+        const driving = e.items.filter((x) => this.fromPostings(x));
+        if (driving.length) {
+          const acc = driving.map((x) => this.bitsOf(x)).reduce((x, y) => x.and(y));
+          const rest = e.items.filter((x) => !this.fromPostings(x)).map((x) => this.predOf(x));
+          acc.retain(rest.length === 1 ? rest[0]! : (p) => rest.every((f) => f(p)));
+          return acc;
+        }
+      }
+      return Bits.where(n, this.predOf(e));
+    }
+    switch (e.kind) {
+      case 'and':
+        return e.items.map((x) => this.bitsOf(x)).reduce((x, y) => x.and(y));
+      case 'or':
+        return e.items.map((x) => this.bitsOf(x)).reduce((x, y) => x.or(y));
+      case 'not':
+        return this.bitsOf(e.expr).not();
+      case 'compare': {
+        const kind = LIST_OF_FIELD[e.field]!;
+        const s = e.value.value as string;
+        const tags = e.op === '=' ? [this.tags.find(s)].filter((t): t is number => t !== undefined) : this.tags.values.flatMap((v, t) => (tokensContain(v, s) ? [t] : []));
+        return tags.reduce((acc, t) => acc.or(this.tagBits(kind, t)), new Bits(n));
+      }
+      case 'has':
+        throw new Error('unreachable: HAS is checked per row');
+    }
+  }
+
+  /** Whether `e` is made of tag conditions only (answered from posting lists, no per-row work). */
+  private fromPostings(e: Expr): boolean {
+    switch (e.kind) {
+      case 'and':
+      case 'or':
+        return e.items.every((x) => this.fromPostings(x));
+      case 'not':
+        return this.fromPostings(e.expr);
+      case 'compare':
+        return LIST_OF_FIELD[e.field] !== undefined;
+      case 'has':
+        return false;
+    }
+  }
+
+  /** `e` as a closure over one row's position. */
+  private predOf(e: Expr): Pred {
     switch (e.kind) {
       case 'and': {
-        let best: Candidates = 'all';
-        for (const x of e.items) {
-          const c = this.candidatesOf(x);
-          if (c !== 'all' && (best === 'all' || c.length < best.length)) best = c;
-        }
-        return best;
+        const parts = e.items.map((x) => this.predOf(x));
+        return parts.length === 2 ? ((a, b) => (p: number) => a(p) && b(p))(parts[0]!, parts[1]!) : (p) => parts.every((f) => f(p));
       }
       case 'or': {
-        const parts = e.items.map((x) => this.candidatesOf(x));
-        if (parts.some((c) => c === 'all')) return 'all';
-        return union(parts as number[][], this.rowid.length);
+        const parts = e.items.map((x) => this.predOf(x));
+        return parts.length === 2 ? ((a, b) => (p: number) => a(p) || b(p))(parts[0]!, parts[1]!) : (p) => parts.some((f) => f(p));
       }
-      case 'compare': {
-        const list = LIST_OF_FIELD[e.field];
-        if (!list) return 'all';
-        const postings = this.postingsOf(list);
-        if (e.op === '=') {
-          const t = this.tags.find(e.value.value as string);
-          return t === undefined ? [] : (postings.get(t) ?? []);
-        }
-        const s = e.value.value as string;
-        const ids = this.tags.values.flatMap((v, t) => (tokensContain(v, s) ? [t] : []));
-        return union(ids.map((t) => postings.get(t) ?? []), this.rowid.length);
+      case 'not': {
+        const inner = this.predOf(e.expr);
+        return (p) => !inner(p);
       }
-      default:
-        return 'all';
+      case 'has':
+        return this.hasPred(e.field);
+      case 'compare':
+        return this.comparePred(e);
     }
+  }
+
+  /** The rows carrying tag `t` (cached; never mutate it). */
+  private tagBits(kind: ListKind, t: number): Bits {
+    const key = `${kind}:${t}`;
+    let bits = this.tagBitsCache.get(key);
+    if (!bits) {
+      bits = new Bits(this.rowid.length);
+      for (const p of this.postingsOf(kind).get(t) ?? []) bits.set(p);
+      if (this.tagBitsCache.size >= TAG_BITS_CACHE_LIMIT) this.tagBitsCache.clear();
+      this.tagBitsCache.set(key, bits);
+    }
+    return bits;
   }
 
   private postingsOf(kind: ListKind): Map<number, number[]> {
@@ -611,14 +641,83 @@ function isoOf(t: number): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
 
-/** Sorted union of position lists. */
-function union(lists: number[][], n: number): number[] {
-  if (lists.length === 1) return lists[0]!;
-  const total = lists.reduce((s, l) => s + l.length, 0);
-  if (total * 8 < n) return [...new Set(lists.flat())].sort((a, b) => a - b);
-  const mark = new Uint8Array(n);
-  for (const l of lists) for (const p of l) mark[p] = 1;
-  const out: number[] = [];
-  for (let p = 0; p < n; p++) if (mark[p] === 1) out.push(p);
-  return out;
+/** A set of positions as bits, with the operations a query needs. */
+export class Bits {
+  readonly words: Uint32Array;
+  constructor(readonly size: number, words?: Uint32Array) {
+    this.words = words ?? new Uint32Array((size + 31) >>> 5);
+  }
+  static all(size: number): Bits {
+    const b = new Bits(size);
+    b.words.fill(0xffffffff);
+    b.trim();
+    return b;
+  }
+  static where(size: number, pred: (p: number) => boolean): Bits {
+    const b = new Bits(size);
+    for (let p = 0; p < size; p++) if (pred(p)) b.words[p >>> 5]! |= 1 << (p & 31);
+    return b;
+  }
+  set(p: number): void {
+    this.words[p >>> 5]! |= 1 << (p & 31);
+  }
+  has(p: number): boolean {
+    return (this.words[p >>> 5]! & (1 << (p & 31))) !== 0;
+  }
+  and(o: Bits): Bits {
+    for (let i = 0; i < this.words.length; i++) this.words[i]! &= o.words[i]!;
+    return this;
+  }
+  or(o: Bits): Bits {
+    for (let i = 0; i < this.words.length; i++) this.words[i]! |= o.words[i]!;
+    return this;
+  }
+  not(): Bits {
+    for (let i = 0; i < this.words.length; i++) this.words[i] = ~this.words[i]!;
+    this.trim();
+    return this;
+  }
+  /** Clears the bits whose positions fail `pred`. */
+  retain(pred: (p: number) => boolean): void {
+    this.forEach((p) => {
+      if (!pred(p)) this.words[p >>> 5]! &= ~(1 << (p & 31));
+    });
+  }
+  count(): number {
+    let c = 0;
+    for (let i = 0; i < this.words.length; i++) {
+      let v = this.words[i]!;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      c += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return c;
+  }
+  forEach(f: (p: number) => void): void {
+    for (let i = 0; i < this.words.length; i++) {
+      let v = this.words[i]!;
+      while (v !== 0) {
+        const low = v & -v;
+        f((i << 5) + 31 - Math.clz32(low));
+        v ^= low;
+      }
+    }
+  }
+  /** Positions, ascending; at most `limit`. */
+  positions(limit = Infinity): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.words.length && out.length < limit; i++) {
+      let v = this.words[i]!;
+      while (v !== 0 && out.length < limit) {
+        const low = v & -v;
+        out.push((i << 5) + 31 - Math.clz32(low));
+        v ^= low;
+      }
+    }
+    return out;
+  }
+  private trim(): void {
+    const extra = this.words.length * 32 - this.size;
+    if (extra > 0) this.words[this.words.length - 1]! &= 0xffffffff >>> extra;
+  }
 }

@@ -225,6 +225,10 @@ export class SqliteMetaStore implements MetaStore {
     return r ? this.toVersion(r) : undefined;
   }
 
+  async hasVersion(datasetId: string, versionName: string): Promise<boolean> {
+    return this.stmt('SELECT 1 FROM versions WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) !== undefined;
+  }
+
   async listVersions(datasetId: string): Promise<DatasetVersion[]> {
     const rows = this.stmt('SELECT * FROM versions WHERE dataset_id = ?').all(datasetId);
     return rows
@@ -477,14 +481,14 @@ export class SqliteMetaStore implements MetaStore {
 
   async listFileMetaIds(q: FileMetaQuery, limit: number): Promise<string[]> {
     const index = await this.indexFor(q.datasetId, q.versionName);
-    if (index) return index.match(q).slice(0, limit).map((p) => index.idAt(p));
+    if (index) return index.match(q).positions(limit).map((p) => index.idAt(p));
     const { where, params } = this.fileFilter(q);
     return (this.db.prepare(`SELECT id FROM file_metas WHERE ${where.join(' AND ')} LIMIT ?`).all(...params, limit) as Array<{ id: string }>).map((r) => r.id);
   }
 
   async countFileMetas(q: FileMetaQuery): Promise<number> {
     const index = await this.indexFor(q.datasetId, q.versionName);
-    if (index) return index.match(q).length;
+    if (index) return index.match(q).count();
     const { where, params } = this.fileFilter(q);
     return (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
   }
@@ -510,11 +514,12 @@ export class SqliteMetaStore implements MetaStore {
       const r = rows.get(id);
       return r ? [toFileMeta(r)] : [];
     });
-    if (positions.length <= q.maxResults) return { items, totalCount: matching.length };
+    const totalCount = matching.count();
+    if (positions.length <= q.maxResults) return { items, totalCount };
     const last = positions[q.maxResults - 1]!;
     const token =
       q.sortBy === 'DatasetFileMetaId' ? encodeToken(null, index.idAt(last)) : encodeToken(index.sortValue(last, q.sortBy), index.rowidAt(last));
-    return { items, totalCount: matching.length, nextToken: token };
+    return { items, totalCount, nextToken: token };
   }
 
   /**

@@ -95,10 +95,18 @@ export function writeFileAtomic(file: string, write: (tmp: string) => void): voi
   syncPath(path.dirname(file));
 }
 
-function writeBytes(tmp: string, bytes: Uint8Array): void {
+/**
+ * Writes `bytes` through views of at most CHUNK_BYTES: Node 20 refuses a Uint8Array over 4 GiB, and a
+ * million 1536-d vectors are 6 GB.
+ */
+function writeBytes(tmp: string, bytes: ArrayBufferView): void {
   const fd = openSync(tmp, 'w');
   try {
-    for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o, Math.min(CHUNK_BYTES, bytes.length - o));
+    for (let o = 0; o < bytes.byteLength; ) {
+      const view = new Uint8Array(bytes.buffer, bytes.byteOffset + o, Math.min(CHUNK_BYTES, bytes.byteLength - o));
+      for (let w = 0; w < view.length; ) w += writeSync(fd, view, w, view.length - w);
+      o += view.length;
+    }
   } finally {
     closeSync(fd);
   }
@@ -118,7 +126,7 @@ export function writeMeta(dir: string, meta: IndexMeta): void {
 
 export function writeSnapshot(dir: string, gen: number, matrix: VectorMatrix): void {
   const live = matrix.live();
-  writeFileAtomic(vectorsFile(dir, gen), (tmp) => writeBytes(tmp, new Uint8Array(live.buffer, live.byteOffset, live.byteLength)));
+  writeFileAtomic(vectorsFile(dir, gen), (tmp) => writeBytes(tmp, live));
   writeFileAtomic(idsFile(dir, gen), (tmp) => writeBytes(tmp, Buffer.from(JSON.stringify(matrix.ids()))));
 }
 
@@ -132,11 +140,11 @@ export function readSnapshot(dir: string, meta: IndexMeta, spareRows = 0): Vecto
   }
   const matrix = new VectorMatrix(meta.dimension, Math.max(ids.length + spareRows, 1));
   matrix.appendRows(ids);
-  const target = new Uint8Array(matrix.data.buffer, 0, bytes);
   const fd = openSync(file, 'r');
   try {
+    // through views of at most CHUNK_BYTES (Node 20 refuses a Uint8Array over 4 GiB)
     for (let o = 0; o < bytes; ) {
-      const n = readSync(fd, target, o, Math.min(CHUNK_BYTES, bytes - o), o);
+      const n = readSync(fd, new Uint8Array(matrix.data.buffer, o, Math.min(CHUNK_BYTES, bytes - o)), 0, Math.min(CHUNK_BYTES, bytes - o), o);
       if (n === 0) throw new Error(`unexpected end of ${file}`);
       o += n;
     }
