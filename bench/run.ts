@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<R
   adapters: () => import('./adapters.js'),
   'semantic-index': () => import('./semantic-index.js'),
   vector: () => import('./vector.js'),
+  search: () => import('./search.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -6,41 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { exactSearch, MetricKind, type Matches } from 'usearch';
 import { LocalVectorStore } from '../lib/adapters/vectorstore/local-vector-store.js';
-
-function option(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-}
-
-/** Random unit vectors, row-major in one buffer (xorshift32: fast and reproducible). */
-function unitVectors(count: number, dim: number, seed: number): Float32Array {
-  const out = new Float32Array(count * dim);
-  let s = seed >>> 0 || 1;
-  for (let r = 0; r < count; r++) {
-    let sum = 0;
-    for (let j = r * dim; j < (r + 1) * dim; j++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      const x = s / 2 ** 31 - 1;
-      out[j] = x;
-      sum += x * x;
-    }
-    const inv = 1 / Math.sqrt(sum);
-    for (let j = r * dim; j < (r + 1) * dim; j++) out[j]! *= inv;
-  }
-  return out;
-}
+import { option, percentiles, round, timeAlternating, unitVectors } from './support.js';
 
 const idOf = (i: number) => `meta-${i.toString(16).padStart(8, '0')}`;
-
-function percentiles(ms: number[]) {
-  const sorted = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { p50Ms: round(at(0.5)), p95Ms: round(at(0.95)), meanMs: round(ms.reduce((a, b) => a + b, 0) / ms.length) };
-}
 
 export async function run(args: string[]) {
   const n = option(args, 'n', 100_000);
@@ -80,28 +48,14 @@ export async function run(args: string[]) {
       await store.search('bench', q, { topK });
       exactSearch(data, q, dim, topK, MetricKind.IP, 0);
     }
-    for (const [i, q] of queries.entries()) {
-      const timeOurs = async () => {
-        const s = performance.now();
-        const hits = await store.search('bench', q, { topK });
-        ours.push(performance.now() - s);
-        return hits;
-      };
-      const timeRaw = () => {
-        const s = performance.now();
-        const found = exactSearch(data, q, dim, topK, MetricKind.IP, 0) as Matches;
-        raw.push(performance.now() - s);
-        return found;
-      };
-      let hits;
-      let found;
-      if (i % 2 === 0) {
-        hits = await timeOurs();
-        found = timeRaw();
-      } else {
-        found = timeRaw();
-        hits = await timeOurs();
-      }
+    const timed = await timeAlternating(
+      queries.length,
+      (i) => store.search('bench', queries[i]!, { topK }),
+      (i) => exactSearch(data, queries[i]!, dim, topK, MetricKind.IP, 0) as Matches,
+    );
+    ours.push(...timed.oursMs);
+    raw.push(...timed.theirsMs);
+    for (const [hits, found] of timed.results) {
       const want = Array.from(found.keys, (k) => idOf(Number(k)));
       if (hits.map((h) => h.id).join() === want.join()) agreeing++;
     }
@@ -161,5 +115,3 @@ export async function run(args: string[]) {
     await rm(root, { recursive: true, force: true });
   }
 }
-
-const round = (x: number) => Number(x.toFixed(3));
