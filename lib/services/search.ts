@@ -151,7 +151,7 @@ export class SearchService {
 
     const shortfall = ranked.length >= topK ? undefined : shortfallOf(ranked.length, topK, passing, index.count, threshold);
     const sortBy = p.sortBy ?? 'Score';
-    const order = p.order ?? (sortBy === 'Score' ? 'DESC' : 'DESC');
+    const order = p.order ?? 'DESC';
     if (sortBy !== 'Score') ranked.sort((a, b) => compareBy(a.meta, b.meta, sortBy) * (order === 'DESC' ? -1 : 1));
     else if (order === 'ASC') ranked.reverse();
     const offset = p.nextToken ? offsetOf(p.nextToken) : 0;

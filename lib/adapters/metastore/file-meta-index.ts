@@ -63,6 +63,9 @@ class Dict {
 }
 
 type ListKind = 'ai' | 'user' | 'uda' | 'all';
+type DictColumn = 'dir' | 'type' | 'ctype' | 'sij' | 'idx' | 'status';
+/** The text fields stored as dictionary ids, and their column. */
+const DICT_OF_FIELD: Record<string, DictColumn> = { FileDir: 'dir', FileType: 'type', ContentType: 'ctype', SemanticIndexJobId: 'sij' };
 const LIST_OF_FIELD: Record<string, ListKind> = { 'Tags.ai': 'ai', 'Tags.user': 'user', 'Tags.user-delete-ai-tags': 'uda', 'Tags.all': 'all' };
 type Pred = (p: number) => boolean;
 
@@ -100,6 +103,7 @@ export class VersionIndex {
   private readonly tags = new Dict();
   // derived, rebuilt lazily after a change
   private postings?: Record<ListKind, Map<number, number[]>>;
+  private readonly valuePostings = new Map<DictColumn, Map<number, number[]>>();
   private readonly tagBitsCache = new Map<string, Bits>();
   private readonly perms = new Map<FileSortField, Int32Array>();
   private lowerNames?: string[];
@@ -120,7 +124,9 @@ export class VersionIndex {
       this.rowid.push(r.rowid);
     }
     // what a change makes stale: sorted orders when a sort key moves, postings when tags change
-    const before = fresh ? undefined : { id: this.id[p], name: this.name[p], size: this.size[p], ctime: this.ctime[p], utime: this.utime[p], status: this.status[p], lists: this.listsAt(p) };
+    const before = fresh
+      ? undefined
+      : { id: this.id[p], name: this.name[p], size: this.size[p], ctime: this.ctime[p], utime: this.utime[p], status: this.status[p], lists: this.listsAt(p), dicts: this.dictsAt(p) };
     const oldId = this.id[p];
     if (oldId !== undefined && oldId !== r.id) this.posOfId.delete(oldId);
     this.posOfId.set(r.id, p);
@@ -163,6 +169,11 @@ export class VersionIndex {
       this.postings = undefined;
       this.tagBitsCache.clear();
     }
+    if (before.dicts.some((v, i) => v !== this.dictsAt(p)[i])) this.valuePostings.clear();
+  }
+
+  private dictsAt(p: number): number[] {
+    return [this.dir[p]!, this.type[p]!, this.ctype[p]!, this.sij[p]!, this.idx[p]!, this.status[p]!];
   }
 
   private listsAt(p: number): Array<readonly number[]> {
@@ -180,6 +191,7 @@ export class VersionIndex {
   private invalidate() {
     this.postings = undefined;
     this.tagBitsCache.clear();
+    this.valuePostings.clear();
     this.perms.clear();
     this.lowerNames = undefined;
   }
@@ -226,22 +238,21 @@ export class VersionIndex {
       }
       bits = bits.and(ids);
     }
-    // The remaining conditions are checked once per surviving row.
-    const preds: Pred[] = [];
     const statusOk = new Uint8Array(256);
     for (const st of q.statuses?.length ? q.statuses : LIVE) statusOk[STATUSES.indexOf(st)] = 1;
-    const status = this.status;
-    preds.push((p) => statusOk[status[p]!] === 1);
+    bits = bits.and(this.valueBits('status', statusOk));
+    if (q.fileDirContains) {
+      const needle = q.fileDirContains.toLowerCase();
+      bits = bits.and(this.valueBits('dir', this.dirs.flags((v) => v.toLowerCase().includes(needle))));
+    }
+    if (q.fileTypes?.length) bits = bits.and(this.valueBits('type', this.types.flags((v) => q.fileTypes!.includes(v))));
+    if (q.indexName !== undefined) bits = bits.and(this.valueBits('idx', this.strings.flags((v) => v === q.indexName)));
+    // The remaining conditions are checked once per surviving row.
+    const preds: Pred[] = [];
     if (q.fileNameContains) {
       const needle = q.fileNameContains.toLowerCase();
       const lower = this.lowerNamesOf();
       preds.push((p) => lower[p]!.includes(needle));
-    }
-    if (q.fileDirContains) {
-      const needle = q.fileDirContains.toLowerCase();
-      const ok = this.dirs.flags((v) => v.toLowerCase().includes(needle));
-      const dir = this.dir;
-      preds.push((p) => ok[dir[p]!] === 1);
     }
     if (q.startFileUpdateTime || q.endFileUpdateTime) {
       const from = q.startFileUpdateTime ? Date.parse(q.startFileUpdateTime) : -Infinity;
@@ -249,17 +260,7 @@ export class VersionIndex {
       const t = this.utime;
       preds.push((p) => t[p]! >= from && t[p]! <= to);
     }
-    if (q.fileTypes?.length) {
-      const ok = this.types.flags((v) => q.fileTypes!.includes(v));
-      const type = this.type;
-      preds.push((p) => ok[type[p]!] === 1);
-    }
-    if (q.indexName !== undefined) {
-      const want = this.strings.find(q.indexName) ?? -2;
-      const idx = this.idx;
-      preds.push((p) => idx[p] === want);
-    }
-    bits.retain(preds.length === 1 ? preds[0]! : (p) => preds.every((f) => f(p)));
+    if (preds.length) bits.retain(preds.length === 1 ? preds[0]! : (p) => preds.every((f) => f(p)));
     return bits;
   }
 
@@ -268,8 +269,10 @@ export class VersionIndex {
     const cmp = this.comparator(sortBy);
     const beyond = after ? this.cursorTest(sortBy, desc, after) : () => true;
     const n = this.rowid.length;
-    // Few matches: sort them. Many: walk the sorted permutation and keep the matching ones.
-    if (matching.count() * 16 < n) {
+    // Few matches: sort them (count·log count). Otherwise walk the sorted permutation, which finds a
+    // page of `limit` after about limit·n/count steps.
+    const count = matching.count();
+    if (count * count * 16 < limit * n) {
       const sorted = matching.positions().filter(beyond).sort(desc ? (a, b) => cmp(b, a) : cmp);
       return sorted.slice(0, limit);
     }
@@ -473,17 +476,25 @@ export class VersionIndex {
       case 'not':
         return this.bitsOf(e.expr).not();
       case 'compare': {
-        const kind = LIST_OF_FIELD[e.field]!;
         const s = e.value.value as string;
+        const col = DICT_OF_FIELD[e.field];
+        if (col) {
+          const dict = col === 'dir' ? this.dirs : col === 'type' ? this.types : this.strings;
+          return this.valueBits(col, e.op === '=' ? dict.flags((v) => v === s) : dict.flags((v) => tokensContain(v, s)));
+        }
+        const kind = LIST_OF_FIELD[e.field]!;
         const tags = e.op === '=' ? [this.tags.find(s)].filter((t): t is number => t !== undefined) : this.tags.values.flatMap((v, t) => (tokensContain(v, s) ? [t] : []));
         return tags.reduce((acc, t) => acc.or(this.tagBits(kind, t)), new Bits(n));
       }
-      case 'has':
-        throw new Error('unreachable: HAS is checked per row');
+      case 'has': {
+        const col = DICT_OF_FIELD[e.field]!;
+        const dict = col === 'dir' ? this.dirs : col === 'type' ? this.types : this.strings;
+        return this.valueBits(col, dict.flags((v) => v !== ''));
+      }
     }
   }
 
-  /** Whether `e` is made of tag conditions only (answered from posting lists, no per-row work). */
+  /** Whether `e` is made of conditions on tags and dictionary columns only (posting lists, no per-row work). */
   private fromPostings(e: Expr): boolean {
     switch (e.kind) {
       case 'and':
@@ -492,9 +503,9 @@ export class VersionIndex {
       case 'not':
         return this.fromPostings(e.expr);
       case 'compare':
-        return LIST_OF_FIELD[e.field] !== undefined;
+        return LIST_OF_FIELD[e.field] !== undefined || DICT_OF_FIELD[e.field] !== undefined;
       case 'has':
-        return false;
+        return DICT_OF_FIELD[e.field] !== undefined;
     }
   }
 
@@ -531,6 +542,48 @@ export class VersionIndex {
       this.tagBitsCache.set(key, bits);
     }
     return bits;
+  }
+
+  /** Rows whose dictionary column holds a value passing `ok` (a flag per dictionary id). */
+  private valueBits(col: DictColumn, ok: Uint8Array): Bits {
+    const out = new Bits(this.rowid.length);
+    for (const [id, rows] of this.valuePostingsOf(col)) if (ok[id] === 1) for (const p of rows) out.set(p);
+    return out;
+  }
+
+  /** Per value of a dictionary column, the rows holding it (built in one pass, dropped on a change). */
+  private valuePostingsOf(col: DictColumn): Map<number, number[]> {
+    let m = this.valuePostings.get(col);
+    if (!m) {
+      m = new Map();
+      const values = this.dictColumn(col);
+      for (let p = 0; p < values.length; p++) {
+        const v = values[p]!;
+        if (v < 0 || this.status[p] === GONE) continue;
+        let l = m.get(v);
+        if (!l) m.set(v, (l = []));
+        l.push(p);
+      }
+      this.valuePostings.set(col, m);
+    }
+    return m;
+  }
+
+  private dictColumn(col: DictColumn): number[] {
+    switch (col) {
+      case 'dir':
+        return this.dir;
+      case 'type':
+        return this.type;
+      case 'ctype':
+        return this.ctype;
+      case 'sij':
+        return this.sij;
+      case 'idx':
+        return this.idx;
+      case 'status':
+        return this.status;
+    }
   }
 
   private postingsOf(kind: ListKind): Map<number, number[]> {
