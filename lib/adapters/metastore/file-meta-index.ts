@@ -169,7 +169,10 @@ export class VersionIndex {
       this.postings = undefined;
       this.tagBitsCache.clear();
     }
-    if (before.dicts.some((v, i) => v !== this.dictsAt(p)[i])) this.valuePostings.clear();
+    if (before.dicts.some((v, i) => v !== this.dictsAt(p)[i])) {
+      this.valuePostings.clear();
+      this.tagBitsCache.clear();
+    }
   }
 
   private dictsAt(p: number): number[] {
@@ -533,22 +536,32 @@ export class VersionIndex {
 
   /** The rows carrying tag `t` (cached; never mutate it). */
   private tagBits(kind: ListKind, t: number): Bits {
-    const key = `${kind}:${t}`;
-    let bits = this.tagBitsCache.get(key);
-    if (!bits) {
-      bits = new Bits(this.rowid.length);
-      for (const p of this.postingsOf(kind).get(t) ?? []) bits.set(p);
-      if (this.tagBitsCache.size >= TAG_BITS_CACHE_LIMIT) this.tagBitsCache.clear();
-      this.tagBitsCache.set(key, bits);
-    }
-    return bits;
+    return this.cachedBits(`${kind}:${t}`, this.postingsOf(kind).get(t) ?? []);
   }
 
   /** Rows whose dictionary column holds a value passing `ok` (a flag per dictionary id). */
   private valueBits(col: DictColumn, ok: Uint8Array): Bits {
-    const out = new Bits(this.rowid.length);
-    for (const [id, rows] of this.valuePostingsOf(col)) if (ok[id] === 1) for (const p of rows) out.set(p);
+    const n = this.rowid.length;
+    const out = new Bits(n);
+    for (const [id, rows] of this.valuePostingsOf(col)) {
+      if (ok[id] !== 1) continue;
+      // a frequent value (a status, a big folder) is a cached bitset, ORed word by word
+      if (rows.length * 32 > n) out.or(this.cachedBits(`${col}:${id}`, rows));
+      else for (const p of rows) out.set(p);
+    }
     return out;
+  }
+
+  /** A bitset of `rows`, kept until the next change (never mutate it). */
+  private cachedBits(key: string, rows: readonly number[]): Bits {
+    let bits = this.tagBitsCache.get(key);
+    if (!bits) {
+      bits = new Bits(this.rowid.length);
+      for (const p of rows) bits.set(p);
+      if (this.tagBitsCache.size >= TAG_BITS_CACHE_LIMIT) this.tagBitsCache.clear();
+      this.tagBitsCache.set(key, bits);
+    }
+    return bits;
   }
 
   /** Per value of a dictionary column, the rows holding it (built in one pass, dropped on a change). */
