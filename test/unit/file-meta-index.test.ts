@@ -147,4 +147,24 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
       await small.close();
     }
   });
+
+  it('stops being trusted when its registration lapses (writes then go unlogged) and rebuilds', async () => {
+    const file = path.join(dir, 'lapse.db');
+    const brief = new SqliteMetaStore({ file, memoryIndexMinFiles: 0, indexRegistrationSeconds: 6 });
+    const w = new Database(file);
+    try {
+      insertFileMetas(w, corpus.metas);
+      const tag = { kind: 'compare' as const, field: 'Tags.user' as const, op: '=' as const, value: { kind: 'string' as const, value: 'after-lapse' }, pos: { offset: 0, line: 1, col: 1 } };
+      expect(await brief.countFileMetas({ ...base(), filter: tag })).toBe(0); // built, registered for 6 s
+      await new Promise((r) => setTimeout(r, 7000));
+      const before = w.prepare('SELECT count(*) FROM file_meta_changes').pluck().get();
+      const st = w.prepare('UPDATE file_metas SET tags_user = ? WHERE id = ?');
+      for (const m of corpus.metas.slice(1200, 1230)) st.run(JSON.stringify(['after-lapse']), m.datasetFileMetaId);
+      expect(w.prepare('SELECT count(*) FROM file_meta_changes').pluck().get()).toBe(before); // nobody asked: not logged
+      expect(await brief.countFileMetas({ ...base(), filter: tag })).toBe(30);
+    } finally {
+      w.close();
+      await brief.close();
+    }
+  });
 });

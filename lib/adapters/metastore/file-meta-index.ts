@@ -110,6 +110,8 @@ export class VersionIndex {
 
   /** The change-log sequence number this copy reflects. */
   seq = 0;
+  /** Until when (epoch seconds) writers log this version's changes for it. */
+  registeredUntil = 0;
 
   get size_(): number {
     return this.rowid.length;

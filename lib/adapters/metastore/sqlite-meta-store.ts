@@ -92,6 +92,11 @@ export interface SqliteMetaStoreOptions {
   memoryIndexMinFiles?: number;
   /** Change-log entries kept when a job ends (default 1,000,000); an index further behind rebuilds. */
   changeLogKeep?: number;
+  /**
+   * How long (s) writers keep logging a version's changes after its index last renewed its registration
+   * (default 3600); an index whose registration lapsed rebuilds.
+   */
+  indexRegistrationSeconds?: number;
 }
 
 export class SqliteMetaStore implements MetaStore {
@@ -100,6 +105,7 @@ export class SqliteMetaStore implements MetaStore {
   private readonly checkpointer?: Checkpointer;
   private readonly memoryIndexMinFiles: number;
   private readonly changeLogKeep: number;
+  private readonly registrationSeconds: number;
   /** In-memory indexes of the versions searched lately (most recent last). */
   private readonly indexes = new Map<string, VersionIndex>();
   private readonly building = new Map<string, Promise<VersionIndex>>();
@@ -108,6 +114,7 @@ export class SqliteMetaStore implements MetaStore {
     if (opts.file !== ':memory:') mkdirSync(path.dirname(opts.file), { recursive: true });
     this.memoryIndexMinFiles = opts.memoryIndexMinFiles ?? 20_000;
     this.changeLogKeep = opts.changeLogKeep ?? 1_000_000;
+    this.registrationSeconds = opts.indexRegistrationSeconds ?? 3600;
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -532,6 +539,10 @@ export class SqliteMetaStore implements MetaStore {
     if (pending) await pending;
     const latest = this.latestChange();
     let index = this.indexes.get(key);
+    if (index && !this.stillRegistered(index, datasetId, versionName)) {
+      this.indexes.delete(key); // its registration lapsed: writes since may be unlogged
+      index = undefined;
+    }
     if (index) {
       this.indexes.delete(key); // most recent last
       this.indexes.set(key, index);
@@ -567,6 +578,7 @@ export class SqliteMetaStore implements MetaStore {
    */
   private async buildIndex(datasetId: string, versionName: string): Promise<VersionIndex> {
     const index = new VersionIndex();
+    this.register(index, datasetId, versionName); // first: what is written while it builds gets logged
     const seq = this.latestChange();
     // in rowid order along the table itself (an index on the version would sort every page)
     const page = this.db.prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas NOT INDEXED WHERE rowid > ? AND dataset_id = ? AND version_name = ? ORDER BY rowid LIMIT 5000`);
@@ -579,6 +591,24 @@ export class SqliteMetaStore implements MetaStore {
     }
     index.seq = seq;
     return index;
+  }
+
+  /** Asks writers (every connection's triggers) to log this version's changes for the next hour. */
+  private register(index: VersionIndex, datasetId: string, versionName: string): void {
+    index.registeredUntil = this.stmt(
+      `INSERT INTO indexed_versions (dataset_id, version_name, expires_at) VALUES (?, ?, unixepoch() + ?)
+       ON CONFLICT (dataset_id, version_name) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at) RETURNING expires_at`,
+    )
+      .pluck()
+      .get(datasetId, versionName, this.registrationSeconds) as unknown as number;
+  }
+
+  /** False once the registration has lapsed (changes may have gone unlogged); renews it when half used. */
+  private stillRegistered(index: VersionIndex, datasetId: string, versionName: string): boolean {
+    const now = Date.now() / 1000;
+    if (now >= index.registeredUntil - 5) return false;
+    if (now > index.registeredUntil - this.registrationSeconds / 2) this.register(index, datasetId, versionName);
+    return true;
   }
 
   /** Re-reads changed rows (of any version: the log does not say which); rows gone are removed. */

@@ -163,20 +163,33 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   `,
   // 4: a log of changes to what searches read, so in-memory indexes of a version catch up with writes
-  // from any connection (SqliteMetaStore's VersionIndex). Listing stamps and job bookkeeping are not
-  // logged. A plain rowid table (no AUTOINCREMENT: cheaper inserts); pruning never removes the newest
-  // entry, so sequence numbers only grow.
+  // from any connection (SqliteMetaStore's VersionIndex). Only versions with a live index registration
+  // are logged (an index renews its registration while it is used), so writes to others cost nothing
+  // more. Listing stamps and job bookkeeping are not logged. A plain rowid table (no AUTOINCREMENT:
+  // cheaper inserts); pruning never removes the newest entry, so sequence numbers only grow.
   `
+  CREATE TABLE indexed_versions (
+    dataset_id TEXT NOT NULL,
+    version_name TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (dataset_id, version_name)
+  ) WITHOUT ROWID;
   CREATE TABLE file_meta_changes (seq INTEGER PRIMARY KEY, file_rowid INTEGER NOT NULL);
-  CREATE TRIGGER file_metas_logged_insert AFTER INSERT ON file_metas BEGIN
+  CREATE TRIGGER file_metas_logged_insert AFTER INSERT ON file_metas
+  WHEN EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = new.dataset_id AND version_name = new.version_name AND expires_at > unixepoch())
+  BEGIN
     INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid);
   END;
   CREATE TRIGGER file_metas_logged_update AFTER UPDATE OF status, file_name, file_dir, uri, file_type, content_type,
     semantic_index_job_id, index_name, data_size, file_create_time, file_update_time, tag_update_time,
-    semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai ON file_metas BEGIN
+    semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai ON file_metas
+  WHEN EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = new.dataset_id AND version_name = new.version_name AND expires_at > unixepoch())
+  BEGIN
     INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid);
   END;
-  CREATE TRIGGER file_metas_logged_delete AFTER DELETE ON file_metas BEGIN
+  CREATE TRIGGER file_metas_logged_delete AFTER DELETE ON file_metas
+  WHEN EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = old.dataset_id AND version_name = old.version_name AND expires_at > unixepoch())
+  BEGIN
     INSERT INTO file_meta_changes (file_rowid) VALUES (old.rowid);
   END;
   `,
