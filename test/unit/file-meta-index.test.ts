@@ -150,13 +150,13 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
 
   it('stops being trusted when its registration lapses (writes then go unlogged) and rebuilds', async () => {
     const file = path.join(dir, 'lapse.db');
-    const brief = new SqliteMetaStore({ file, memoryIndexMinFiles: 0, indexRegistrationSeconds: 6 });
+    const brief = new SqliteMetaStore({ file, memoryIndexMinFiles: 0, indexRegistrationSeconds: 3 });
     const w = new Database(file);
     try {
       insertFileMetas(w, corpus.metas);
       const tag = { kind: 'compare' as const, field: 'Tags.user' as const, op: '=' as const, value: { kind: 'string' as const, value: 'after-lapse' }, pos: { offset: 0, line: 1, col: 1 } };
-      expect(await brief.countFileMetas({ ...base(), filter: tag })).toBe(0); // built, registered for 6 s
-      await new Promise((r) => setTimeout(r, 7000));
+      expect(await brief.countFileMetas({ ...base(), filter: tag })).toBe(0); // built, registered for 3 s
+      await new Promise((r) => setTimeout(r, 3500));
       const before = w.prepare('SELECT count(*) FROM file_meta_changes').pluck().get();
       const st = w.prepare('UPDATE file_metas SET tags_user = ? WHERE id = ?');
       for (const m of corpus.metas.slice(1200, 1230)) st.run(JSON.stringify(['after-lapse']), m.datasetFileMetaId);
@@ -165,6 +165,37 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     } finally {
       w.close();
       await brief.close();
+    }
+  });
+
+  it('keeps the logging triggers only while an index is registered', async () => {
+    const file = path.join(dir, 'triggers.db');
+    const store = new SqliteMetaStore({ file, memoryIndexMinFiles: 0, indexRegistrationSeconds: 3 });
+    const w = new Database(file);
+    const triggers = () => w.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'file_metas_logged_%'`).pluck().get();
+    const finishAJob = async (id: string) => {
+      await store.createJob({ datasetJobId: id, datasetId: 'x', versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: {}, description: '', status: 'Running',
+        totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0, message: null,
+        createTime: '2025-01-01T00:00:00.000Z', startTime: null, finishTime: null, updateTime: '2025-01-01T00:00:00.000Z' });
+      await store.advanceFanout(id, { fromCursor: null, toCursor: null, listed: 0, done: true }, '2025-01-01T00:00:00.000Z');
+      expect(await store.finishJobIfComplete(id, () => 'Succeeded', '2025-01-01T00:00:00.000Z')).toBe(true);
+    };
+    try {
+      insertFileMetas(w, corpus.metas.slice(0, 50));
+      expect(triggers()).toBe(0); // nobody searches in memory: writes pay nothing
+      await store.countFileMetas(base());
+      expect(triggers()).toBe(3);
+      await finishAJob('j1');
+      expect(triggers()).toBe(3); // still registered
+      await new Promise((r) => setTimeout(r, 3500));
+      await finishAJob('j2');
+      expect(triggers()).toBe(0);
+      w.prepare('DELETE FROM file_metas WHERE id = ?').run(corpus.metas[0]!.datasetFileMetaId);
+      expect(await store.countFileMetas({ ...base(), statuses: [...ALL_STATUSES] })).toBe(49); // lapsed: rebuilt
+      expect(triggers()).toBe(3);
+    } finally {
+      w.close();
+      await store.close();
     }
   });
 });

@@ -27,7 +27,7 @@ import type {
 } from '../../ports/meta-store.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
 import { VersionIndex, type IndexSourceRow } from './file-meta-index.js';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { DROP_FILE_META_CHANGE_TRIGGERS, FILE_META_CHANGE_TRIGGERS, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Row>;
@@ -115,6 +115,7 @@ export class SqliteMetaStore implements MetaStore {
     this.memoryIndexMinFiles = opts.memoryIndexMinFiles ?? 20_000;
     this.changeLogKeep = opts.changeLogKeep ?? 1_000_000;
     this.registrationSeconds = opts.indexRegistrationSeconds ?? 3600;
+    if (!(this.registrationSeconds >= 3)) throw new RangeError(`indexRegistrationSeconds must be at least 3, got ${this.registrationSeconds}`);
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -546,14 +547,7 @@ export class SqliteMetaStore implements MetaStore {
     if (index) {
       this.indexes.delete(key); // most recent last
       this.indexes.set(key, index);
-      if (index.seq === latest) return index;
-      const oldest = (this.stmt('SELECT min(seq) AS s FROM file_meta_changes').get() as { s: number | null }).s;
-      if (oldest === null || oldest <= index.seq + 1) {
-        const changed = this.stmt('SELECT DISTINCT file_rowid AS r FROM file_meta_changes WHERE seq > ? AND seq <= ?').pluck().all(index.seq, latest) as unknown as number[];
-        this.loadRows(index, changed, datasetId, versionName);
-        index.seq = latest;
-        return index;
-      }
+      if (this.catchUp(index, latest, datasetId, versionName)) return index;
       this.indexes.delete(key); // the log was pruned past it: rebuild
     } else {
       const files = (this.stmt('SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) as { n: number }).n;
@@ -568,7 +562,19 @@ export class SqliteMetaStore implements MetaStore {
     }
     this.indexes.set(key, index);
     while (this.indexes.size > MAX_MEMORY_INDEXES) this.indexes.delete(this.indexes.keys().next().value!);
-    return this.indexFor(datasetId, versionName); // catches up with what was written during the build
+    this.catchUp(index, this.latestChange(), datasetId, versionName); // what was written during the build
+    return index;
+  }
+
+  /** Applies the logged changes up to `latest`; false when the log no longer reaches back to the index. */
+  private catchUp(index: VersionIndex, latest: number, datasetId: string, versionName: string): boolean {
+    if (index.seq === latest) return true;
+    const oldest = (this.stmt('SELECT min(seq) AS s FROM file_meta_changes').get() as { s: number | null }).s;
+    if (oldest !== null && oldest > index.seq + 1) return false;
+    const changed = this.stmt('SELECT DISTINCT file_rowid AS r FROM file_meta_changes WHERE seq > ? AND seq <= ?').pluck().all(index.seq, latest) as unknown as number[];
+    this.loadRows(index, changed, datasetId, versionName);
+    index.seq = latest;
+    return true;
   }
 
   /**
@@ -595,18 +601,23 @@ export class SqliteMetaStore implements MetaStore {
 
   /** Asks writers (every connection's triggers) to log this version's changes for the next hour. */
   private register(index: VersionIndex, datasetId: string, versionName: string): void {
-    index.registeredUntil = this.stmt(
-      `INSERT INTO indexed_versions (dataset_id, version_name, expires_at) VALUES (?, ?, unixepoch() + ?)
-       ON CONFLICT (dataset_id, version_name) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at) RETURNING expires_at`,
-    )
-      .pluck()
-      .get(datasetId, versionName, this.registrationSeconds) as unknown as number;
+    index.registeredUntil = this.db.transaction(() => {
+      this.db.exec(FILE_META_CHANGE_TRIGGERS);
+      return this.db
+        .prepare(
+          `INSERT INTO indexed_versions (dataset_id, version_name, expires_at) VALUES (?, ?, unixepoch() + ?)
+           ON CONFLICT (dataset_id, version_name) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at) RETURNING expires_at`,
+        )
+        .pluck()
+        .get(datasetId, versionName, this.registrationSeconds) as number;
+    }).immediate();
   }
 
   /** False once the registration has lapsed (changes may have gone unlogged); renews it when half used. */
   private stillRegistered(index: VersionIndex, datasetId: string, versionName: string): boolean {
     const now = Date.now() / 1000;
-    if (now >= index.registeredUntil - 5) return false;
+    // writers log until unixepoch() (whole seconds, same clock) reaches registeredUntil: a second's margin
+    if (now >= index.registeredUntil - 1) return false;
     if (now > index.registeredUntil - this.registrationSeconds / 2) this.register(index, datasetId, versionName);
     return true;
   }
@@ -633,11 +644,17 @@ export class SqliteMetaStore implements MetaStore {
 
   /**
    * Keeps the change log to its last `changeLogKeep` entries (called when a job ends); an index
-   * further behind rebuilds. The newest entry is never removed, so sequence numbers only grow.
+   * further behind rebuilds. The newest entry is never removed, so sequence numbers only grow. Drops
+   * the logging triggers once no registration is live.
    */
   private pruneChanges(): void {
     const upTo = this.latestChange() - this.changeLogKeep;
     if (upTo > 0) this.stmt('DELETE FROM file_meta_changes WHERE seq <= ?').run(upTo);
+    // nobody searches in memory any more: writes stop paying for the triggers
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM indexed_versions WHERE expires_at <= unixepoch()').run();
+      if (this.db.prepare('SELECT count(*) FROM indexed_versions').pluck().get() === 0) this.db.exec(DROP_FILE_META_CHANGE_TRIGGERS);
+    }).immediate();
   }
 
   // ---------------------------------------------------------------- jobs

@@ -163,10 +163,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   `,
   // 4: a log of changes to what searches read, so in-memory indexes of a version catch up with writes
-  // from any connection (SqliteMetaStore's VersionIndex). Only versions with a live index registration
-  // are logged (an index renews its registration while it is used), so writes to others cost nothing
-  // more. Listing stamps and job bookkeeping are not logged. A plain rowid table (no AUTOINCREMENT:
-  // cheaper inserts); pruning never removes the newest entry, so sequence numbers only grow.
+  // from any connection (SqliteMetaStore's VersionIndex). The triggers that fill it exist only while
+  // some index is registered (SqliteMetaStore creates and drops them: FILE_META_CHANGE_TRIGGERS), and
+  // log only registered versions, so writes cost nothing more when nobody searches in memory.
   `
   CREATE TABLE indexed_versions (
     dataset_id TEXT NOT NULL,
@@ -174,23 +173,29 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (dataset_id, version_name)
   ) WITHOUT ROWID;
+  -- a plain rowid table (no AUTOINCREMENT: cheaper inserts); pruning never removes the newest entry,
+  -- so sequence numbers only grow
   CREATE TABLE file_meta_changes (seq INTEGER PRIMARY KEY, file_rowid INTEGER NOT NULL);
-  CREATE TRIGGER file_metas_logged_insert AFTER INSERT ON file_metas
-  WHEN EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = new.dataset_id AND version_name = new.version_name AND expires_at > unixepoch())
-  BEGIN
-    INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid);
-  END;
-  CREATE TRIGGER file_metas_logged_update AFTER UPDATE OF status, file_name, file_dir, uri, file_type, content_type,
-    semantic_index_job_id, index_name, data_size, file_create_time, file_update_time, tag_update_time,
-    semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai ON file_metas
-  WHEN EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = new.dataset_id AND version_name = new.version_name AND expires_at > unixepoch())
-  BEGIN
-    INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid);
-  END;
-  CREATE TRIGGER file_metas_logged_delete AFTER DELETE ON file_metas
-  WHEN EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = old.dataset_id AND version_name = old.version_name AND expires_at > unixepoch())
-  BEGIN
-    INSERT INTO file_meta_changes (file_rowid) VALUES (old.rowid);
-  END;
   `,
 ];
+
+/** Logged: what a VersionIndex reads. Listing stamps and job bookkeeping are not. */
+const LOGGED_COLUMNS = `status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
+  file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
+const registered = (row: 'new' | 'old') =>
+  `EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = ${row}.dataset_id AND version_name = ${row}.version_name AND expires_at > unixepoch())`;
+
+export const FILE_META_CHANGE_TRIGGERS = `
+  CREATE TRIGGER IF NOT EXISTS file_metas_logged_insert AFTER INSERT ON file_metas WHEN ${registered('new')}
+  BEGIN INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid); END;
+  CREATE TRIGGER IF NOT EXISTS file_metas_logged_update AFTER UPDATE OF ${LOGGED_COLUMNS} ON file_metas WHEN ${registered('new')}
+  BEGIN INSERT INTO file_meta_changes (file_rowid) VALUES (new.rowid); END;
+  CREATE TRIGGER IF NOT EXISTS file_metas_logged_delete AFTER DELETE ON file_metas WHEN ${registered('old')}
+  BEGIN INSERT INTO file_meta_changes (file_rowid) VALUES (old.rowid); END;
+`;
+
+export const DROP_FILE_META_CHANGE_TRIGGERS = `
+  DROP TRIGGER IF EXISTS file_metas_logged_insert;
+  DROP TRIGGER IF EXISTS file_metas_logged_update;
+  DROP TRIGGER IF EXISTS file_metas_logged_delete;
+`;
