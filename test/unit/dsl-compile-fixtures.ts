@@ -8,7 +8,7 @@ import type { QueryField } from '../../lib/dsl/fields.js';
 import { parseIsoInstant } from '../../lib/dsl/iso-instant.js';
 import { metadataProperties, type EsDocument, type EsFieldMapping, type EsQuery } from '../../lib/dsl/compile-elasticsearch.js';
 import { isUnsupportedPushdown } from '../../lib/dsl/vector-doc.js';
-import { makeFileMeta } from '../support/dsl-corpus.js';
+import { makeFileMeta, seededRng } from '../support/dsl-corpus.js';
 
 // ---------------------------------------------------------------------------------------------------
 // AST constructors (positions are irrelevant to the compilers except in errors).
@@ -99,16 +99,7 @@ export const UNSUPPORTED = {
 // ---------------------------------------------------------------------------------------------------
 // Generated FileMetas: small vocabularies so that queries hit, with every kind of missing value.
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number) => seededRng(seed);
 
 const FILE_NAMES = ['toyota.jpg', 'Toyota.JPG', 'IMG_0001.jpeg', '红色汽车.png', 'blue car 2.webp', QUOTED, INJECTION, 'ΟΔΟΣ.png', 'x.bmp', ''];
 const DIRS = ['', 'blue_car/', 'cars/blue_car/', 'cars/', '雨天/', 'Lane-Line/'];
