@@ -4,15 +4,23 @@ import { withDeadline } from './deadline.js';
 import { resolveLimits, type MediaLimits } from './limits.js';
 import { MediaError } from './media-error.js';
 import { openImage } from './open-image.js';
+import type { HeaderFacts } from './probe-result.js';
 import { sharpReason, sharpTimeout } from './sharp-input.js';
 
+/**
+ * With the probe's `facts`, a file that already suits the model is returned as it is (modelInputAsIs);
+ * otherwise, or without facts, it is decoded and re-encoded.
+ */
 export async function toModelInput(
   bytes: Buffer,
   format: ImageFormat,
   longSide = 1024,
   limits: Partial<MediaLimits> = {},
+  facts?: ImageFacts,
 ): Promise<{ data: Buffer; mime: string }> {
   if (!Number.isInteger(longSide) || longSide < 1) throw new RangeError(`longSide must be a positive integer, got ${longSide}`);
+  const asIs = facts && modelInputAsIs(bytes, format, facts, longSide);
+  if (asIs) return asIs;
   const l = resolveLimits(limits);
   const image = await openImage(bytes, format, l);
   const p = image
@@ -36,12 +44,7 @@ const AS_IS_FORMATS: ReadonlySet<ImageFormat> = new Set(['jpeg', 'png', 'webp'])
 export const AS_IS_MAX_BYTES = 1024 * 1024;
 
 /** Header facts of a probed image (MetaAttributes, or a fresh probe's result). */
-export interface ImageFacts {
-  width: number;
-  height: number;
-  frames?: number;
-  orientation?: number;
-}
+export type ImageFacts = HeaderFacts;
 
 /**
  * The file itself, when it is already what `toModelInput` would make of it in all that matters: a

@@ -3,11 +3,12 @@
 // (small JPEG/PNG/WebP, upright, one frame); otherwise downscaled (GIF first frame, TIFF first page,
 // BMP decoded by us). A file that cannot be used is marked FAILED with the reason.
 import { isDomainError } from '../domain/errors.js';
-import { extensionOf, ImageFormat, type FileMeta, type MetaAttributes } from '../domain/file-meta.js';
+import { extensionOf, ImageFormat, type FileMeta } from '../domain/file-meta.js';
 import type { BatchMessage } from '../domain/job.js';
 import { bufferSource } from '../media/byte-source.js';
-import { modelInputAsIs, type ImageFacts } from '../media/model-input.js';
+import type { ImageFacts } from '../media/model-input.js';
 import { probeImage } from '../media/probe.js';
+import { factsOfAttributes, probeAttributes } from '../media/probe-result.js';
 import { MediaError, toModelInput } from '../media/thumbnail.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
@@ -55,21 +56,16 @@ export class ModelInputReader {
       const known = ImageFormat.safeParse(probed.fileType);
       if (!known.success) return this.unusable(item, probed, `not a supported image (${probed.fileType})`);
       format = known.data;
-      facts = factsOf(probed.metaAttributes);
+      facts = factsOfAttributes(probed.metaAttributes);
     } else {
       const p = await probeImage(bufferSource(bytes), this.deps.media);
       if (!p.ok) return this.unusable(item, undefined, p.reason, p.format);
       format = p.format;
       facts = p;
-      const attrs: MetaAttributes = { ImageWidth: p.width, ImageHeight: p.height };
-      if (p.frames !== undefined) attrs.ImageFrames = p.frames;
-      if (p.orientation !== undefined) attrs.ExifOrientation = p.orientation;
-      this.probeUpdates.push(probeUpdate(item, { status: 'ACTIVE', fileType: p.format, contentType: p.contentType, metaAttributes: attrs, failReason: null }));
+      this.probeUpdates.push(probeUpdate(item, { status: 'ACTIVE', fileType: p.format, contentType: p.contentType, metaAttributes: probeAttributes(p), failReason: null }));
     }
-    const asIs = modelInputAsIs(bytes, format, facts, this.longSide);
-    if (asIs) return { ok: true, ...asIs };
     try {
-      return { ok: true, ...(await toModelInput(bytes, format, this.longSide, this.deps.media)) };
+      return { ok: true, ...(await toModelInput(bytes, format, this.longSide, this.deps.media, facts)) };
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
       return this.unusable(item, probed, `decode failed: ${e.reason}`, format);
@@ -95,14 +91,4 @@ export class ModelInputReader {
 
 function probeUpdate(item: Item, r: Pick<ProbeUpdate, 'status' | 'fileType' | 'contentType' | 'metaAttributes' | 'failReason'>): ProbeUpdate {
   return { datasetFileMetaId: item.metaId, fileFingerPrint: item.fingerprint, probeDepth: 'header', ...r };
-}
-
-function factsOf(a: MetaAttributes): ImageFacts {
-  const n = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  return {
-    width: n(a.ImageWidth) ?? Number.MAX_SAFE_INTEGER,
-    height: n(a.ImageHeight) ?? Number.MAX_SAFE_INTEGER,
-    ...(n(a.ImageFrames) !== undefined ? { frames: n(a.ImageFrames) } : {}),
-    ...(n(a.ExifOrientation) !== undefined ? { orientation: n(a.ExifOrientation) } : {}),
-  };
 }

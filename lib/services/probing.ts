@@ -1,11 +1,12 @@
 // Prober: FileMetaBuild for one batch. Reads each file's header (and with verify=decode its pixels),
 // records format, size and dimensions or the reason it is unusable, and counts each file once.
 import { isDomainError } from '../domain/errors.js';
-import { extensionOf, type MetaAttributes } from '../domain/file-meta.js';
+import { extensionOf } from '../domain/file-meta.js';
 import { FileMetaBuildSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
 import type { ByteSource } from '../media/byte-source.js';
 import { decodeImage } from '../media/decode.js';
 import { probeImage } from '../media/probe.js';
+import { probeAttributes } from '../media/probe-result.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
@@ -86,9 +87,7 @@ export class ProbingService {
     const source = headCachedSource(objects, item.uri, info.size);
     const probed = await probeImage(source, this.deps.media);
     if (!probed.ok) return fail(probed.reason, probed.format, null);
-    const attrs: MetaAttributes = { ImageWidth: probed.width, ImageHeight: probed.height };
-    if (probed.frames !== undefined) attrs.ImageFrames = probed.frames;
-    if (probed.orientation !== undefined) attrs.ExifOrientation = probed.orientation;
+    const attrs = probeAttributes(probed);
     if (verify === 'decode') {
       if (info.size > this.deps.media.maxBytes) {
         return fail(`file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`, probed.format, probed.contentType);
