@@ -5,7 +5,8 @@ import { z } from '@hono/zod-openapi';
 import { invalid } from '../domain/errors.js';
 import { FileStatus } from '../domain/file-meta.js';
 import { FILE_SORT_FIELDS } from '../ports/meta-store.js';
-import { MAX_QUERY_IMAGE_BYTES, MAX_TOP_K, type SearchParams, type SearchResult } from '../services/search.js';
+import { MAX_TOP_K } from '../dsl/parser.js';
+import { MAX_QUERY_IMAGE_BYTES, type SearchParams, type SearchResult } from '../services/search.js';
 import { MaxResults, NextToken } from './schemas.js';
 
 const Version = z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').default('v1').openapi({ description: 'Default v1' });

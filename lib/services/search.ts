@@ -9,7 +9,6 @@ import { conflict, invalid, notFound, unavailable } from '../domain/errors.js';
 import type { FileMeta, FileStatus } from '../domain/file-meta.js';
 import { ImageFormat } from '../domain/file-meta.js';
 import { bufferSource } from '../media/byte-source.js';
-import { modelInputAsIs } from '../media/model-input.js';
 import { probeImage } from '../media/probe.js';
 import { MediaError, toModelInput } from '../media/thumbnail.js';
 import type { EmbedInput, Embedder } from '../ports/embedder.js';
@@ -68,7 +67,6 @@ export interface SearchResult extends Page<FileMeta & { score?: number }> {
 }
 
 export const DEFAULT_TOP_K = 100;
-export const MAX_TOP_K = 10_000;
 /** A filter passing at most this many files is pushed down as ids; a wider one is checked after the search. */
 export const PUSHDOWN_MAX_IDS = 50_000;
 /** Byte limit of a query image (uploaded or read from storage). */
@@ -144,7 +142,7 @@ export class SearchService {
     else if (passing <= (this.s.pushdownMaxIds ?? PUSHDOWN_MAX_IDS)) {
       const ids = new Set(await this.deps.store.listFileMetaIds(candidates, passing));
       const hits = (await store.search(indexName, query, { topK, filterIds: ids })).filter((h) => above(h, threshold));
-      ranked = await this.withMetas(hits, candidates);
+      ranked = await this.withMetas(hits); // the ids passed the filter already
     } else {
       ranked = await this.overFetch(store, indexName, query, candidates, topK, threshold, index.count);
     }
@@ -188,13 +186,16 @@ export class SearchService {
     }
   }
 
-  /** The hits whose files pass the query, in hit order, with their metas. */
-  private async withMetas(hits: VectorHit[], q: FileMetaQuery): Promise<Array<{ meta: FileMeta; score: number }>> {
+  /** The hits with their metas, in hit order; with `q`, only those whose files pass it. */
+  private async withMetas(hits: VectorHit[], q?: FileMetaQuery): Promise<Array<{ meta: FileMeta; score: number }>> {
     const out: Array<{ meta: FileMeta; score: number }> = [];
     for (let i = 0; i < hits.length; i += 1000) {
       const chunk = hits.slice(i, i + 1000);
-      const page = await this.deps.store.listFileMetas({ ...q, ids: chunk.map((h) => h.id), sortBy: 'DatasetFileMetaId', order: 'ASC', maxResults: chunk.length });
-      const byId = new Map(page.items.map((m) => [m.datasetFileMetaId, m]));
+      const ids = chunk.map((h) => h.id);
+      const metas = q
+        ? (await this.deps.store.listFileMetas({ ...q, ids, sortBy: 'DatasetFileMetaId', order: 'ASC', maxResults: chunk.length })).items
+        : await this.deps.store.getFileMetas(ids);
+      const byId = new Map(metas.map((m) => [m.datasetFileMetaId, m]));
       for (const h of chunk) {
         const meta = byId.get(h.id);
         if (meta) out.push({ meta, score: h.score });
@@ -245,7 +246,7 @@ export class SearchService {
     if (!probed.ok) throw invalid(`QueryImage: ${probed.reason}`, 'QueryImage');
     const format = ImageFormat.parse(probed.format);
     try {
-      const ready = modelInputAsIs(bytes, format, probed) ?? (await toModelInput(bytes, format, 1024, this.deps.media));
+      const ready = await toModelInput(bytes, format, undefined, this.deps.media, probed);
       return { kind: 'image', ...ready };
     } catch (e) {
       if (e instanceof MediaError) throw invalid(`QueryImage: decode failed: ${e.reason}`, 'QueryImage');

@@ -8,7 +8,7 @@
 import type { Expr } from '../../dsl/ast.js';
 import { instantOf } from '../../dsl/iso-instant.js';
 import { tokensContain } from '../../dsl/tokenize.js';
-import type { FileStatus } from '../../domain/file-meta.js';
+import { allTags, type FileStatus } from '../../domain/file-meta.js';
 import type { AggregateField, FileMetaQuery, FileSortField } from '../../ports/meta-store.js';
 
 /** A file_metas row as the index reads it. */
@@ -113,10 +113,6 @@ export class VersionIndex {
   /** Until when (epoch seconds) writers log this version's changes for it. */
   registeredUntil = 0;
 
-  get size_(): number {
-    return this.rowid.length;
-  }
-
   upsert(r: IndexSourceRow): void {
     let p = this.posOfRowid.get(r.rowid);
     const fresh = p === undefined;
@@ -157,9 +153,9 @@ export class VersionIndex {
     this.lists.uda[p] = uda;
     if (user.length === 0 && uda.length === 0) this.lists.all[p] = ai;
     else {
-      const all = new Set(uda.length ? ai.filter((t) => !uda.includes(t)) : ai);
-      for (const t of user) all.add(t);
-      this.lists.all[p] = [...all];
+      // the domain's rule, on the names
+      const names = (ids: readonly number[]) => ids.map((t) => this.tags.values[t]!);
+      this.lists.all[p] = allTags({ ai: names(ai), user: names(user), userDeleteAiTags: names(uda) }).map((t) => this.tags.idOf(t));
     }
     if (!before) return this.invalidate();
     const same = (x: number | undefined, y: number | undefined) => x === y || (Number.isNaN(x) && Number.isNaN(y));

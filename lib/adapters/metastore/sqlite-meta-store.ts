@@ -52,12 +52,11 @@ const AGGREGATE_TAG_LISTS: Partial<Record<AggregateField, string>> = {
 };
 
 const LIVE_STATUSES: FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
-/** What a FileMetaIndex reads of a row. */
+/** What a VersionIndex reads of a row. */
 const INDEX_COLUMNS = `rowid, id, status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
   file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
-/** Versions kept in memory at once (a million files take a few hundred MB). */
+/** Versions kept in memory at once (a million files take 1–1.5 GB). */
 const MAX_MEMORY_INDEXES = 2;
-
 
 /** Keyset paging token: the last row's sort value and its tie-breaker (an id or a rowid). */
 function encodeToken(value: unknown, tieBreaker: string | number): string {
@@ -86,7 +85,7 @@ export interface SqliteMetaStoreOptions {
   /** Database file; `:memory:` for tests. */
   file: string;
   /**
-   * Versions with at least this many files are searched through an in-memory index (FileMetaIndex)
+   * Versions with at least this many files are searched through an in-memory index (VersionIndex)
    * instead of SQL. Default 20,000; 0 always uses it (tests), Infinity never.
    */
   memoryIndexMinFiles?: number;
