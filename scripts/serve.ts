@@ -1,70 +1,7 @@
-// `npm start`: Loupe on one machine — the API on 127.0.0.1 and the queue workers, data in ./.loupe/.
-import { createApi } from '../functions/api/index.js';
-import { createFanoutDeadLetterHandler, createFanoutHandler } from '../functions/fanout/index.js';
-import { createEmbedderDeadLetterHandler, createEmbedderHandler } from '../functions/embedder/index.js';
-import { createProberDeadLetterHandler, createProberHandler } from '../functions/prober/index.js';
-import { createTaggerDeadLetterHandler, createTaggerHandler } from '../functions/tagger/index.js';
-import { resolveApiKeys } from '../lib/runtime/api-keys.js';
-import { ConfigError, loadConfig } from '../lib/runtime/config.js';
-import { buildContainer } from '../lib/runtime/container.js';
-import { startLocalRuntime } from '../lib/runtime/local.js';
+// `npm start`: the same as `loupe serve`.
+import { serve } from '../cli/serve.js';
 
-async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`loupe: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
-  const container = buildContainer(config);
-  const keys = resolveApiKeys(config.LOUPE_API_KEYS, config.dataDir);
-  const get = () => container;
-  const runtime = await startLocalRuntime({
-    fetch: createApi(container, keys.keys).fetch,
-    host: config.LOUPE_HOST,
-    port: config.LOUPE_PORT,
-    queue: container.queue,
-    visibilityTimeoutSeconds: config.LOUPE_QUEUE_VISIBILITY_SECONDS,
-    log: container.log,
-    consumers: [
-      { name: 'fanout', queue: container.queues.fanout, handler: createFanoutHandler(get), deadLetterHandler: createFanoutDeadLetterHandler(get), concurrency: 1 },
-      {
-        name: 'prober',
-        queue: container.queues.prober,
-        handler: createProberHandler(get),
-        deadLetterHandler: createProberDeadLetterHandler(get),
-        concurrency: config.LOUPE_WORKER_CONCURRENCY,
-        threads: { count: config.LOUPE_WORKER_THREADS, module: new URL('../functions/prober/index.ts', import.meta.url).href, handlerExport: 'handler' },
-      },
-      // Model consumers wait on the network, not the CPU: they stay on the main thread, which also
-      // keeps the local vector index to a single writer.
-      { name: 'tagger', queue: container.queues.tagger, handler: createTaggerHandler(get), deadLetterHandler: createTaggerDeadLetterHandler(get), concurrency: config.LOUPE_MODEL_WORKERS },
-      { name: 'embedder', queue: container.queues.embedder, handler: createEmbedderHandler(get), deadLetterHandler: createEmbedderDeadLetterHandler(get), concurrency: config.LOUPE_MODEL_WORKERS },
-    ],
-  });
-  container.log.info('loupe listening', { url: runtime.url, dataDir: config.dataDir });
-  process.stdout.write(`\nLoupe is running at ${runtime.url}  (data: ${config.dataDir})\n`);
-  if (keys.createdIn) process.stdout.write(`API key (created now, saved in ${keys.createdIn}):\n  ${keys.keys[0]}\n\n`);
-  else if (keys.file) process.stdout.write(`API key: in ${keys.file}\n\n`);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    container.log.info('shutting down', { signal });
-    await runtime.stop();
-    await container.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-main().catch((e) => {
+serve().catch((e) => {
   process.stderr.write(`loupe: failed to start: ${e instanceof Error ? e.stack : String(e)}\n`);
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-// FC entry (HTTP trigger): the REST API. Locally the same app is served by scripts/serve.ts.
+// FC entry (HTTP trigger): the REST API. Locally the same app is served by cli/serve.ts (`loupe serve`, `npm start`).
 import middy from '@middy/core';
 import { hmacUrlSigner } from '../../lib/http/auth.js';
 import { createApiApp } from '../../lib/http/app.js';

@@ -1,4 +1,4 @@
-// Starts the real local server (`scripts/serve.ts`) as a child process on a free port, for e2e tests.
+// Starts the real local server (`scripts/serve.ts` → `cli/serve.ts`) as a child process on a free port, for e2e tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
