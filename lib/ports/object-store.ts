@@ -41,8 +41,14 @@ export interface ObjectStore {
   get(uri: string, opts?: { maxBytes?: number }): Promise<{ info: ObjectInfo; data?: Buffer }>;
   /** A stream of the whole object, for downloads. */
   openReadStream(uri: string): Promise<Readable>;
-  /** Writes an object (creating folders as needed), atomically where the backend can. */
-  write(uri: string, data: Buffer | string): Promise<void>;
+  /**
+   * Writes an object (creating folders as needed), atomically: readers see the old object or the
+   * whole new one, never a part (OSS: one PutObject or a completed multipart upload). `data` may be
+   * a stream of chunks, so a large export never sits in memory.
+   */
+  write(uri: string, data: Buffer | string | AsyncIterable<Uint8Array | string>): Promise<void>;
+  /** Copies an object to another key of this store, atomically replacing it (OSS: CopyObject). */
+  copy(fromUri: string, toUri: string): Promise<void>;
   /** Deletes an object; deleting an absent object is not an error. */
   delete(uri: string): Promise<void>;
 }

@@ -181,6 +181,39 @@ export function objectStoreContract(name: string, makeFixture: () => Promise<Obj
       expect(await keysOf(listed)).toEqual(['[]']);
     });
 
+    it('writes a stream of chunks atomically: readers never see a part, a failed stream leaves the old object', async () => {
+      const uri = fx.rootUri + 'exports/manifest.jsonl';
+      await fx.store.write(uri, 'old\n');
+      let seenMidway: string | undefined;
+      async function* lines() {
+        for (let i = 0; i < 1000; i++) {
+          if (i === 500) seenMidway = (await fx.store.read(uri)).toString();
+          yield i % 2 ? `line ${i}\n` : Buffer.from(`line ${i}\n`);
+        }
+      }
+      await fx.store.write(uri, lines());
+      expect(seenMidway).toBe('old\n');
+      const text = (await fx.store.read(uri)).toString();
+      expect(text.split('\n').length).toBe(1001);
+      expect(text.startsWith('line 0\nline 1\n')).toBe(true);
+      async function* broken() {
+        yield 'partial\n';
+        throw new Error('source failed');
+      }
+      await expect(fx.store.write(uri, broken())).rejects.toThrow('source failed');
+      expect((await fx.store.read(uri)).toString()).toBe(text);
+      expect(await keysOf((await fx.store.list(fx.rootUri)).objects)).toEqual([text]);
+    });
+
+    it('copies an object to another key, replacing the target', async () => {
+      await putKeys(['src/a.jpg']);
+      const from = fx.rootUri + 'src/a.jpg';
+      await fx.store.write(fx.rootUri + 'dst/images/a.jpg', 'old');
+      await fx.store.copy(from, fx.rootUri + 'dst/images/a.jpg');
+      expect((await fx.store.read(fx.rootUri + 'dst/images/a.jpg')).equals(await fx.store.read(from))).toBe(true);
+      await expectDomainError(fx.store.copy(fx.rootUri + 'src/missing.jpg', fx.rootUri + 'dst/x.jpg'), 'NotFound');
+    });
+
     it('changes the etag when content is rewritten, even at the same size', async () => {
       const uri = fx.rootUri + 'e.txt';
       await fx.store.write(uri, 'hello');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DomainError, invalid, notFound } from '../../domain/errors.js';
+import { localFileEtag } from '../../domain/local-etag.js';
 import type { ObjectInfo, ObjectPage, ObjectStore } from '../../ports/object-store.js';
 
 const MAX_KEYS = 1000;
@@ -217,7 +218,11 @@ export class LocalFolderObjectStore implements ObjectStore {
     return handle.createReadStream({ autoClose: true });
   }
 
-  async write(uri: string, data: Buffer | string): Promise<void> {
+  async copy(fromUri: string, toUri: string): Promise<void> {
+    await this.write(toUri, await this.openReadStream(fromUri));
+  }
+
+  async write(uri: string, data: Buffer | string | AsyncIterable<Uint8Array | string>): Promise<void> {
     const file = this.toPath(uri);
     if (uri.endsWith('/')) throw invalid(`an object URI cannot end with '/': ${uri}`, 'uri');
     this.checkRoots(file, uri);
@@ -234,7 +239,8 @@ export class LocalFolderObjectStore implements ObjectStore {
     try {
       const handle = await open(temp, 'wx');
       try {
-        await handle.writeFile(data);
+        if (typeof data === 'string' || Buffer.isBuffer(data)) await handle.writeFile(data);
+        else for await (const chunk of data) await (typeof chunk === 'string' ? handle.write(chunk) : handle.write(chunk));
       } finally {
         await handle.close();
       }
@@ -494,7 +500,7 @@ function toObjectInfo(uri: string, st: BigIntStats): ObjectInfo {
   const info: ObjectInfo = {
     uri,
     size: Number(st.size),
-    etag: `W/"${st.size.toString(16)}-${st.mtimeNs.toString(16)}"`,
+    etag: localFileEtag(st),
     lastModified: st.mtime,
   };
   if (st.birthtimeNs > 0n) info.createTime = st.birthtime;
