@@ -1,10 +1,12 @@
 // Port: the metadata store (Tablestore in the cloud, SQLite locally). Holds no product logic:
 // services decide, the store persists; every write is idempotent or conditional.
 import type { Expr } from '../dsl/ast.js';
+import type { LogicalChange, LogicalRef } from '../domain/logical.js';
 import type { Connection, ConnectionType, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion, IndexConfig } from '../domain/dataset.js';
 import type { FileMeta, FileStatus, MetaAttributes, ProbeDepth } from '../domain/file-meta.js';
-import type { DatasetJob, FileOutcome, JobAction, JobLog, JobStatus } from '../domain/job.js';
+import type { DatasetJob, FileOutcome, JobAction, JobLog, JobOutput, JobStatus } from '../domain/job.js';
+import type { ReindexSetting } from '../domain/reindex.js';
 
 export interface Page<T> {
   items: T[];
@@ -143,7 +145,7 @@ export interface MetaStore {
   getDataset(id: string): Promise<Dataset | undefined>;
   listDatasets(q: DatasetQuery): Promise<Page<Dataset>>;
   updateDataset(id: string, patch: Partial<Pick<Dataset, 'name' | 'description'>> & { updateTime: string }): Promise<void>;
-  /** Deletes a dataset with its versions, file metas, jobs and logs. */
+  /** Deletes a dataset with its versions, file metas, jobs and logs, its index config and its reindex setting. */
   deleteDataset(id: string): Promise<void>;
   createVersion(v: DatasetVersion): Promise<void>;
   getVersion(datasetId: string, versionName: string): Promise<DatasetVersion | undefined>;
@@ -157,13 +159,17 @@ export interface MetaStore {
   // file metas
   getFileMeta(id: string): Promise<FileMeta | undefined>;
   getFileMetas(ids: string[]): Promise<FileMeta[]>;
-  /** Upserts what a listing saw, stamping `listedByJobId` so vanished files can be found after. */
+  /** Upserts what a listing saw, stamping `listedByJobId` and the listing time `now` so vanished files can be found after. */
   upsertListedFiles(rows: ListedFileRow[], listedByJobId: string, now: string): Promise<void>;
   applyProbeResults(updates: ProbeUpdate[], now: string): Promise<void>;
   /** Marks one file FAILED with a reason (a later decode found it broken). */
   markFileFailed(id: string, reason: string, now: string): Promise<void>;
-  /** Files of the version not stamped by `jobId` become DELETED; returns how many changed. */
-  markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, now: string): Promise<number>;
+  /**
+   * Files of the version whose last listing stamp is neither `jobId`'s nor dated at or after
+   * `listingStart` (or that have none) become DELETED; returns how many changed. `listingStart` is when
+   * `jobId`'s listing began, before its first page: a file another job's listing saw since then stays.
+   */
+  markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, listingStart: string, now: string): Promise<number>;
   listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>>;
   aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>>;
   countFileMetas(q: FileMetaQuery): Promise<number>;
@@ -179,8 +185,10 @@ export interface MetaStore {
     id: string,
     from: JobStatus[],
     to: JobStatus,
-    patch: { startTime?: string; finishTime?: string; message?: string | null; updateTime: string },
+    patch: { startTime?: string; finishTime?: string; message?: string | null; output?: JobOutput; updateTime: string },
   ): Promise<boolean>;
+  /** Sets a Running job's counters outright (an export counts what it wrote, not registered items). */
+  setJobCounts(id: string, c: { total: number; completed: number; failed: number }, now: string): Promise<void>;
   /** Ends a Running job whose fan-out is done and whose counters add up; false otherwise. */
   finishJobIfComplete(id: string, decide: (counts: { total: number; completed: number; failed: number }) => JobStatus, now: string): Promise<boolean>;
   advanceFanout(id: string, a: FanoutAdvance, now: string): Promise<boolean>;
@@ -195,6 +203,27 @@ export interface MetaStore {
   appendJobLogs(jobId: string, logs: JobLog[]): Promise<void>;
   listJobLogs(jobId: string, limit: number): Promise<JobLog[]>;
 
+  // logical datasets: versions of references, built invisibly by one job, then published immutable
+  /** The version `jobId` builds in a logical dataset: its own if it has one, else the next free name. */
+  reserveLogicalVersion(datasetId: string, jobId: string, description: string, now: string): Promise<string>;
+  /** Adds references to a version being built (a reference already there is replaced). */
+  putLogicalRefs(datasetId: string, versionName: string, refs: Array<LogicalRef & { seq: number }>): Promise<void>;
+  clearLogicalRefs(datasetId: string, versionName: string): Promise<void>;
+  /** Makes the version visible; false when `jobId` is not building it. */
+  publishLogicalVersion(datasetId: string, versionName: string, jobId: string, now: string): Promise<boolean>;
+  /** Drops a version `jobId` was building, with its references. */
+  discardLogicalVersion(datasetId: string, versionName: string, jobId: string): Promise<void>;
+  /** A published version's references in export order. */
+  listLogicalRefs(datasetId: string, versionName: string, q: { maxResults: number; nextToken?: string }): Promise<Page<LogicalRef>>;
+  /** References added to, removed from or changed (other fingerprint) in `versionName` since `baseVersionName`. */
+  diffLogicalVersions(
+    datasetId: string,
+    versionName: string,
+    baseVersionName: string,
+    change: LogicalChange,
+    q: { maxResults: number; nextToken?: string },
+  ): Promise<Page<LogicalRef> & { counts: Record<LogicalChange, number> }>;
+
   // smart tags and vectors
   applyTagResults(updates: TagUpdate[], now: string): Promise<void>;
   recordTagError(id: string, reason: string, now: string): Promise<void>;
@@ -207,6 +236,14 @@ export interface MetaStore {
   coverage(datasetId: string, versionName: string, target: CoverageTarget): Promise<CoverageCounts>;
   getIndexConfig(datasetId: string): Promise<IndexConfig | undefined>;
   putIndexConfig(c: IndexConfig): Promise<void>;
+  getReindexSetting(datasetId: string): Promise<ReindexSetting | undefined>;
+  /** Inserts or replaces the setting; an existing one keeps its createTime and lastRunTime. */
+  putReindexSetting(s: ReindexSetting): Promise<void>;
+  deleteReindexSetting(datasetId: string): Promise<void>;
+  /** Every opted-in dataset, by DatasetId. */
+  listReindexSettings(q: { maxResults: number; nextToken?: string }): Promise<Page<ReindexSetting>>;
+  /** Stamps a scheduled run on an existing setting (none: nothing happens). */
+  recordReindexRun(datasetId: string, time: string): Promise<void>;
   /** Takes one of `slots` leases of the job for `ttlMs`; false when all are held. */
   acquireLease(jobId: string, slots: number, holder: string, ttlMs: number, nowMs: number): Promise<boolean>;
   /** Extends a held lease; false when it was lost (expired and taken). */

@@ -68,8 +68,10 @@ export class FanoutService {
       // Sent before the checkpoint: a crash in between re-sends (consumers are idempotent), never loses.
       if (work.length) await this.enqueue(job, work);
       const last = !page.nextCursor;
+      // Gone: what no listing saw since this one started. StartTime is set (above, by the first
+      // delivery) before any page is listed and kept by continuations; other jobs may list meanwhile.
       const deleted = last
-        ? await this.deps.store.markUnlistedDeleted(job.datasetId, job.versionName, job.datasetJobId, nowIso(this.deps))
+        ? await this.deps.store.markUnlistedDeleted(job.datasetId, job.versionName, job.datasetJobId, job.startTime ?? job.createTime, nowIso(this.deps))
         : 0;
       const advanced = await this.deps.store.advanceFanout(
         job.datasetJobId,

@@ -6,6 +6,7 @@ import { allTags } from '../../lib/domain/file-meta.js';
 import type { DatasetJob } from '../../lib/domain/job.js';
 import { evaluate } from '../../lib/dsl/evaluator.js';
 import { parseQuery } from '../../lib/dsl/parser.js';
+import type { ReindexSetting } from '../../lib/domain/reindex.js';
 import { FILE_SORT_FIELDS, type ListedFileRow, type MetaStore, type ProbeUpdate } from '../../lib/ports/meta-store.js';
 
 const T0 = Date.parse('2025-03-01T00:00:00.000Z');
@@ -61,6 +62,22 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect((await store.getDataset('d1'))?.name).toBe('renamed');
       await store.deleteDataset('d1');
       expect(await store.getDataset('d1')).toBeUndefined();
+    });
+
+    it('deletes a dataset with its index config, and only its own', async () => {
+      const config = (datasetId: string) => ({
+        datasetId, embeddingConnectionId: 'e', vectorConnectionId: 'v', indexName: 'cars', modelName: null, createTime: iso(T0), updateTime: iso(T0),
+      });
+      for (const id of ['ic1', 'ic2']) {
+        await store.createDataset(dataset(id));
+        await store.putIndexConfig(config(id));
+      }
+      await store.deleteDataset('ic1');
+      expect(await store.getIndexConfig('ic1')).toBeUndefined();
+      expect(await store.getIndexConfig('ic2')).toEqual(config('ic2'));
+      // a dataset created again under the same id starts without one
+      await store.createDataset(dataset('ic1'));
+      expect(await store.getIndexConfig('ic1')).toBeUndefined();
     });
 
     it('says whether a version exists', async () => {
@@ -120,11 +137,37 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       await store.createDataset(dataset('d'));
       await store.createVersion(version('d'));
       await store.upsertListedFiles([listed('d', 'a.jpg', 1), listed('d', 'b.jpg', 2), listed('d', 'c.jpg', 3)], 'j1', iso(T0));
-      await store.upsertListedFiles([listed('d', 'a.jpg', 1, 'e1', false)], 'j2', iso(T0));
-      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0))).toBe(2);
-      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0))).toBe(0);
+      await store.upsertListedFiles([listed('d', 'a.jpg', 1, 'e1', false)], 'j2', iso(T0 + 2));
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0 + 1), iso(T0 + 3))).toBe(2);
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0 + 1), iso(T0 + 3))).toBe(0);
       expect(await store.countFileMetas({ datasetId: 'd', versionName: 'v1' })).toBe(1);
       expect(await store.countFileMetas({ datasetId: 'd', versionName: 'v1', statuses: ['DELETED'] })).toBe(2);
+    });
+
+    it('interleaved listings by two jobs: each marks gone only what no listing saw since it started', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const [a, b, c, gone, late] = ['a.jpg', 'b.jpg', 'c.jpg', 'gone.jpg', 'late.jpg'].map((f, i) => listed('d', f, i + 1));
+      const again = (r: ListedFileRow) => ({ ...r, reset: false });
+      await store.upsertListedFiles([a!, b!, c!, gone!], 'j0', iso(T0)); // an earlier listing; then gone.jpg vanishes
+      // j1 starts at +10 and lists a page: a.jpg, and late.jpg (which vanishes right after)
+      await store.upsertListedFiles([again(a!), late!], 'j1', iso(T0 + 11));
+      // j2 starts at +20, lists everything there (restamping a.jpg) and ends first
+      await store.upsertListedFiles([again(a!), again(b!), again(c!)], 'j2', iso(T0 + 21));
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0 + 20), iso(T0 + 22))).toBe(2);
+      // j1 lists its second page and ends: a.jpg, last stamped by j2, was seen since j1 started
+      await store.upsertListedFiles([again(b!), again(c!)], 'j1', iso(T0 + 23));
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j1', iso(T0 + 10), iso(T0 + 24))).toBe(0);
+      const live = await store.listFileMetas({ datasetId: 'd', versionName: 'v1', sortBy: 'FileName', order: 'ASC', maxResults: 10 });
+      expect(live.items.map((m) => m.fileName)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+      const deleted = await store.listFileMetas({ datasetId: 'd', versionName: 'v1', statuses: ['DELETED'], sortBy: 'FileName', order: 'ASC', maxResults: 10 });
+      expect(deleted.items.map((m) => [m.fileName, m.updateTime])).toEqual([['gone.jpg', iso(T0 + 22)], ['late.jpg', iso(T0 + 22)]]);
+      // a file that comes back is live again, and a later listing that does not see it marks it again
+      await store.upsertListedFiles([late!], 'j3', iso(T0 + 31));
+      expect(await store.getFileMeta(late!.datasetFileMetaId)).toMatchObject({ status: 'PENDING' });
+      await store.upsertListedFiles([again(a!), again(b!), again(c!)], 'j4', iso(T0 + 41));
+      expect(await store.markUnlistedDeleted('d', 'v1', 'j4', iso(T0 + 40), iso(T0 + 42))).toBe(1);
+      expect(await store.getFileMeta(late!.datasetFileMetaId)).toMatchObject({ status: 'DELETED' });
     });
 
     it('lists file metas in every sort order and direction: keyset pages cover every file once, in order', async () => {
@@ -327,6 +370,47 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       const p = await store.listJobs({ datasetId: 'd', maxResults: 2 });
       expect(p.items.map((j) => j.datasetJobId)).toEqual(['j2', 'j1']);
       expect((await store.listJobs({ datasetId: 'd', maxResults: 2, nextToken: p.nextToken })).items.map((j) => j.datasetJobId)).toEqual(['j0']);
+    });
+
+    it('keeps reindex settings: replace keeps createTime and lastRunTime, runs are stamped, pages by dataset, go with their dataset', async () => {
+      const setting = (datasetId: string, t: number, over: Partial<ReindexSetting> = {}): ReindexSetting => ({
+        datasetId,
+        jobMode: 'Increment',
+        actions: [{ jobAction: 'FileMetaBuild', jobSpec: {} }, { jobAction: 'SemanticIndex', jobSpec: { indexName: 'cars', concurrency: 2 } }],
+        versionName: null,
+        createTime: iso(t),
+        updateTime: iso(t),
+        lastRunTime: null,
+        ...over,
+      });
+      expect(await store.getReindexSetting('r1')).toBeUndefined();
+      for (const id of ['r3', 'r1', 'r2', 'r5', 'r4']) {
+        await store.createDataset(dataset(id));
+        await store.putReindexSetting(setting(id, T0));
+      }
+      expect(await store.getReindexSetting('r1')).toEqual(setting('r1', T0));
+      await store.recordReindexRun('r1', iso(T0 + 5));
+      await store.recordReindexRun('nobody', iso(T0 + 5));
+      expect(await store.getReindexSetting('nobody')).toBeUndefined();
+      await store.putReindexSetting(setting('r1', T0 + 9, { jobMode: 'Full', actions: [{ jobAction: 'IntelligentTag', jobSpec: { connectionId: 'c', tagDefinitionId: 't' } }], versionName: 'v2' }));
+      expect(await store.getReindexSetting('r1')).toEqual({
+        ...setting('r1', T0 + 9, { jobMode: 'Full', actions: [{ jobAction: 'IntelligentTag', jobSpec: { connectionId: 'c', tagDefinitionId: 't' } }], versionName: 'v2' }),
+        createTime: iso(T0),
+        lastRunTime: iso(T0 + 5),
+      });
+
+      const p1 = await store.listReindexSettings({ maxResults: 2 });
+      expect(p1.totalCount).toBe(5);
+      const p2 = await store.listReindexSettings({ maxResults: 2, nextToken: p1.nextToken });
+      const p3 = await store.listReindexSettings({ maxResults: 2, nextToken: p2.nextToken });
+      expect([...p1.items, ...p2.items, ...p3.items].map((s) => s.datasetId)).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+      expect(p3.nextToken).toBeUndefined();
+
+      await store.deleteReindexSetting('r2');
+      expect(await store.getReindexSetting('r2')).toBeUndefined();
+      await store.deleteDataset('r3');
+      expect(await store.getReindexSetting('r3')).toBeUndefined();
+      expect((await store.listReindexSettings({ maxResults: 10 })).items.map((s) => s.datasetId)).toEqual(['r1', 'r4', 'r5']);
     });
   });
 }

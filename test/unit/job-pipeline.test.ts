@@ -82,6 +82,38 @@ describe('job pipeline (services, faults injected)', () => {
     expect(finished).toHaveLength(1);
   });
 
+  it("two jobs of different actions listing one version at once keep each other's files; a file gone before both is DELETED", async () => {
+    const first = await startJob();
+    expect(await c.services.fanout.run(first.start)).toBe('done');
+    await c.services.jobs.stop(first.job.datasetJobId);
+    const ids = await c.store.listFileMetaIds({ datasetId, versionName: 'v1' }, FILES + 1);
+    expect(ids).toHaveLength(FILES);
+    const victim = (await c.store.getFileMeta(ids[0]!))!;
+    await rm(new URL(victim.uri));
+    await new Promise((r) => setTimeout(r, 5)); // both listings start after the first one saw the victim
+    // What a scheduled reindex starts together: FileMetaBuild and SemanticIndex on the same version.
+    const classic = await c.services.connections.create({ connectionName: 'classic', connectionType: 'ClassicEmbeddingConnection' });
+    const local = await c.services.connections.create({ connectionName: 'local', connectionType: 'LocalVectorConnection' });
+    const build = await c.services.jobs.create({ datasetId, versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Increment' });
+    const index = await c.services.jobs.create({
+      datasetId, versionName: 'v1', jobAction: 'SemanticIndex',
+      jobSpec: { embeddingConnectionId: classic.connectionId, vectorConnectionId: local.connectionId, indexName: 'pipeline' },
+    });
+    await drain(c.queues.fanout);
+    // Past its deadline a run lists one page (1000 files) and continues in a new message: the two
+    // listings alternate page by page, each resuming from its checkpoint; FileMetaBuild ends first.
+    const runs: Record<string, string[]> = { [build.datasetJobId]: [], [index.datasetJobId]: [] };
+    for (let page = 0; page < 3; page++) {
+      for (const j of [build, index]) runs[j.datasetJobId]!.push(await c.services.fanout.run({ jobId: j.datasetJobId }, { deadline: 0 }));
+    }
+    expect(Object.values(runs)).toEqual([['continued', 'continued', 'done'], ['continued', 'continued', 'done']]);
+    expect(await c.store.countFileMetas({ datasetId, versionName: 'v1' })).toBe(FILES - 1);
+    expect(await c.store.countFileMetas({ datasetId, versionName: 'v1', statuses: ['DELETED'] })).toBe(1);
+    expect(await c.store.getFileMeta(victim.datasetFileMetaId)).toMatchObject({ status: 'DELETED' });
+    const [b, i] = [(await c.store.getJob(build.datasetJobId))!, (await c.store.getJob(index.datasetJobId))!];
+    expect([b.listedFileCount, b.deletedFileCount, i.listedFileCount, i.deletedFileCount]).toEqual([FILES - 1, 1, FILES - 1, 0]);
+  });
+
   it('a second delivery of the same fan-out message does not list twice', async () => {
     const { job, start } = await startJob();
     const [a, b] = await Promise.all([c.services.fanout.run(start), c.services.fanout.run(start)]);

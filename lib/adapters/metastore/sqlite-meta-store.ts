@@ -7,7 +7,9 @@ import type { Dataset, DatasetVersion, IndexConfig } from '../../domain/dataset.
 import { conflict, invalid } from '../../domain/errors.js';
 import { allTags, type FileMeta, type FileStatus } from '../../domain/file-meta.js';
 import { compileSqlite, registerDslFunctions } from '../../dsl/compile-sqlite.js';
-import type { DatasetJob, FileOutcome, JobLog, JobStatus } from '../../domain/job.js';
+import type { DatasetJob, FileOutcome, JobLog, JobOutput, JobStatus } from '../../domain/job.js';
+import type { LogicalChange, LogicalRef } from '../../domain/logical.js';
+import type { ReindexSetting } from '../../domain/reindex.js';
 import type {
   AggregateField,
   CoverageCounts,
@@ -209,6 +211,9 @@ export class SqliteMetaStore implements MetaStore {
       const jobs = this.stmt('SELECT id FROM jobs WHERE dataset_id = ?').all(id) as Array<{ id: string }>;
       for (const j of jobs) this.deleteJobRows(j.id);
       this.stmt('DELETE FROM file_metas WHERE dataset_id = ?').run(id);
+      this.stmt('DELETE FROM logical_refs WHERE dataset_id = ?').run(id);
+      this.stmt('DELETE FROM reindex_settings WHERE dataset_id = ?').run(id);
+      this.stmt('DELETE FROM index_configs WHERE dataset_id = ?').run(id);
       this.stmt('DELETE FROM versions WHERE dataset_id = ?').run(id);
       this.stmt('DELETE FROM datasets WHERE id = ?').run(id);
     }).immediate();
@@ -228,25 +233,30 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async getVersion(datasetId: string, versionName: string): Promise<DatasetVersion | undefined> {
-    const r = this.stmt('SELECT * FROM versions WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName);
+    const r = this.stmt('SELECT * FROM versions WHERE dataset_id = ? AND version_name = ? AND building_job IS NULL').get(datasetId, versionName);
     return r ? this.toVersion(r) : undefined;
   }
 
   async hasVersion(datasetId: string, versionName: string): Promise<boolean> {
-    return this.stmt('SELECT 1 FROM versions WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) !== undefined;
+    return (
+      this.stmt('SELECT 1 FROM versions WHERE dataset_id = ? AND version_name = ? AND building_job IS NULL').get(datasetId, versionName) !==
+      undefined
+    );
   }
 
   async listVersions(datasetId: string): Promise<DatasetVersion[]> {
-    const rows = this.stmt('SELECT * FROM versions WHERE dataset_id = ?').all(datasetId);
+    const rows = this.stmt('SELECT * FROM versions WHERE dataset_id = ? AND building_job IS NULL').all(datasetId);
     return rows
       .map((r) => this.toVersion(r))
       .sort((a, b) => Number(a.versionName.slice(1)) - Number(b.versionName.slice(1)));
   }
 
   private toVersion(r: Row): DatasetVersion {
+    // One of the two is always zero: a version holds files (ADVANCED) or references (LOGICAL).
     const n = this.stmt(
-      `SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status != 'DELETED'`,
-    ).get(r.dataset_id, r.version_name) as { n: number };
+      `SELECT (SELECT count(*) FROM file_metas WHERE dataset_id = @d AND version_name = @v AND status != 'DELETED')
+            + (SELECT count(*) FROM logical_refs WHERE dataset_id = @d AND version_name = @v) AS n`,
+    ).get({ d: r.dataset_id, v: r.version_name }) as { n: number };
     return {
       datasetId: r.dataset_id as string,
       versionName: r.version_name as string,
@@ -267,8 +277,120 @@ export class SqliteMetaStore implements MetaStore {
   async deleteVersion(datasetId: string, versionName: string): Promise<void> {
     this.db.transaction(() => {
       this.stmt('DELETE FROM file_metas WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
+      this.stmt('DELETE FROM logical_refs WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
       this.stmt('DELETE FROM versions WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
     }).immediate();
+  }
+
+  // ---------------------------------------------------------------- logical datasets
+
+  async reserveLogicalVersion(datasetId: string, jobId: string, description: string, now: string): Promise<string> {
+    return this.db.transaction(() => {
+      const own = this.stmt('SELECT version_name FROM versions WHERE dataset_id = ? AND building_job = ?').get(datasetId, jobId) as
+        | { version_name: string }
+        | undefined;
+      if (own) return own.version_name;
+      // Names of versions being built count too, so two exports never share one.
+      const { n } = this.stmt(
+        'SELECT coalesce(max(CAST(substr(version_name, 2) AS INTEGER)), 0) AS n FROM versions WHERE dataset_id = ?',
+      ).get(datasetId) as { n: number };
+      const name = `v${n + 1}`;
+      this.stmt(
+        `INSERT INTO versions (dataset_id, version_name, description, uri, create_time, update_time, building_job) VALUES (?, ?, ?, '', ?, ?, ?)`,
+      ).run(datasetId, name, description, now, now, jobId);
+      return name;
+    }).immediate();
+  }
+
+  async putLogicalRefs(datasetId: string, versionName: string, refs: Array<LogicalRef & { seq: number }>): Promise<void> {
+    const put = this.stmt(
+      `INSERT OR REPLACE INTO logical_refs (dataset_id, version_name, meta_id, seq, source_dataset_id, source_version_name, uri,
+         file_name, fingerprint, data_size, meta_attributes, tags, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of refs) {
+        put.run(
+          datasetId,
+          versionName,
+          r.datasetFileMetaId,
+          r.seq,
+          r.sourceDatasetId,
+          r.sourceVersionName,
+          r.uri,
+          r.fileName,
+          r.fileFingerPrint,
+          r.dataSize,
+          JSON.stringify(r.metaAttributes),
+          JSON.stringify(r.tags),
+          r.score ?? null,
+        );
+      }
+    }).immediate();
+  }
+
+  async clearLogicalRefs(datasetId: string, versionName: string): Promise<void> {
+    this.stmt('DELETE FROM logical_refs WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
+  }
+
+  async publishLogicalVersion(datasetId: string, versionName: string, jobId: string, now: string): Promise<boolean> {
+    return (
+      this.stmt('UPDATE versions SET building_job = NULL, create_time = ?, update_time = ? WHERE dataset_id = ? AND version_name = ? AND building_job = ?').run(
+        now,
+        now,
+        datasetId,
+        versionName,
+        jobId,
+      ).changes === 1
+    );
+  }
+
+  async discardLogicalVersion(datasetId: string, versionName: string, jobId: string): Promise<void> {
+    this.db.transaction(() => {
+      const r = this.stmt('DELETE FROM versions WHERE dataset_id = ? AND version_name = ? AND building_job = ?').run(datasetId, versionName, jobId);
+      if (r.changes) this.stmt('DELETE FROM logical_refs WHERE dataset_id = ? AND version_name = ?').run(datasetId, versionName);
+    }).immediate();
+  }
+
+  async listLogicalRefs(datasetId: string, versionName: string, q: { maxResults: number; nextToken?: string }): Promise<Page<LogicalRef>> {
+    const { n } = this.stmt('SELECT count(*) AS n FROM logical_refs WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) as {
+      n: number;
+    };
+    const after = q.nextToken ? Number(decodeToken<number>(q.nextToken)[1]) : -1;
+    const rows = this.stmt(
+      'SELECT * FROM logical_refs WHERE dataset_id = ? AND version_name = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(datasetId, versionName, after, q.maxResults + 1) as Row[];
+    const page = pageOf(rows, q.maxResults, n, (r) => encodeToken(null, r.seq as number));
+    return { ...page, items: page.items.map(toLogicalRef) };
+  }
+
+  async diffLogicalVersions(
+    datasetId: string,
+    versionName: string,
+    baseVersionName: string,
+    change: LogicalChange,
+    q: { maxResults: number; nextToken?: string },
+  ): Promise<Page<LogicalRef> & { counts: Record<LogicalChange, number> }> {
+    // `a` is the side whose rows are listed (Removed ones come from the base), `b` the other.
+    const missing = 'NOT EXISTS (SELECT 1 FROM logical_refs b WHERE b.dataset_id = a.dataset_id AND b.version_name = @b AND b.meta_id = a.meta_id)';
+    const condition: Record<LogicalChange, string> = {
+      Added: missing,
+      Removed: missing,
+      Changed:
+        'EXISTS (SELECT 1 FROM logical_refs b WHERE b.dataset_id = a.dataset_id AND b.version_name = @b AND b.meta_id = a.meta_id AND b.fingerprint != a.fingerprint)',
+    };
+    const sides = (c: LogicalChange) => (c === 'Removed' ? { a: baseVersionName, b: versionName } : { a: versionName, b: baseVersionName });
+    const count = (c: LogicalChange) =>
+      (this.stmt(`SELECT count(*) AS n FROM logical_refs a WHERE a.dataset_id = @d AND a.version_name = @a AND ${condition[c]}`).get({ d: datasetId, ...sides(c) }) as {
+        n: number;
+      }).n;
+    const counts = { Added: count('Added'), Removed: count('Removed'), Changed: count('Changed') };
+    const after = q.nextToken ? String(decodeToken(q.nextToken)[1]) : '';
+    const rows = this.stmt(
+      `SELECT a.* FROM logical_refs a WHERE a.dataset_id = @d AND a.version_name = @a AND a.meta_id > @after AND ${condition[change]}
+       ORDER BY a.meta_id LIMIT @limit`,
+    ).all({ d: datasetId, ...sides(change), after, limit: q.maxResults + 1 }) as Row[];
+    const page = pageOf(rows, q.maxResults, counts[change], (r) => encodeToken(null, r.meta_id as string));
+    return { ...page, items: page.items.map(toLogicalRef), counts };
   }
 
   // ---------------------------------------------------------------- file metas
@@ -293,14 +415,14 @@ export class SqliteMetaStore implements MetaStore {
   async upsertListedFiles(rows: ListedFileRow[], listedByJobId: string, now: string): Promise<void> {
     const upsert = this.stmt(
       `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint,
-         file_create_time, file_update_time, file_type, status, listed_by_job, create_time, update_time)
+         file_create_time, file_update_time, file_type, status, listed_by_job, listed_at, create_time, update_time)
        VALUES (@id, @datasetId, @versionName, @uri, @fileName, @fileDir, @dataSize, @fingerprint,
-         @fileCreateTime, @fileUpdateTime, @fileType, 'PENDING', @job, @now, @now)
+         @fileCreateTime, @fileUpdateTime, @fileType, 'PENDING', @job, @now, @now, @now)
        ON CONFLICT (id) DO UPDATE SET
          uri = excluded.uri, file_name = excluded.file_name, file_dir = excluded.file_dir,
          data_size = excluded.data_size, fingerprint = excluded.fingerprint,
          file_create_time = excluded.file_create_time, file_update_time = excluded.file_update_time,
-         listed_by_job = excluded.listed_by_job,
+         listed_by_job = excluded.listed_by_job, listed_at = excluded.listed_at,
          file_type = CASE WHEN @reset THEN excluded.file_type ELSE file_type END,
          status = CASE WHEN @reset THEN 'PENDING' ELSE status END,
          content_type = CASE WHEN @reset THEN NULL ELSE content_type END,
@@ -310,9 +432,9 @@ export class SqliteMetaStore implements MetaStore {
          probe_depth = CASE WHEN @reset THEN NULL ELSE probe_depth END,
          update_time = CASE WHEN @reset OR fingerprint != excluded.fingerprint THEN @now ELSE update_time END`,
     );
-    // A file listed again unchanged only gets its listing stamp: no indexed column is touched.
+    // A file listed again unchanged only gets its listing stamps: no logged column is touched.
     const restamp = this.stmt(
-      `UPDATE file_metas SET listed_by_job = ?
+      `UPDATE file_metas SET listed_by_job = ?, listed_at = ?
        WHERE id = ? AND fingerprint = ? AND uri = ? AND data_size = ? AND file_update_time = ?
          AND file_create_time IS ? AND status != 'DELETED'`,
     );
@@ -320,7 +442,7 @@ export class SqliteMetaStore implements MetaStore {
       for (const r of rows) {
         if (
           !r.reset &&
-          restamp.run(listedByJobId, r.datasetFileMetaId, r.fileFingerPrint, r.uri, r.dataSize, r.fileUpdateTime, r.fileCreateTime).changes
+          restamp.run(listedByJobId, now, r.datasetFileMetaId, r.fileFingerPrint, r.uri, r.dataSize, r.fileUpdateTime, r.fileCreateTime).changes
         ) {
           continue;
         }
@@ -376,11 +498,15 @@ export class SqliteMetaStore implements MetaStore {
     );
   }
 
-  async markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, now: string): Promise<number> {
+  async markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, listingStart: string, now: string): Promise<number> {
+    // One pass over the version's rows when the listing ends. No index on listed_at: every listed file
+    // restamps it, and keeping an index current would cost more per listing (~5 µs a file) than this
+    // scan does once (~0.8 s per million files).
     return this.stmt(
-      `UPDATE file_metas SET status = 'DELETED', update_time = ?
-       WHERE dataset_id = ? AND version_name = ? AND status != 'DELETED' AND (listed_by_job IS NULL OR listed_by_job != ?)`,
-    ).run(now, datasetId, versionName, jobId).changes;
+      `UPDATE file_metas SET status = 'DELETED', update_time = @now
+       WHERE dataset_id = @datasetId AND version_name = @versionName AND status != 'DELETED'
+         AND (listed_at IS NULL OR listed_at < @listingStart) AND (listed_by_job IS NULL OR listed_by_job != @jobId)`,
+    ).run({ datasetId, versionName, jobId, listingStart, now }).changes;
   }
 
   private fileFilter(q: FileMetaQuery): { where: string[]; params: unknown[] } {
@@ -724,12 +850,12 @@ export class SqliteMetaStore implements MetaStore {
     id: string,
     from: JobStatus[],
     to: JobStatus,
-    patch: { startTime?: string; finishTime?: string; message?: string | null; updateTime: string },
+    patch: { startTime?: string; finishTime?: string; message?: string | null; output?: JobOutput; updateTime: string },
   ): Promise<boolean> {
     const r = this.db
       .prepare(
         `UPDATE jobs SET status = ?, start_time = coalesce(?, start_time), finish_time = coalesce(?, finish_time),
-           message = CASE WHEN ? THEN ? ELSE message END, update_time = ?
+           message = CASE WHEN ? THEN ? ELSE message END, output = coalesce(?, output), update_time = ?
          WHERE id = ? AND status IN (${from.map(() => '?').join(',')})`,
       )
       .run(
@@ -738,11 +864,22 @@ export class SqliteMetaStore implements MetaStore {
         patch.finishTime ?? null,
         patch.message !== undefined ? 1 : 0,
         patch.message ?? null,
+        patch.output ? JSON.stringify(patch.output) : null,
         patch.updateTime,
         id,
         ...from,
       );
     return r.changes === 1;
+  }
+
+  async setJobCounts(id: string, c: { total: number; completed: number; failed: number }, now: string): Promise<void> {
+    this.stmt(`UPDATE jobs SET total = ?, completed = ?, failed = ?, update_time = ? WHERE id = ? AND status = 'Running'`).run(
+      c.total,
+      c.completed,
+      c.failed,
+      now,
+      id,
+    );
   }
 
   async finishJobIfComplete(
@@ -936,6 +1073,33 @@ export class SqliteMetaStore implements MetaStore {
     ).run(c.datasetId, c.embeddingConnectionId, c.vectorConnectionId, c.indexName, c.modelName, c.createTime, c.updateTime);
   }
 
+  async getReindexSetting(datasetId: string): Promise<ReindexSetting | undefined> {
+    const r = this.stmt('SELECT * FROM reindex_settings WHERE dataset_id = ?').get(datasetId);
+    return r ? toReindexSetting(r) : undefined;
+  }
+
+  async putReindexSetting(s: ReindexSetting): Promise<void> {
+    this.stmt(
+      `INSERT INTO reindex_settings (dataset_id, setting, create_time, update_time, last_run_time) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (dataset_id) DO UPDATE SET setting = excluded.setting, update_time = excluded.update_time`,
+    ).run(s.datasetId, JSON.stringify({ jobMode: s.jobMode, actions: s.actions, versionName: s.versionName }), s.createTime, s.updateTime, s.lastRunTime);
+  }
+
+  async deleteReindexSetting(datasetId: string): Promise<void> {
+    this.stmt('DELETE FROM reindex_settings WHERE dataset_id = ?').run(datasetId);
+  }
+
+  async listReindexSettings(q: { maxResults: number; nextToken?: string }): Promise<Page<ReindexSetting>> {
+    const total = (this.stmt('SELECT count(*) AS n FROM reindex_settings').get() as { n: number }).n;
+    const after = q.nextToken ? String(decodeToken(q.nextToken)[1]) : '';
+    const rows = this.stmt('SELECT * FROM reindex_settings WHERE dataset_id > ? ORDER BY dataset_id LIMIT ?').all(after, q.maxResults + 1);
+    return pageOf(rows.map(toReindexSetting), q.maxResults, total, (s) => encodeToken(null, s.datasetId));
+  }
+
+  async recordReindexRun(datasetId: string, time: string): Promise<void> {
+    this.stmt('UPDATE reindex_settings SET last_run_time = ? WHERE dataset_id = ?').run(time, datasetId);
+  }
+
   async acquireLease(jobId: string, slots: number, holder: string, ttlMs: number, nowMs: number): Promise<boolean> {
     const take = this.stmt(
       `INSERT INTO job_leases (job_id, slot, holder, expires_at) VALUES (?, ?, ?, ?)
@@ -1121,6 +1285,19 @@ function uniqueViolation(e: unknown, message: string): unknown {
   return (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' ? conflict(message) : e;
 }
 
+function toReindexSetting(r: Row): ReindexSetting {
+  const s = JSON.parse(r.setting as string) as Pick<ReindexSetting, 'jobMode' | 'actions' | 'versionName'>;
+  return {
+    datasetId: r.dataset_id as string,
+    jobMode: s.jobMode,
+    actions: s.actions,
+    versionName: s.versionName ?? null,
+    createTime: r.create_time as string,
+    updateTime: r.update_time as string,
+    lastRunTime: (r.last_run_time as string | null) ?? null,
+  };
+}
+
 function toConnection(r: Row): Connection {
   return {
     connectionId: r.id as string,
@@ -1146,6 +1323,21 @@ function toTagDefinition(r: Row): TagDefinition {
   };
 }
 
+function toLogicalRef(r: Row): LogicalRef {
+  return {
+    datasetFileMetaId: r.meta_id as string,
+    sourceDatasetId: r.source_dataset_id as string,
+    sourceVersionName: r.source_version_name as string,
+    uri: r.uri as string,
+    fileName: r.file_name as string,
+    fileFingerPrint: r.fingerprint as string,
+    dataSize: r.data_size as number,
+    metaAttributes: JSON.parse(r.meta_attributes as string) as Record<string, unknown>,
+    tags: JSON.parse(r.tags as string) as LogicalRef['tags'],
+    ...(r.score !== null && r.score !== undefined ? { score: r.score as number } : {}),
+  };
+}
+
 function toJob(r: Row): DatasetJob {
   return {
     datasetJobId: r.id as string,
@@ -1164,6 +1356,7 @@ function toJob(r: Row): DatasetJob {
     listedFileCount: r.listed as number,
     deletedFileCount: r.deleted as number,
     message: (r.message as string | null) ?? null,
+    ...(r.output ? { output: JSON.parse(r.output as string) as JobOutput } : {}),
     createTime: r.create_time as string,
     startTime: (r.start_time as string | null) ?? null,
     finishTime: (r.finish_time as string | null) ?? null,

@@ -177,9 +177,49 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- so sequence numbers only grow
   CREATE TABLE file_meta_changes (seq INTEGER PRIMARY KEY, file_rowid INTEGER NOT NULL);
   `,
+  // 5: what a finished job produced (an export's folder or logical version); logical dataset versions:
+  // references to files of other datasets, written while the version is still being built (a version
+  // with building_job set is invisible) and immutable once it is not.
+  `
+  ALTER TABLE jobs ADD COLUMN output TEXT;
+  ALTER TABLE versions ADD COLUMN building_job TEXT;
+  CREATE TABLE logical_refs (
+    dataset_id TEXT NOT NULL,
+    version_name TEXT NOT NULL,
+    meta_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    source_dataset_id TEXT NOT NULL,
+    source_version_name TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    data_size INTEGER NOT NULL,
+    meta_attributes TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    score REAL,
+    PRIMARY KEY (dataset_id, version_name, meta_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX logical_refs_seq ON logical_refs (dataset_id, version_name, seq);
+  `,
+  // 6: datasets opted in to scheduled reindexing (the setting as JSON: job mode, actions, version)
+  `
+  CREATE TABLE reindex_settings (
+    dataset_id TEXT PRIMARY KEY,
+    setting TEXT NOT NULL,
+    create_time TEXT NOT NULL,
+    update_time TEXT NOT NULL,
+    last_run_time TEXT
+  );
+  `,
+  // 7: when a listing (of any job) last saw each file, so a listing that ends marks as gone only files
+  // no listing has seen since it started (two jobs of different actions may list a version at once).
+  // NULL: not listed since this migration. Not indexed: every listing restamps it.
+  `
+  ALTER TABLE file_metas ADD COLUMN listed_at TEXT;
+  `,
 ];
 
-/** Logged: what a VersionIndex reads. Listing stamps and job bookkeeping are not. */
+/** Logged: what a VersionIndex reads. Listing stamps (listed_by_job, listed_at) and job bookkeeping are not. */
 const LOGGED_COLUMNS = `status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
   file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
 const registered = (row: 'new' | 'old') =>
