@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: (args: string[]) => Promise<R
   'semantic-index': () => import('./semantic-index.js'),
   vector: () => import('./vector.js'),
   search: () => import('./search.js'),
+  export: () => import('./export.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -52,6 +52,54 @@ export const SemanticIndexSpec = z
   .strict();
 export type SemanticIndexSpec = z.infer<typeof SemanticIndexSpec>;
 
+/** How an export writes a file target: a JSON-lines manifest, a CSV, or the GME fine-tune layout (seed §4.1). */
+export const ExportFormat = z.enum(['manifest', 'csv', 'gme']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/**
+ * JobSpec of FileMetaExport. `search` holds ListDatasetFileMetas' parameters under their wire names
+ * (checked when the job is created); the target is a folder of an object store or a logical dataset.
+ */
+export const FileMetaExportSpec = z
+  .object({
+    search: z.record(z.string(), z.unknown()).default({}),
+    target: z.enum(['file', 'logical']),
+    format: ExportFormat.optional(),
+    /** Target file: the folder (a URI ending with `/`) that receives the files. */
+    uri: z.string().min(1).max(2048).optional(),
+    /** GME layout: copy the images into `images/` (default) or reference them by URI. */
+    images: z.enum(['copy', 'reference']).optional(),
+    /** Target logical: a dataset of Edition LOGICAL; the export makes its next version. */
+    logicalDatasetId: z.string().min(1).max(64).optional(),
+    versionDescription: z.string().max(1024).optional(),
+    /** Image copies in flight (GME layout with copies). */
+    concurrency: z.number().int().min(1).max(64).default(8),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
+    if (s.target === 'file') {
+      need(s.format !== undefined, 'format', "a file target needs a format: 'manifest', 'csv' or 'gme'");
+      need(s.uri !== undefined, 'uri', 'a file target needs the folder URI to write into');
+      need(s.logicalDatasetId === undefined, 'logicalDatasetId', 'only for target logical');
+      need(s.images === undefined || s.format === 'gme', 'images', "only for format 'gme'");
+    } else {
+      need(s.logicalDatasetId !== undefined, 'logicalDatasetId', 'a logical target needs the logical dataset id');
+      need(s.format === undefined && s.uri === undefined && s.images === undefined, 'target', 'format, uri and images are for target file');
+    }
+  });
+export type FileMetaExportSpec = z.infer<typeof FileMetaExportSpec>;
+
+/** What a finished job produced: an export's folder and files, or the logical version it made. */
+export const JobOutput = z.object({
+  uri: z.string().optional(),
+  files: z.array(z.string()).optional(),
+  datasetId: z.string().optional(),
+  versionName: z.string().optional(),
+  fileCount: z.number().int(),
+});
+export type JobOutput = z.infer<typeof JobOutput>;
+
 export const DatasetJob = z.object({
   datasetJobId: z.string(),
   datasetId: z.string(),
@@ -71,6 +119,8 @@ export const DatasetJob = z.object({
   listedFileCount: z.number().int(),
   deletedFileCount: z.number().int(),
   message: z.string().nullable(),
+  /** Set when an export finishes. */
+  output: JobOutput.optional(),
   createTime: z.string(),
   startTime: z.string().nullable(),
   finishTime: z.string().nullable(),
@@ -94,6 +144,10 @@ export type BatchMessage = z.infer<typeof BatchMessage>;
 /** A queue message for the fan-out: list (the rest of) this job's version. */
 export const FanoutMessage = z.object({ jobId: z.string() });
 export type FanoutMessage = z.infer<typeof FanoutMessage>;
+
+/** A queue message for the exporter: run (or re-run) this export job. */
+export const ExportMessage = z.object({ jobId: z.string() });
+export type ExportMessage = z.infer<typeof ExportMessage>;
 
 /** Outcome of one file in a consumer. */
 export type FileOutcome = { metaId: string; ok: true } | { metaId: string; ok: false; reason: string };

@@ -6,9 +6,11 @@ import type { ApiDeps, AppEnv } from './env.js';
 import { errorBody, handleError, validationMessage } from './errors.js';
 import { connectionRoutes } from './routes/connections.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { evaluationRoutes } from './routes/evaluations.js';
 import { fileMetaRoutes } from './routes/file-metas.js';
 import { indexingRoutes } from './routes/indexing.js';
 import { jobRoutes } from './routes/jobs.js';
+import { reindexRoutes } from './routes/reindex.js';
 import { tagDefinitionRoutes } from './routes/tag-definitions.js';
 
 /** Routes reachable with a signed URL instead of a bearer key (what listings hand out). */
@@ -46,6 +48,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   connectionRoutes(app, deps);
   tagDefinitionRoutes(app, deps);
   indexingRoutes(app, deps);
+  evaluationRoutes(app, deps);
+  reindexRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

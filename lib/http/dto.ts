@@ -2,8 +2,9 @@
 import { z } from '@hono/zod-openapi';
 import type { Connection, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion } from '../domain/dataset.js';
-import { allTags, type FileMeta } from '../domain/file-meta.js';
+import { allTags, type FileMeta, type FileTags } from '../domain/file-meta.js';
 import type { DatasetJob, JobLog } from '../domain/job.js';
+import type { LogicalRef } from '../domain/logical.js';
 
 export const ErrorDto = z
   .object({
@@ -42,6 +43,8 @@ export const DatasetVersionDto = z
 export const TagsDto = z
   .object({ ai: z.array(z.string()), user: z.array(z.string()), 'user-delete-ai-tags': z.array(z.string()), all: z.array(z.string()) })
   .openapi('Tags');
+
+export const tagsDto = (t: FileTags): z.infer<typeof TagsDto> => ({ ai: t.ai, user: t.user, 'user-delete-ai-tags': t.userDeleteAiTags, all: allTags(t) });
 
 export const FileMetaDto = z
   .object({
@@ -93,6 +96,16 @@ export const DatasetJobDto = z
     GmtFinishTime: z.string().nullable(),
     Logs: z.array(JobLogDto).optional(),
     FailedFiles: z.array(z.object({ DatasetFileMetaId: z.string(), Uri: z.string(), Reason: z.string() })).optional(),
+    Output: z
+      .object({
+        Uri: z.string().optional(),
+        Files: z.array(z.string()).optional(),
+        DatasetId: z.string().optional(),
+        VersionName: z.string().optional(),
+        FileCount: z.number().int(),
+      })
+      .optional()
+      .openapi({ description: 'What a finished export made: its folder and files, or the logical dataset version' }),
   })
   .openapi('DatasetJob');
 
@@ -141,7 +154,7 @@ export function fileMetaDto(m: FileMeta, urls: FileUrls): z.infer<typeof FileMet
     FileType: m.fileType,
     ContentType: m.contentType,
     MetaAttributes: m.metaAttributes,
-    Tags: { ai: m.tags.ai, user: m.tags.user, 'user-delete-ai-tags': m.tags.userDeleteAiTags, all: allTags(m.tags) },
+    Tags: tagsDto(m.tags),
     TagUpdateTime: m.tagUpdateTime,
     SemanticIndexJobId: m.semanticIndexJobId,
     SemanticIndexUpdateTime: m.semanticIndexUpdateTime,
@@ -178,6 +191,46 @@ export function jobDto(
     ...(extra.failedFiles
       ? { FailedFiles: extra.failedFiles.map((f) => ({ DatasetFileMetaId: f.metaId, Uri: f.uri, Reason: f.reason })) }
       : {}),
+    ...(j.output
+      ? {
+          Output: {
+            ...(j.output.uri !== undefined ? { Uri: j.output.uri, Files: j.output.files ?? [] } : {}),
+            ...(j.output.datasetId !== undefined ? { DatasetId: j.output.datasetId, VersionName: j.output.versionName } : {}),
+            FileCount: j.output.fileCount,
+          },
+        }
+      : {}),
+  };
+}
+
+/** A logical dataset version's reference to a file of another dataset. */
+export const ReferenceDto = z
+  .object({
+    DatasetFileMetaId: z.string(),
+    SourceDatasetId: z.string(),
+    SourceVersionName: z.string(),
+    Uri: z.string(),
+    FileName: z.string(),
+    FileFingerPrint: z.string(),
+    DataSize: z.number().int(),
+    MetaAttributes: z.record(z.string(), z.unknown()),
+    Tags: TagsDto,
+    Score: z.number().optional(),
+  })
+  .openapi('Reference');
+
+export function referenceDto(r: LogicalRef): z.infer<typeof ReferenceDto> {
+  return {
+    DatasetFileMetaId: r.datasetFileMetaId,
+    SourceDatasetId: r.sourceDatasetId,
+    SourceVersionName: r.sourceVersionName,
+    Uri: r.uri,
+    FileName: r.fileName,
+    FileFingerPrint: r.fileFingerPrint,
+    DataSize: r.dataSize,
+    MetaAttributes: r.metaAttributes,
+    Tags: tagsDto(r.tags),
+    ...(r.score !== undefined ? { Score: r.score } : {}),
   };
 }
 

@@ -3,10 +3,10 @@
 // SearchParams.
 import { z } from '@hono/zod-openapi';
 import { invalid } from '../domain/errors.js';
-import { FileStatus } from '../domain/file-meta.js';
 import { FILE_SORT_FIELDS } from '../ports/meta-store.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
-import { MAX_QUERY_IMAGE_BYTES, type SearchParams, type SearchResult } from '../services/search.js';
+import { MAX_QUERY_IMAGE_BYTES, type SearchResult } from '../services/search.js';
+export { searchParamsOf } from '../services/search-request.js';
 import { MaxResults, NextToken } from './schemas.js';
 
 const Version = z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').default('v1').openapi({ description: 'Default v1' });
@@ -62,73 +62,6 @@ export const SearchBody = FilterParams.extend({
     .optional()
     .openapi({ description: 'An uploaded query image, base64 (optionally as a data: URL)' }),
 }).strict();
-
-type FilterInput = z.infer<typeof FilterParams> & Partial<Pick<z.infer<typeof SearchQueryParams>, 'QueryType' | 'QueryText' | 'TopK' | 'ScoreThreshold' | 'SortBy' | 'Order' | 'NextToken'>> & { MaxResults: number };
-
-export function searchParamsOf(datasetId: string, q: FilterInput, queryImage: SearchParams['queryImage']): SearchParams {
-  const p: SearchParams = {
-    datasetId,
-    versionName: q.DatasetVersion,
-    maxResults: q.MaxResults,
-    queryType: q.QueryType,
-    queryText: q.QueryText,
-    queryImage,
-    topK: q.TopK,
-    scoreThreshold: q.ScoreThreshold,
-    tagsAny: listOf(q.QueryTagsIncludeAny, 'QueryTagsIncludeAny'),
-    tagsAll: listOf(q.QueryTagsIncludeAll, 'QueryTagsIncludeAll'),
-    tagsExclude: listOf(q.QueryTagsExclude, 'QueryTagsExclude'),
-    fileNameContains: q.QueryFileName || undefined,
-    fileDirContains: q.QueryFileDir || undefined,
-    startFileUpdateTime: instant(q.StartFileUpdateTime, 'StartFileUpdateTime'),
-    endFileUpdateTime: instant(q.EndFileUpdateTime, 'EndFileUpdateTime'),
-    startTagUpdateTime: instant(q.StartTagUpdateTime, 'StartTagUpdateTime'),
-    endTagUpdateTime: instant(q.EndTagUpdateTime, 'EndTagUpdateTime'),
-    expression: q.QueryExpression,
-    ids: listOf(q.DatasetFileMetaIds, 'DatasetFileMetaIds'),
-    statuses: statusesOf(q.Status),
-    sortBy: q.SortBy,
-    order: q.Order,
-    nextToken: q.NextToken,
-  };
-  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as unknown as SearchParams;
-}
-
-/** `a,b` or `["a","b"]` → the list; empty entries are dropped. */
-function listOf(value: string | string[] | undefined, field: string): string[] | undefined {
-  if (value === undefined) return undefined;
-  let list: unknown = value;
-  if (typeof value === 'string') {
-    if (value.trimStart().startsWith('[')) {
-      try {
-        list = JSON.parse(value);
-      } catch {
-        throw invalid(`${field}: not a JSON array of strings`, field);
-      }
-    } else list = value.split(',');
-  }
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw invalid(`${field}: not a JSON array of strings`, field);
-  const out = (list as string[]).map((x) => x.trim()).filter(Boolean);
-  if (out.length > 1000) throw invalid(`${field}: at most 1000 entries`, field);
-  return out.length ? out : undefined;
-}
-
-export function instant(value: string | undefined, field: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw invalid(`${field}: not an ISO 8601 time: '${value}'`, field);
-  return new Date(t).toISOString();
-}
-
-/** `Status=ACTIVE,FAILED` → the statuses; an unknown one is a 400 naming `Status`. */
-export function statusesOf(value: string | undefined): FileStatus[] | undefined {
-  if (value === undefined || value === '') return undefined;
-  return value.split(',').map((s) => {
-    const r = FileStatus.safeParse(s.trim().toUpperCase());
-    if (!r.success) throw invalid(`Status: unknown status '${s}' (PENDING, ACTIVE, FAILED, DELETED)`, 'Status');
-    return r.data;
-  });
-}
 
 /** An uploaded image: base64, optionally a `data:image/…;base64,` URL. */
 export function base64Image(text: string): Buffer {

@@ -14,7 +14,9 @@ import { AesGcmSecretBox } from '../adapters/secrets/aes-gcm-secret-box.js';
 import { ConnectionService } from '../services/connections.js';
 import { CoverageService } from '../services/coverage.js';
 import { SearchService } from '../services/search.js';
+import { ExportService } from '../services/export.js';
 import { DatasetService } from '../services/datasets.js';
+import { EvaluationService } from '../services/evaluation.js';
 import type { QueueNames, ServiceDeps } from '../services/deps.js';
 import { FanoutService } from '../services/fanout.js';
 import { FileMetaService } from '../services/file-metas.js';
@@ -24,6 +26,7 @@ import { IndexingService } from '../services/indexing.js';
 import { JobSpecs } from '../services/job-specs.js';
 import { ModelGate } from '../services/model-gate.js';
 import { ProbingService } from '../services/probing.js';
+import { ReindexService } from '../services/reindex.js';
 import type { RetryOptions } from '../services/retry.js';
 import { TaggingService } from '../services/tagging.js';
 import { TagDefinitionService } from '../services/tag-definitions.js';
@@ -43,8 +46,11 @@ export interface Services {
   tagging: TaggingService;
   indexing: IndexingService;
   indexConfigs: IndexConfigService;
+  reindex: ReindexService;
   coverage: CoverageService;
   search: SearchService;
+  export: ExportService;
+  evaluation: EvaluationService;
 }
 
 export interface Container {
@@ -87,7 +93,13 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   const roots = config.LOUPE_FILE_ROOTS?.split(':').filter(Boolean).map((r) => path.resolve(r));
   const objects = new SchemeRegistry({ file: new LocalFolderObjectStore(roots) });
   const prefix = config.LOUPE_QUEUE_PREFIX;
-  const queues: QueueNames = { fanout: `${prefix}fanout`, prober: `${prefix}prober`, tagger: `${prefix}tagger`, embedder: `${prefix}embedder` };
+  const queues: QueueNames = {
+    fanout: `${prefix}fanout`,
+    prober: `${prefix}prober`,
+    tagger: `${prefix}tagger`,
+    embedder: `${prefix}embedder`,
+    exporter: `${prefix}exporter`,
+  };
   const media: MediaLimits = {
     maxPixels: config.LOUPE_MAX_PIXELS,
     maxBytes: config.LOUPE_MAX_DECODE_BYTES,
@@ -98,11 +110,12 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   const vectorStores = createVectorStores(config.dataDir);
   const tagDefinitions = new TagDefinitionService(deps);
   const connections = new ConnectionService(deps, AesGcmSecretBox.fromConfig(config.LOUPE_SECRET_KEY, config.dataDir), models);
-  const specs = new JobSpecs(deps, connections, tagDefinitions, models, vectorStores);
+  const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
+  const search = new SearchService(deps, { connections, models, vectorStores, retry, ...opts.search });
+  const specs = new JobSpecs(deps, connections, tagDefinitions, models, vectorStores, search);
   const jobs = new JobService(deps, specs);
   const probing = new ProbingService(deps, jobs);
   const gate = new ModelGate(store, { leaseTtlMs: config.LOUPE_LEASE_SECONDS * 1000 });
-  const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
   const modelConsumers = { jobs, connections, models, gate, retry };
   const indexing = new IndexingService(deps, modelConsumers, vectorStores);
   const services: Services = {
@@ -116,8 +129,11 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     tagging: new TaggingService(deps, modelConsumers),
     indexing,
     indexConfigs: new IndexConfigService(deps, specs, jobs),
+    reindex: new ReindexService(deps, specs, jobs),
     coverage: new CoverageService(deps, specs),
-    search: new SearchService(deps, { connections, models, vectorStores, retry, ...opts.search }),
+    search,
+    evaluation: new EvaluationService(deps, search),
+    export: new ExportService(deps, jobs, search),
   };
   return {
     config,

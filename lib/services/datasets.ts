@@ -2,6 +2,7 @@
 import type { Dataset, DatasetEdition, DatasetVersion } from '../domain/dataset.js';
 import { conflict, invalid, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import type { LogicalChange, LogicalRef } from '../domain/logical.js';
 import type { Page } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 
@@ -9,28 +10,39 @@ export interface CreateDatasetInput {
   name: string;
   description?: string;
   edition?: DatasetEdition;
-  uri: string;
+  /** Required for ADVANCED; a LOGICAL dataset has no storage of its own. */
+  uri?: string;
   versionDescription?: string;
 }
 
 export class DatasetService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** Creates a dataset and its first version `v1` over the same URI. */
+  /**
+   * Creates a dataset and its first version `v1` over the same URI. A LOGICAL dataset has no URI and
+   * no version yet: each export into it makes the next one.
+   */
   async create(input: CreateDatasetInput): Promise<Dataset> {
-    const uri = await this.checkStorageUri(input.uri, 'Uri');
+    const edition = input.edition ?? 'ADVANCED';
+    if (edition === 'LOGICAL' && input.uri) throw invalid('a LOGICAL dataset has no storage URI: its versions are made by exports', 'Uri');
+    if (edition === 'ADVANCED' && !input.uri) throw invalid('Uri: required (the storage folder of the dataset)', 'Uri');
+    const uri = edition === 'ADVANCED' ? await this.checkStorageUri(input.uri!, 'Uri') : '';
     const now = nowIso(this.deps);
     const dataset: Dataset = {
       datasetId: newId('d'),
       name: input.name,
       description: input.description ?? '',
-      edition: input.edition ?? 'ADVANCED',
+      edition,
       dataType: 'PIC',
       uri,
       createTime: now,
       updateTime: now,
     };
     await this.deps.store.createDataset(dataset);
+    if (edition === 'LOGICAL') {
+      this.deps.log.info('logical dataset created', { datasetId: dataset.datasetId });
+      return dataset;
+    }
     await this.deps.store.createVersion({
       datasetId: dataset.datasetId,
       versionName: 'v1',
@@ -68,6 +80,9 @@ export class DatasetService {
 
   async createVersion(datasetId: string, input: { uri?: string; description?: string }): Promise<DatasetVersion> {
     const dataset = await this.get(datasetId);
+    if (dataset.edition === 'LOGICAL') {
+      throw invalid('versions of a LOGICAL dataset are made by exports (a FileMetaExport job with target "logical")', 'DatasetId');
+    }
     const uri = input.uri ? await this.checkStorageUri(input.uri, 'Uri') : dataset.uri;
     const versions = await this.deps.store.listVersions(datasetId);
     const next = versions.reduce((m, v) => Math.max(m, Number(v.versionName.slice(1))), 0) + 1;
@@ -107,6 +122,31 @@ export class DatasetService {
     await this.getVersion(datasetId, versionName);
     await this.refuseWhileJobsRun(datasetId, versionName);
     await this.deps.store.deleteVersion(datasetId, versionName);
+  }
+
+  /** A logical version's references, in export order. */
+  async listReferences(datasetId: string, versionName: string, q: { maxResults: number; nextToken?: string }): Promise<Page<LogicalRef>> {
+    await this.logicalVersion(datasetId, versionName);
+    return this.deps.store.listLogicalRefs(datasetId, versionName, q);
+  }
+
+  /** What changed in a logical version since a base version: references added, removed, or of another fingerprint. */
+  async diffVersions(
+    datasetId: string,
+    versionName: string,
+    baseVersionName: string,
+    change: LogicalChange,
+    q: { maxResults: number; nextToken?: string },
+  ): Promise<Page<LogicalRef> & { counts: Record<LogicalChange, number> }> {
+    await this.logicalVersion(datasetId, versionName);
+    await this.getVersion(datasetId, baseVersionName);
+    return this.deps.store.diffLogicalVersions(datasetId, versionName, baseVersionName, change, q);
+  }
+
+  private async logicalVersion(datasetId: string, versionName: string): Promise<DatasetVersion> {
+    const dataset = await this.get(datasetId);
+    if (dataset.edition !== 'LOGICAL') throw invalid(`dataset '${datasetId}' is ${dataset.edition}: references belong to LOGICAL datasets`, 'DatasetId');
+    return this.getVersion(datasetId, versionName);
   }
 
   private async refuseWhileJobsRun(datasetId: string, versionName?: string): Promise<void> {

@@ -12,6 +12,7 @@ export interface QueueNames {
   prober: string;
   tagger: string;
   embedder: string;
+  exporter: string;
 }
 
 export interface ServiceDeps {

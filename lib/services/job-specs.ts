@@ -8,6 +8,8 @@ import type { ModelFactory } from '../ports/model-factory.js';
 import type { VectorStores } from '../ports/vector-stores.js';
 import type { ConnectionService } from './connections.js';
 import type { ServiceDeps } from './deps.js';
+import { resolveExportSpec } from './export.js';
+import type { SearchService } from './search.js';
 import type { TagDefinitionService } from './tag-definitions.js';
 
 export class JobSpecs {
@@ -17,9 +19,10 @@ export class JobSpecs {
     private readonly tagDefinitions: TagDefinitionService,
     private readonly models: ModelFactory,
     private readonly vectorStores: VectorStores,
+    private readonly search: SearchService,
   ) {}
 
-  async resolve(action: JobAction, datasetId: string, raw: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async resolve(action: JobAction, datasetId: string, raw: Record<string, unknown>, versionName = 'v1'): Promise<Record<string, unknown>> {
     switch (action) {
       case 'FileMetaBuild':
         return parse(FileMetaBuildSpec, raw);
@@ -53,6 +56,8 @@ export class JobSpecs {
         }
         return { ...spec, embeddingConnectionId, vectorConnectionId, indexName, ...(modelName ? { modelName } : {}), embedderId: embedder.id };
       }
+      case 'FileMetaExport':
+        return resolveExportSpec(this.deps, this.search, datasetId, versionName, raw);
       default:
         throw invalid(`JobAction '${action}' is not available yet`, 'JobAction');
     }

@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.js';
 import {
   isTerminal,
   type BatchMessage,
+  type ExportMessage,
   type FileOutcome,
   type DatasetJob,
   type FanoutMessage,
@@ -27,7 +28,7 @@ export interface CreateJobInput {
 }
 
 /** Actions whose consumers exist in this build; the others are refused with a clear 400. */
-const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex'];
+const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport'];
 
 /** How a finished job's status follows from its counters. */
 export function finalStatus(c: { total: number; completed: number; failed: number }): JobStatus {
@@ -50,9 +51,9 @@ export class JobService {
     if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
     const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
     if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
-    const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {});
-    // Two listings of one version at once would mark each other's files as gone.
-    for (const status of ['Pending', 'Running'] as const) {
+    const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {}, input.versionName);
+    // One job per action on a version at a time: a second would redo the same work (exports only read).
+    for (const status of input.jobAction === 'FileMetaExport' ? [] : (['Pending', 'Running'] as const)) {
       const busy = await this.deps.store.listJobs({ datasetId: input.datasetId, versionName: input.versionName, jobAction: input.jobAction, status, maxResults: 1 });
       if (busy.items.length) {
         throw conflict(`job ${busy.items[0]!.datasetJobId} (${input.jobAction}) is ${status} on this version: wait for it or stop it`);
@@ -83,8 +84,9 @@ export class JobService {
     };
     await this.deps.store.createJob(job);
     await this.log(job.datasetJobId, 'INFO', `created: ${job.jobAction} ${job.jobMode} on ${job.datasetId}/${job.versionName} (${version.uri})`);
-    const start: FanoutMessage = { jobId: job.datasetJobId };
-    await this.deps.queue.sendBatch(this.deps.queues.fanout, [JSON.stringify(start)]);
+    // An export reads the search's results, not the storage listing: it goes straight to the exporter.
+    const start: FanoutMessage | ExportMessage = { jobId: job.datasetJobId };
+    await this.deps.queue.sendBatch(job.jobAction === 'FileMetaExport' ? this.deps.queues.exporter : this.deps.queues.fanout, [JSON.stringify(start)]);
     return job;
   }
 

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../functions/api/index.js';
+import { createExporterHandler } from '../../functions/exporter/index.js';
 import { createFanoutHandler } from '../../functions/fanout/index.js';
 import { createProberHandler } from '../../functions/prober/index.js';
 import { loadConfig } from '../../lib/runtime/config.js';
@@ -62,6 +63,20 @@ describe('FC handlers', () => {
     await createFanoutHandler(() => c)(await take(c.queues.fanout), { requestId: 'f' } as never);
     await createProberHandler(() => c)(await take(c.queues.prober), { requestId: 'p' } as never);
     expect(await c.store.getJob(job.datasetJobId)).toMatchObject({ status: 'Succeeded', totalFileCount: 30, completedFileCount: 30 });
+
+    // The exporter runs an export from an FC-shaped event; the sample event's unknown job is dropped.
+    const out = pathToFileURL(path.join(dir, 'out')).href + '/';
+    const exp = await c.services.jobs.create({
+      datasetId: ds.datasetId,
+      versionName: 'v1',
+      jobAction: 'FileMetaExport',
+      jobSpec: { search: {}, target: 'file', format: 'csv', uri: out },
+    });
+    const exporter = createExporterHandler(() => c);
+    expect(await exporter(await take(c.queues.exporter), { requestId: 'e' } as never)).toEqual({ results: ['done'] });
+    expect(await c.store.getJob(exp.datasetJobId)).toMatchObject({ status: 'Succeeded', completedFileCount: 30, output: { uri: out, fileCount: 30 } });
+    expect(readFileSync(new URL('export.csv', out), 'utf8').split('\r\n').filter(Boolean)).toHaveLength(31);
+    expect(await exporter(event('exporter-mns.json'), { requestId: 'e2' } as never)).toEqual({ results: ['dropped'] });
   });
 
   it('the esbuild bundle of the api function runs on its own', async () => {

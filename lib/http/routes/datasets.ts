@@ -1,6 +1,7 @@
 // Routes: datasets and their versions.
 import { createRoute, z } from '@hono/zod-openapi';
-import { DatasetDto, DatasetVersionDto, datasetDto, versionDto } from '../dto.js';
+import { LOGICAL_CHANGES, type LogicalChange } from '../../domain/logical.js';
+import { DatasetDto, DatasetVersionDto, ReferenceDto, datasetDto, referenceDto, versionDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
 import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
@@ -8,27 +9,41 @@ const tags = ['Datasets'];
 const VersionParams = DatasetIdParam.extend({ VersionName: z.string().openapi({ param: { name: 'VersionName', in: 'path' } }) });
 const Ok = z.object(RequestIdField).openapi('Ok');
 
+export const CreateDatasetRequest = z.object({
+  Name: z.string().min(1).max(128),
+  Description: z.string().max(1024).optional(),
+  Edition: z.enum(['ADVANCED', 'LOGICAL']).optional(),
+  DataType: z.literal('PIC').optional(),
+  Uri: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .openapi({ example: 'file:///home/me/photos/', description: 'Required for ADVANCED; a LOGICAL dataset has none (exports make its versions)' }),
+  VersionDescription: z.string().max(1024).optional(),
+});
+export const ListDatasetsQuery = z.object({
+  Name: z.string().max(128).optional().openapi({ description: 'Substring of the name' }),
+  Edition: z.enum(['ADVANCED', 'LOGICAL']).optional(),
+  MaxResults,
+  NextToken,
+});
+export const UpdateDatasetRequest = z.object({ Name: z.string().min(1).max(128).optional(), Description: z.string().max(1024).optional() });
+export const CreateDatasetVersionRequest = z.object({ Uri: z.string().min(1).max(2048).optional(), Description: z.string().max(1024).optional() });
+export const UpdateDatasetVersionRequest = z.object({ Description: z.string().max(1024).optional() });
+
 export function datasetRoutes(app: App, d: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'post',
       path: '/api/v1/datasets',
       tags,
-      summary: 'CreateDataset: register a storage URI (nothing is copied); creates version v1',
+      summary: 'CreateDataset: register a storage URI (nothing is copied) and its version v1; or a LOGICAL dataset, filled by exports',
       request: {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                Name: z.string().min(1).max(128),
-                Description: z.string().max(1024).optional(),
-                Edition: z.enum(['ADVANCED', 'LOGICAL']).optional(),
-                DataType: z.literal('PIC').optional(),
-                Uri: z.string().min(1).max(2048).openapi({ example: 'file:///home/me/photos/' }),
-                VersionDescription: z.string().max(1024).optional(),
-              }),
-            },
+            'application/json': { schema: CreateDatasetRequest },
           },
         },
       },
@@ -54,12 +69,7 @@ export function datasetRoutes(app: App, d: ApiDeps) {
       tags,
       summary: 'ListDatasets',
       request: {
-        query: z.object({
-          Name: z.string().max(128).optional().openapi({ description: 'Substring of the name' }),
-          Edition: z.enum(['ADVANCED', 'LOGICAL']).optional(),
-          MaxResults,
-          NextToken,
-        }),
+        query: ListDatasetsQuery,
       },
       responses: {
         200: jsonContent(
@@ -106,7 +116,7 @@ export function datasetRoutes(app: App, d: ApiDeps) {
         params: DatasetIdParam,
         body: {
           required: true,
-          content: { 'application/json': { schema: z.object({ Name: z.string().min(1).max(128).optional(), Description: z.string().max(1024).optional() }) } },
+          content: { 'application/json': { schema: UpdateDatasetRequest } },
         },
       },
       responses: { 200: jsonContent(Ok, 'Updated'), ...errorResponses },
@@ -144,7 +154,7 @@ export function datasetRoutes(app: App, d: ApiDeps) {
         params: DatasetIdParam,
         body: {
           required: false,
-          content: { 'application/json': { schema: z.object({ Uri: z.string().min(1).max(2048).optional(), Description: z.string().max(1024).optional() }) } },
+          content: { 'application/json': { schema: CreateDatasetVersionRequest } },
         },
       },
       responses: { 200: jsonContent(z.object({ VersionName: z.string(), ...RequestIdField }), 'Created'), ...errorResponses },
@@ -199,7 +209,7 @@ export function datasetRoutes(app: App, d: ApiDeps) {
       summary: 'UpdateDatasetVersion',
       request: {
         params: VersionParams,
-        body: { required: true, content: { 'application/json': { schema: z.object({ Description: z.string().max(1024).optional() }) } } },
+        body: { required: true, content: { 'application/json': { schema: UpdateDatasetVersionRequest } } },
       },
       responses: { 200: jsonContent(Ok, 'Updated'), ...errorResponses },
     }),
@@ -223,6 +233,80 @@ export function datasetRoutes(app: App, d: ApiDeps) {
       const p = c.req.valid('param');
       await d.datasets.deleteVersion(p.DatasetId, p.VersionName);
       return c.json({ RequestId: c.get('requestId') }, 200);
+    },
+  );
+
+  const Paging = z.object({ MaxResults, NextToken });
+  const ReferencePage = { References: z.array(ReferenceDto), TotalCount: z.number().int(), NextToken: z.string().optional(), ...RequestIdField };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/datasets/{DatasetId}/versions/{VersionName}/references',
+      tags,
+      summary: 'ListDatasetVersionReferences: the files a logical dataset version refers to, in export order',
+      request: { params: VersionParams, query: Paging },
+      responses: { 200: jsonContent(z.object(ReferencePage), 'A page of references'), ...errorResponses },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      const q = c.req.valid('query');
+      const page = await d.datasets.listReferences(p.DatasetId, p.VersionName, { maxResults: q.MaxResults, nextToken: q.NextToken });
+      return c.json(
+        { References: page.items.map(referenceDto), TotalCount: page.totalCount, ...(page.nextToken ? { NextToken: page.nextToken } : {}), RequestId: c.get('requestId') },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/datasets/{DatasetId}/versions/{VersionName}/diff',
+      tags,
+      summary: 'DiffDatasetVersions: references added to, removed from, or changed (another fingerprint) in a logical version since BaseVersion',
+      request: {
+        params: VersionParams,
+        query: Paging.extend({
+          BaseVersion: z.string().min(1).max(16).openapi({ example: 'v1' }),
+          Change: z.enum(LOGICAL_CHANGES as [LogicalChange, ...LogicalChange[]]).default('Added'),
+        }),
+      },
+      responses: {
+        200: jsonContent(
+          z.object({
+            BaseVersion: z.string(),
+            VersionName: z.string(),
+            AddedCount: z.number().int(),
+            RemovedCount: z.number().int(),
+            ChangedCount: z.number().int(),
+            Change: z.string(),
+            ...ReferencePage,
+          }),
+          'The counts of each change, and a page of the asked one',
+        ),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      const q = c.req.valid('query');
+      const page = await d.datasets.diffVersions(p.DatasetId, p.VersionName, q.BaseVersion, q.Change, { maxResults: q.MaxResults, nextToken: q.NextToken });
+      return c.json(
+        {
+          BaseVersion: q.BaseVersion,
+          VersionName: p.VersionName,
+          AddedCount: page.counts.Added,
+          RemovedCount: page.counts.Removed,
+          ChangedCount: page.counts.Changed,
+          Change: q.Change,
+          References: page.items.map(referenceDto),
+          TotalCount: page.totalCount,
+          ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+          RequestId: c.get('requestId'),
+        },
+        200,
+      );
     },
   );
 }

@@ -1,0 +1,34 @@
+// FC entry (MNS queue trigger on the exporter queue): FileMetaExport — streams a search's results into
+// a manifest / CSV / GME layout in an object-store folder, or into a logical dataset's next version.
+import middy from '@middy/core';
+import { ExportMessage } from '../../lib/domain/job.js';
+import type { Container } from '../../lib/runtime/container.js';
+import { defaultContainer } from '../../lib/runtime/default-container.js';
+import { fcErrorLog, fcJsonEvent, parseQueueTriggerEvent, type FcContext } from '../../lib/runtime/fc.js';
+
+export function createExporterHandler(container: () => Container) {
+  return middy(async (event: unknown, _context: FcContext) => {
+    const c = container();
+    const results = [];
+    for (const record of parseQueueTriggerEvent(event)) {
+      results.push(await c.services.export.run(ExportMessage.parse(JSON.parse(record.body))));
+    }
+    return { results };
+  })
+    .use(fcJsonEvent())
+    .use(fcErrorLog(() => container().log, 'exporter'));
+}
+
+/** An export that failed repeatedly: the job fails with the reason (nothing was published). */
+export function createExporterDeadLetterHandler(container: () => Container) {
+  return middy(async (event: unknown, _context: FcContext) => {
+    const c = container();
+    for (const record of parseQueueTriggerEvent(event)) {
+      const msg = ExportMessage.parse(JSON.parse(record.body));
+      await c.services.jobs.fail(msg.jobId, `export failed ${record.dequeueCount} times; see the function logs`);
+    }
+  }).use(fcJsonEvent());
+}
+
+export const handler = createExporterHandler(defaultContainer);
+export const deadLetterHandler = createExporterDeadLetterHandler(defaultContainer);

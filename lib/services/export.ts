@@ -1,0 +1,268 @@
+// FileMetaExport: a search's results leave Loupe as training data — a manifest, a CSV or the GME
+// fine-tune layout in a folder of an object store, or the next version of a logical dataset.
+// Streams page by page (a million lines never sit in memory); every file appears atomically, and a
+// logical version only once complete, so a stopped, failed or killed export publishes nothing. A
+// redelivered export starts over and overwrites what it made (idempotent).
+import { isDomainError, invalid, notFound } from '../domain/errors.js';
+import { FileMetaExportSpec, type DatasetJob, type ExportMessage, type JobOutput } from '../domain/job.js';
+import { MAX_TOP_K, parseQuery } from '../dsl/parser.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { nowIso, type ServiceDeps } from './deps.js';
+import {
+  CSV_HEADER,
+  csvRow,
+  EXPORT_DESCRIPTION_FILE,
+  EXPORT_FILE,
+  GME_IMAGES_FOLDER,
+  gmeImagePath,
+  gmeLine,
+  logicalRefOf,
+  manifestLine,
+  type ExportedMeta,
+} from './export-formats.js';
+import { finalStatus, type JobService } from './jobs.js';
+import { forEachLimit } from './parallel.js';
+import { searchParamsOf, WireSearch } from './search-request.js';
+import type { SearchParams, SearchResult, SearchService } from './search.js';
+
+/** Files read from the MetaStore per page. */
+const PAGE_SIZE = 1000;
+/** Output is handed to the object store in chunks of about this many characters. */
+const CHUNK_CHARS = 256 * 1024;
+
+/** The job was stopped, or its target vanished, while exporting: nothing is published. */
+class ExportInterrupted extends Error {}
+
+interface Counts {
+  total: number;
+  completed: number;
+  failed: number;
+}
+
+/**
+ * Checks an export's JobSpec when the job is created: the spec's shape, the search (run once, so a
+ * bad expression or a text query against an image-only index is a 400 now, not a failed job
+ * later) and the target. Returns the spec to store.
+ */
+export async function resolveExportSpec(
+  deps: ServiceDeps,
+  searchService: SearchService,
+  datasetId: string,
+  versionName: string,
+  raw: Record<string, unknown>,
+): Promise<FileMetaExportSpec> {
+  const r = FileMetaExportSpec.safeParse(raw);
+  if (!r.success) throw specError(r.error.issues[0]!, 'JobSpec');
+  const spec = r.data;
+  const search = WireSearch.safeParse(spec.search);
+  if (!search.success) throw specError(search.error.issues[0]!, 'JobSpec.search');
+  await searchService.search({ ...exportSearchParams(datasetId, versionName, spec), maxResults: 1 });
+  if (spec.target === 'file') {
+    const uri = spec.uri!.endsWith('/') ? spec.uri! : `${spec.uri}/`;
+    try {
+      deps.objects.forUri(uri);
+    } catch (e) {
+      throw invalid(`JobSpec.uri: ${e instanceof Error ? e.message : String(e)}`, 'JobSpec.uri');
+    }
+    return { ...spec, uri, ...(spec.format === 'gme' ? { images: spec.images ?? 'copy' } : {}) };
+  }
+  const target = await deps.store.getDataset(spec.logicalDatasetId!);
+  if (!target) throw invalid(`JobSpec.logicalDatasetId: dataset '${spec.logicalDatasetId}' not found`, 'JobSpec.logicalDatasetId');
+  if (target.edition !== 'LOGICAL') {
+    throw invalid(`JobSpec.logicalDatasetId: dataset '${target.datasetId}' is ${target.edition}, not LOGICAL`, 'JobSpec.logicalDatasetId');
+  }
+  return spec;
+}
+
+export class ExportService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly jobs: JobService,
+    private readonly search: SearchService,
+  ) {}
+
+  /** The exporter's step: runs the whole export of one job. */
+  async run(msg: ExportMessage): Promise<'done' | 'dropped'> {
+    let job = await this.deps.store.getJob(msg.jobId);
+    if (!job) {
+      this.deps.log.warn('export for an unknown job dropped', { jobId: msg.jobId });
+      return 'dropped';
+    }
+    if (job.status === 'Pending') {
+      const now = nowIso(this.deps);
+      await this.deps.store.transitionJob(job.datasetJobId, ['Pending'], 'Running', { startTime: now, updateTime: now });
+      job = (await this.deps.store.getJob(msg.jobId))!;
+    }
+    if (job.status !== 'Running') return 'dropped';
+    const spec = FileMetaExportSpec.parse(job.jobSpec);
+    await this.jobs.log(job.datasetJobId, 'INFO', `running: exporting to ${spec.target === 'file' ? `${spec.uri} (${spec.format})` : `logical dataset ${spec.logicalDatasetId}`}`);
+    const counts: Counts = { total: 0, completed: 0, failed: 0 };
+    let output: JobOutput;
+    try {
+      output = spec.target === 'file' ? await this.toFolder(job, spec, counts) : await this.toLogicalVersion(job, spec, counts);
+    } catch (e) {
+      if (e instanceof ExportInterrupted) {
+        await this.jobs.log(job.datasetJobId, 'INFO', `export interrupted after ${counts.completed} files (${e.message}): nothing published`);
+        await this.jobs.fail(job.datasetJobId, e.message); // no-op when the job was stopped
+        return 'dropped';
+      }
+      // A target or search that cannot work (a folder outside the allowed roots, a deleted version) fails
+      // the job; anything else is left to the queue to retry.
+      if (isDomainError(e) && (e.kind === 'Invalid' || e.kind === 'NotFound' || e.kind === 'Forbidden')) {
+        await this.jobs.fail(job.datasetJobId, e.message);
+        return 'dropped';
+      }
+      throw e;
+    }
+    const now = nowIso(this.deps);
+    const ended = await this.deps.store.transitionJob(job.datasetJobId, ['Running'], finalStatus(counts), { finishTime: now, updateTime: now, output });
+    if (ended) {
+      const where = output.uri ?? `${output.datasetId}/${output.versionName}`;
+      await this.jobs.log(
+        job.datasetJobId,
+        counts.failed ? 'WARN' : 'INFO',
+        `finished: ${counts.completed} files exported to ${where}${counts.failed ? `, ${counts.failed} failed` : ''}`,
+      );
+    }
+    return 'done';
+  }
+
+  /**
+   * The search's results, a page at a time, with the total. A vector search is ranked once and
+   * returned whole (at most TopK ≤ 10,000); a metadata search pages by keyset.
+   */
+  private async *pages(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): AsyncGenerator<ExportedMeta[], SearchResult['vector']> {
+    const p = exportSearchParams(job.datasetId, job.versionName, spec);
+    const vector = p.queryText !== undefined || p.queryImage !== undefined || (p.expression !== undefined && parseQuery(p.expression).content !== undefined);
+    let nextToken: string | undefined;
+    let first = true;
+    let vectorInfo: SearchResult['vector'];
+    do {
+      const page = await this.search.search({ ...p, maxResults: vector ? MAX_TOP_K : PAGE_SIZE, nextToken });
+      if (first) {
+        counts.total = page.vector ? page.items.length : page.totalCount;
+        vectorInfo = page.vector;
+        first = false;
+      }
+      yield page.items;
+      nextToken = page.nextToken;
+      await this.checkpoint(job, counts);
+    } while (nextToken);
+    return vectorInfo;
+  }
+
+  /** Publishes progress; stops the export when the job is no longer running. */
+  private async checkpoint(job: DatasetJob, counts: Counts): Promise<void> {
+    await this.deps.store.setJobCounts(job.datasetJobId, { ...counts, total: Math.max(counts.total, counts.completed + counts.failed) }, nowIso(this.deps));
+    const now = await this.deps.store.getJob(job.datasetJobId);
+    if (now?.status !== 'Running') throw new ExportInterrupted(`the job is ${now?.status ?? 'gone'}`);
+  }
+
+  private async toFolder(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): Promise<JobOutput> {
+    const folder = spec.uri!;
+    const format = spec.format!;
+    const target = this.deps.objects.forUri(folder);
+    const copyImages = format === 'gme' && spec.images !== 'reference';
+    const pages = this.pages(job, spec, counts);
+    let vectorInfo: SearchResult['vector'];
+    const self = this;
+    async function* chunks(): AsyncGenerator<string> {
+      let buf = format === 'csv' ? CSV_HEADER : '';
+      for (;;) {
+        const next = await pages.next();
+        if (next.done) {
+          vectorInfo = next.value;
+          break;
+        }
+        let metas = next.value;
+        if (copyImages) metas = await self.copyImages(job, metas, target, folder, spec.concurrency, counts);
+        for (const m of metas) {
+          buf += format === 'manifest' ? manifestLine(m) : format === 'csv' ? csvRow(m) : gmeLine(m, copyImages ? gmeImagePath(m) : m.uri);
+          if (buf.length >= CHUNK_CHARS) {
+            yield buf;
+            buf = '';
+          }
+        }
+        counts.completed += metas.length;
+      }
+      if (buf) yield buf;
+    }
+    const main = EXPORT_FILE[format];
+    await target.write(folder + main, chunks());
+    const files = [main, ...(copyImages ? [GME_IMAGES_FOLDER] : []), EXPORT_DESCRIPTION_FILE];
+    const description = {
+      DatasetJobId: job.datasetJobId,
+      DatasetId: job.datasetId,
+      VersionName: job.versionName,
+      Format: format,
+      ...(format === 'gme' ? { Images: copyImages ? 'copy' : 'reference' } : {}),
+      Search: spec.search,
+      ...(vectorInfo ? { VectorSearch: { TopK: vectorInfo.topK, Returned: vectorInfo.returned, IndexName: vectorInfo.indexName, EmbedderId: vectorInfo.embedderId } } : {}),
+      ExportTime: nowIso(this.deps),
+      FileCount: counts.completed,
+      FailedFileCount: counts.failed,
+      Files: files,
+    };
+    await target.write(folder + EXPORT_DESCRIPTION_FILE, JSON.stringify(description, null, 2) + '\n');
+    return { uri: folder, files, fileCount: counts.completed };
+  }
+
+  /**
+   * Copies a page's images into `images/`; returns the files copied. A source that is gone fails
+   * that file (logged, left out of the layout); any other error stops the export.
+   */
+  private async copyImages(job: DatasetJob, metas: ExportedMeta[], target: ObjectStore, folder: string, concurrency: number, counts: Counts): Promise<ExportedMeta[]> {
+    const results: Array<string | undefined> = [];
+    await forEachLimit([...metas.keys()], concurrency, async (i) => {
+      const m = metas[i]!;
+      const to = folder + gmeImagePath(m);
+      const source = this.deps.objects.forUri(m.uri);
+      try {
+        if (source === target) await target.copy(m.uri, to);
+        else await target.write(to, await source.openReadStream(m.uri));
+      } catch (e) {
+        if (!isDomainError(e) || e.kind !== 'NotFound') throw e;
+        results[i] = `${m.uri}: source gone`;
+      }
+    });
+    const failed = metas.flatMap((m, i) => (results[i] ? [{ metaId: m.datasetFileMetaId, ok: false as const, reason: results[i]! }] : []));
+    if (failed.length) {
+      await this.deps.store.addJobItems(job.datasetJobId, failed.map((f) => f.metaId));
+      await this.deps.store.recordOutcomes(job.datasetJobId, failed);
+      await this.jobs.logMany(job.datasetJobId, failed.map((f) => ({ level: 'WARN' as const, message: `failed ${f.reason}` })));
+      counts.failed += failed.length;
+    }
+    return metas.filter((_, i) => !results[i]);
+  }
+
+  private async toLogicalVersion(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): Promise<JobOutput> {
+    const datasetId = spec.logicalDatasetId!;
+    if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
+    const versionName = await this.deps.store.reserveLogicalVersion(datasetId, job.datasetJobId, spec.versionDescription ?? '', nowIso(this.deps));
+    try {
+      await this.deps.store.clearLogicalRefs(datasetId, versionName); // a re-run starts over
+      let seq = 0;
+      for await (const metas of this.pages(job, spec, counts)) {
+        await this.deps.store.putLogicalRefs(datasetId, versionName, metas.map((m) => ({ ...logicalRefOf(m), seq: seq++ })));
+        counts.completed += metas.length;
+      }
+      if (!(await this.deps.store.publishLogicalVersion(datasetId, versionName, job.datasetJobId, nowIso(this.deps)))) {
+        throw new ExportInterrupted(`logical dataset ${datasetId} or its version ${versionName} was deleted meanwhile`);
+      }
+    } catch (e) {
+      if (e instanceof ExportInterrupted || isDomainError(e)) await this.deps.store.discardLogicalVersion(datasetId, versionName, job.datasetJobId);
+      throw e;
+    }
+    return { datasetId, versionName, fileCount: counts.completed };
+  }
+}
+
+function exportSearchParams(datasetId: string, versionName: string, spec: FileMetaExportSpec): SearchParams {
+  const { QueryImage, ...rest } = WireSearch.parse(spec.search);
+  return searchParamsOf(datasetId, { ...rest, DatasetVersion: versionName, MaxResults: PAGE_SIZE }, QueryImage ? { uri: QueryImage } : undefined);
+}
+
+function specError(issue: { path: PropertyKey[]; message: string }, prefix: string) {
+  const where = issue.path.length ? `${prefix}.${issue.path.map(String).join('.')}` : prefix;
+  return invalid(`${where}: ${issue.message}`, where);
+}
