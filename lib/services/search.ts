@@ -19,6 +19,7 @@ import type { VectorHit, VectorStore } from '../ports/vector-store.js';
 import type { VectorStores } from '../ports/vector-stores.js';
 import type { ConnectionService } from './connections.js';
 import type { ServiceDeps } from './deps.js';
+import type { IndexConfigInput } from './index-configs.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
 export type QueryType = 'MIX' | 'TAG' | 'VECTOR';
@@ -53,6 +54,8 @@ export interface SearchParams {
   order?: 'ASC' | 'DESC';
   maxResults: number;
   nextToken?: string;
+  /** Search this index instead of the dataset's index config (the evaluation compares several). */
+  index?: IndexConfigInput;
 }
 
 /** Why a vector query returned fewer than TopK. */
@@ -123,7 +126,7 @@ export class SearchService {
   }
 
   private async vectorSearch(p: SearchParams, q: FileMetaQuery, input: EmbedInput, topK: number, threshold: number | undefined): Promise<SearchResult> {
-    const { embedder, store, indexName } = await this.indexOf(p.datasetId);
+    const { embedder, store, indexName } = await this.indexOf(p.datasetId, p.index);
     const index = await store.getIndex(indexName);
     if (!index) throw conflict(`index ${indexName} has no vectors yet: run a SemanticIndex job first`);
     if (index.embedderId !== embedder.id) {
@@ -135,7 +138,9 @@ export class SearchService {
     const query = await this.embedQuery(embedder, input);
     if (query.length !== index.dimension) throw conflict(`the query vector has ${query.length} dimensions, index ${indexName} ${index.dimension}`);
 
-    const candidates: FileMetaQuery = { ...q, indexName };
+    // A file meta names only the index it was embedded into last: an explicitly given index is trusted
+    // to hold the vectors it holds (DELETED files are still left out by the status filter).
+    const candidates: FileMetaQuery = p.index ? q : { ...q, indexName };
     const passing = await this.deps.store.countFileMetas(candidates);
     let ranked: Array<{ meta: FileMeta; score: number }>;
     if (passing === 0) ranked = [];
@@ -204,8 +209,14 @@ export class SearchService {
     return out;
   }
 
-  private async indexOf(datasetId: string): Promise<{ embedder: Embedder; store: VectorStore; indexName: string }> {
-    const config = await this.deps.store.getIndexConfig(datasetId);
+  /** The embedder behind an index (the dataset's, or `index`), without searching it. */
+  async embedderOf(datasetId: string, index?: IndexConfigInput): Promise<{ indexName: string; embedderId: string; supportsText: boolean }> {
+    const { embedder, indexName } = await this.indexOf(datasetId, index);
+    return { indexName, embedderId: embedder.id, supportsText: embedder.supportsText };
+  }
+
+  private async indexOf(datasetId: string, index?: IndexConfigInput): Promise<{ embedder: Embedder; store: VectorStore; indexName: string }> {
+    const config = index ?? (await this.deps.store.getIndexConfig(datasetId));
     if (!config) throw conflict(`dataset ${datasetId} has no index config: PUT …/indexconfig and run a SemanticIndex job first`);
     const embedder = this.s.models.embedder(await this.s.connections.resolve(config.embeddingConnectionId), config.modelName ?? undefined);
     const store = await this.s.vectorStores.forConnection(await this.s.connections.resolve(config.vectorConnectionId));

@@ -24,7 +24,15 @@ export interface GmeKnobs extends FaultKnobs {
 export interface GmeServerOptions extends Partial<GmeKnobs> {
   /** When set, requests must carry it as the `Authorization` header value (EAS style, no `Bearer`). */
   token?: string;
+  /**
+   * When set, it makes each vector (its length is the vector's; `dimension` is then unused) instead of
+   * the content hash: for doubles whose vectors must mean something (test/support/label-embedding.ts).
+   */
+  embed?: GmeEmbed;
 }
+
+/** One input as the service read it, and the request's `model`. */
+export type GmeEmbed = (input: { type: 'text'; text: string } | { type: 'image'; data: Buffer; mime: string }, model: string) => number[];
 
 export type LoopbackGme = LoopbackServer<GmeKnobs>;
 
@@ -36,7 +44,7 @@ type Parsed = { ok: true; key: string; type: 'text' | 'image' } | { ok: false; e
  * Inputs it cannot read (not text, not a base64 image data URL) fail individually, as a real service's would.
  */
 export async function startGmeServer(opts: GmeServerOptions = {}): Promise<LoopbackGme> {
-  const { token, ...knobs } = opts;
+  const { token, embed, ...knobs } = opts;
   const answer = (status: number, statusCode: number, message: unknown[], embeddings = '[]'): Reply => ({
     status,
     body: `{"status_code":${statusCode},"message":${JSON.stringify(message)},"output":{"embeddings":${embeddings}}}`,
@@ -68,7 +76,8 @@ export async function startGmeServer(opts: GmeServerOptions = {}): Promise<Loopb
         const error = p.ok ? 'inference failed for this input (simulated)' : p.error;
         message.push(ex.knobs.partialMessageStyle === 'object' ? { index, message: error } : `input[${index}]: ${error}`);
       } else if (p.ok) {
-        embeddings.push({ index, vectorJson: contentVectorJson(p.key, ex.knobs.dimension), type: p.type });
+        const vectorJson = embed ? JSON.stringify(embed(embedInput(p), body.model as string)) : contentVectorJson(p.key, ex.knobs.dimension);
+        embeddings.push({ index, vectorJson, type: p.type });
       }
     });
     return answer(200, failing.size > 0 ? 204 : 200, message, embeddingsJson(embeddings));
@@ -85,6 +94,12 @@ export async function startGmeServer(opts: GmeServerOptions = {}): Promise<Loopb
     },
     { ...DEFAULT_FAULT_KNOBS, dimension: 1536, ratePartial: 0, partialMessageStyle: 'text', maxBatch: 32, ...knobs },
   );
+}
+
+function embedInput(p: Extract<Parsed, { ok: true }>): Parameters<GmeEmbed>[0] {
+  if (p.type === 'text') return { type: 'text', text: p.key.slice('text:'.length) };
+  const comma = p.key.indexOf(',');
+  return { type: 'image', mime: p.key.slice('data:'.length, p.key.indexOf(';')), data: Buffer.from(p.key.slice(comma + 1), 'base64') };
 }
 
 function parseInput(input: unknown): Parsed {
