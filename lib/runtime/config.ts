@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { CronError, parseCron } from './cron.js';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -43,6 +44,21 @@ export const ConfigSchema = z.object({
   LOUPE_MODEL_RETRY_BASE_MS: int(500, 0, 60_000),
   /** A fan-out run lists for at most this long, then continues in a new message (FC timeouts). */
   LOUPE_FANOUT_BUDGET_MS: int(60_000, 100, 3_600_000),
+  /**
+   * Local runtime: when the reindex trigger runs, as a 5-field cron expression (UTC, or a
+   * `CRON_TZ=Area/City ` prefix), e.g. `0 3 * * *`. Unset: no local schedule. (In FC: the timer trigger in s.yaml.)
+   */
+  LOUPE_REINDEX_SCHEDULE: z
+    .string()
+    .superRefine((v, ctx) => {
+      try {
+        parseCron(v);
+      } catch (e) {
+        if (!(e instanceof CronError)) throw e;
+        ctx.addIssue({ code: 'custom', message: e.message });
+      }
+    })
+    .optional(),
 });
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
 

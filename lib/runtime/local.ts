@@ -1,12 +1,13 @@
 // The local runtime: serves the API over HTTP and drives the queue-consumer function handlers with
-// FC-shaped events from the durable queue. It is *given* the handlers (or, for worker threads, the
-// module that exports them); it imports no function.
+// FC-shaped events from the durable queue, and timer-triggered ones on their schedule. It is *given*
+// the handlers (or, for worker threads, the module that exports them); it imports no function.
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../ports/logger.js';
 import { deadLetterQueueOf, type Queue } from '../ports/queue.js';
 import type { FcHandler } from './fc.js';
+import { startLocalScheduler, type LocalTimer } from './local-scheduler.js';
 import type { LocalWorkerData } from './local-worker.js';
 import { consumeQueue } from './queue-consumer.js';
 
@@ -32,6 +33,8 @@ export interface LocalRuntimeOptions {
   port: number;
   queue: Queue;
   consumers: LocalConsumer[];
+  /** Time-triggered handlers, invoked with FC timer events when their schedule comes due. */
+  timers?: LocalTimer[];
   visibilityTimeoutSeconds: number;
   log: Logger;
 }
@@ -64,6 +67,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
+  const scheduler = startLocalScheduler({ timers: o.timers ?? [], log: o.log });
 
   return {
     url: `http://${o.host}:${port}`,
@@ -71,6 +75,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     async stop() {
       running = false;
       await Promise.all([
+        scheduler.stop(),
         ...loops,
         ...workers.map(
           (w) =>
