@@ -10,12 +10,15 @@ export interface ApiKeys {
   file?: string;
 }
 
+/** Where local mode keeps its generated key (the CLI reads it from there too). */
+export const apiKeyFileOf = (dataDir: string) => path.join(dataDir, 'api-key');
+
 export function resolveApiKeys(configured: string | undefined, dataDir: string): ApiKeys {
   if (configured) {
     const keys = configured.split(',').map((k) => k.trim()).filter(Boolean);
     if (keys.length) return { keys };
   }
-  const file = path.join(dataDir, 'api-key');
+  const file = apiKeyFileOf(dataDir);
   if (existsSync(file)) return { keys: [readFileSync(file, 'utf8').trim()], file };
   mkdirSync(dataDir, { recursive: true });
   const key = `lk_${randomBytes(24).toString('base64url')}`;

@@ -11,6 +11,21 @@ const Strings = z.record(z.string().max(128), z.string().max(4096));
 const Models = z.array(z.object({ Model: z.string().min(1).max(128), ModelType: z.string().max(64).optional() })).max(50);
 const models = (m: z.infer<typeof Models> | undefined) => m?.map((x) => ({ model: x.Model, modelType: x.ModelType }));
 
+export const CreateConnectionRequest = z.object({
+  ConnectionName: z.string().min(1).max(128),
+  ConnectionType,
+  Configs: Strings.optional().openapi({ example: { BaseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1' } }),
+  Secrets: Strings.optional().openapi({ example: { ApiKey: 'sk-…' } }),
+  Models: Models.optional().openapi({ example: [{ Model: 'qwen-vl-max' }] }),
+});
+export const UpdateConnectionRequest = z.object({
+  ConnectionName: z.string().min(1).max(128).optional(),
+  Configs: Strings.optional(),
+  Secrets: Strings.optional(),
+  Models: Models.optional(),
+});
+export const ListConnectionsQuery = z.object({ ConnectionType: ConnectionType.optional(), MaxResults, NextToken });
+
 export function connectionRoutes(app: App, d: ApiDeps) {
   app.openapi(
     createRoute({
@@ -22,15 +37,7 @@ export function connectionRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                ConnectionName: z.string().min(1).max(128),
-                ConnectionType,
-                Configs: Strings.optional().openapi({ example: { BaseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1' } }),
-                Secrets: Strings.optional().openapi({ example: { ApiKey: 'sk-…' } }),
-                Models: Models.optional().openapi({ example: [{ Model: 'qwen-vl-max' }] }),
-              }),
-            },
+            'application/json': { schema: CreateConnectionRequest },
           },
         },
       },
@@ -55,7 +62,7 @@ export function connectionRoutes(app: App, d: ApiDeps) {
       path: '/api/v1/connections',
       tags,
       summary: 'ListConnections, newest first',
-      request: { query: z.object({ ConnectionType: ConnectionType.optional(), MaxResults, NextToken }) },
+      request: { query: ListConnectionsQuery },
       responses: {
         200: jsonContent(
           z.object({ Connections: z.array(ConnectionDto), TotalCount: z.number().int(), NextToken: z.string().optional(), ...RequestIdField }),
@@ -94,9 +101,7 @@ export function connectionRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({ ConnectionName: z.string().min(1).max(128).optional(), Configs: Strings.optional(), Secrets: Strings.optional(), Models: Models.optional() }),
-            },
+            'application/json': { schema: UpdateConnectionRequest },
           },
         },
       },

@@ -15,6 +15,12 @@ import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, 
 const tags = ['DatasetFileMetas'];
 const MetaParams = DatasetIdParam.extend({ DatasetFileMetaId: z.string().min(1).max(64).openapi({ param: { name: 'DatasetFileMetaId', in: 'path' } }) });
 
+export const FileMetasStatisticsQuery = FilterParams.extend({
+  AggregateBy: z.enum(AGGREGATE_FIELDS).openapi({ description: 'tags.* count each tag of a file once' }),
+  MaxResults,
+});
+export const GetDatasetFileMetaQuery = z.object({ ThumbnailMode: z.string().max(128).optional() });
+
 function thumbnailModeOf(value: string | undefined): string {
   const mode = value ?? DEFAULT_THUMBNAIL_MODE;
   try {
@@ -95,7 +101,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       path: '/api/v1/datasets/{DatasetId}/datasetfilemetas/{DatasetFileMetaId}',
       tags,
       summary: 'GetDatasetFileMeta',
-      request: { params: MetaParams, query: z.object({ ThumbnailMode: z.string().max(128).optional() }) },
+      request: { params: MetaParams, query: GetDatasetFileMetaQuery },
       responses: { 200: jsonContent(z.object({ DatasetFileMeta: FileMetaDto, ...RequestIdField }), 'The file meta'), ...errorResponses },
     }),
     async (c) => {
@@ -113,10 +119,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       summary: 'GetDatasetFileMetasStatistics: counts per group, descending, over the files matching the same filters as ListDatasetFileMetas',
       request: {
         params: DatasetIdParam,
-        query: FilterParams.extend({
-          AggregateBy: z.enum(AGGREGATE_FIELDS).openapi({ description: 'tags.* count each tag of a file once' }),
-          MaxResults,
-        }),
+        query: FileMetasStatisticsQuery,
       },
       responses: {
         200: jsonContent(

@@ -6,7 +6,7 @@ import type { ApiDeps, App } from '../env.js';
 import { signedFileUrls } from '../file-urls.js';
 import { DatasetIdParam, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
-const IndexConfigDto = z
+export const IndexConfigDto = z
   .object({
     DatasetId: z.string(),
     EmbeddingConnectionId: z.string(),
@@ -20,13 +20,43 @@ const IndexConfigDto = z
 
 const TagList = z.array(z.string().min(1).max(256)).max(1000);
 const TagEditDto = z.object({ add: TagList.optional(), remove: TagList.optional() });
-const CoverageDto = z.object({
+export const CoverageDto = z.object({
   Total: z.number().int(),
   UpToDate: z.number().int(),
   Stale: z.number().int(),
   Failed: z.number().int(),
   Never: z.number().int(),
   Unusable: z.number().int(),
+});
+export const PutIndexConfigRequest = z.object({
+  EmbeddingConnectionId: z.string().min(1).max(64),
+  VectorConnectionId: z.string().min(1).max(64),
+  IndexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -'),
+  ModelName: z.string().min(1).max(128).optional(),
+  RefreshNow: z.boolean().default(false),
+  DatasetVersion: z.string().max(16).default('v1'),
+  JobMode: JobMode.default('Full'),
+});
+export const UpdateDatasetFileMetasRequest = z.object({
+  DatasetFileMetas: z
+    .array(
+      z.object({
+        DatasetFileMetaId: z.string().min(1).max(64),
+        Tags: z.object({ user: TagEditDto.optional(), 'user-delete-ai-tags': TagEditDto.optional() }),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+export const CoverageQuery = z.object({
+  DatasetVersion: z.string().max(16).default('v1'),
+  TagDefinitionId: z.string().max(64).optional().openapi({ description: 'Count tags against this definition (its current version)' }),
+  ModelName: z.string().max(128).optional().openapi({ description: 'Only tags made by this model count as up to date' }),
+});
+export const CoverageResponse = z.object({
+  Tags: CoverageDto.extend({ TagDefinitionId: z.string(), TagDefinitionVersion: z.number().int() }).optional(),
+  Vectors: CoverageDto.extend({ IndexName: z.string(), EmbedderId: z.string() }).optional(),
+  ...RequestIdField,
 });
 const counts = (c: { total: number; upToDate: number; stale: number; failed: number; never: number; unusable: number }) => ({
   Total: c.total,
@@ -49,17 +79,7 @@ export function indexingRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                EmbeddingConnectionId: z.string().min(1).max(64),
-                VectorConnectionId: z.string().min(1).max(64),
-                IndexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -'),
-                ModelName: z.string().min(1).max(128).optional(),
-                RefreshNow: z.boolean().default(false),
-                DatasetVersion: z.string().max(16).default('v1'),
-                JobMode: JobMode.default('Full'),
-              }),
-            },
+            'application/json': { schema: PutIndexConfigRequest },
           },
         },
       },
@@ -114,19 +134,7 @@ export function indexingRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                DatasetFileMetas: z
-                  .array(
-                    z.object({
-                      DatasetFileMetaId: z.string().min(1).max(64),
-                      Tags: z.object({ user: TagEditDto.optional(), 'user-delete-ai-tags': TagEditDto.optional() }),
-                    }),
-                  )
-                  .min(1)
-                  .max(1000),
-              }),
-            },
+            'application/json': { schema: UpdateDatasetFileMetasRequest },
           },
         },
       },
@@ -150,21 +158,10 @@ export function indexingRoutes(app: App, d: ApiDeps) {
       summary: 'Index coverage: files up to date, stale, failed, never done — for tags and for vectors',
       request: {
         params: DatasetIdParam,
-        query: z.object({
-          DatasetVersion: z.string().max(16).default('v1'),
-          TagDefinitionId: z.string().max(64).optional().openapi({ description: 'Count tags against this definition (its current version)' }),
-          ModelName: z.string().max(128).optional().openapi({ description: 'Only tags made by this model count as up to date' }),
-        }),
+        query: CoverageQuery,
       },
       responses: {
-        200: jsonContent(
-          z.object({
-            Tags: CoverageDto.extend({ TagDefinitionId: z.string(), TagDefinitionVersion: z.number().int() }).optional(),
-            Vectors: CoverageDto.extend({ IndexName: z.string(), EmbedderId: z.string() }).optional(),
-            ...RequestIdField,
-          }),
-          'Counts',
-        ),
+        200: jsonContent(CoverageResponse, 'Counts'),
         ...errorResponses,
       },
     }),

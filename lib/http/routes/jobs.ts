@@ -9,6 +9,28 @@ import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, 
 const tags = ['DatasetJobs'];
 const JobParams = DatasetIdParam.extend({ DatasetJobId: z.string().min(1).max(64).openapi({ param: { name: 'DatasetJobId', in: 'path' } }) });
 
+export const CreateDatasetJobRequest = z.object({
+  DatasetVersion: z.string().min(1).max(16).openapi({ example: 'v1' }),
+  JobAction,
+  JobMode: JobMode.optional().openapi({ description: 'Full (default) or Increment' }),
+  JobSpec: z
+    .union([z.string().max(65536), z.record(z.string(), z.unknown())])
+    .optional()
+    .openapi({ description: 'JSON; FileMetaBuild: {"verify":"header"|"decode","batchSize":1..1000}' }),
+  Description: z.string().max(1024).optional(),
+});
+export const ListDatasetJobsQuery = z.object({
+  DatasetVersion: z.string().max(16).optional(),
+  JobAction: JobAction.optional(),
+  Status: JobStatus.optional(),
+  MaxResults,
+  NextToken,
+});
+export const GetDatasetJobQuery = z.object({
+  MaxLogs: z.coerce.number().int().min(0).max(10000).default(1000),
+  MaxFailedFiles: z.coerce.number().int().min(0).max(10000).default(100),
+});
+
 /** PAI sends JobSpec as a JSON string; an object is accepted too. */
 function jobSpecOf(raw: unknown): Record<string, unknown> {
   if (raw === undefined || raw === '') return {};
@@ -42,18 +64,7 @@ export function jobRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                DatasetVersion: z.string().min(1).max(16).openapi({ example: 'v1' }),
-                JobAction,
-                JobMode: JobMode.optional().openapi({ description: 'Full (default) or Increment' }),
-                JobSpec: z
-                  .union([z.string().max(65536), z.record(z.string(), z.unknown())])
-                  .optional()
-                  .openapi({ description: 'JSON; FileMetaBuild: {"verify":"header"|"decode","batchSize":1..1000}' }),
-                Description: z.string().max(1024).optional(),
-              }),
-            },
+            'application/json': { schema: CreateDatasetJobRequest },
           },
         },
       },
@@ -82,7 +93,7 @@ export function jobRoutes(app: App, d: ApiDeps) {
       summary: 'ListDatasetJobs, newest first',
       request: {
         params: DatasetIdParam,
-        query: z.object({ DatasetVersion: z.string().max(16).optional(), JobAction: JobAction.optional(), Status: JobStatus.optional(), MaxResults, NextToken }),
+        query: ListDatasetJobsQuery,
       },
       responses: {
         200: jsonContent(
@@ -119,10 +130,7 @@ export function jobRoutes(app: App, d: ApiDeps) {
       summary: 'GetDatasetJob: counters, the last log lines and the failed files with their reasons',
       request: {
         params: JobParams,
-        query: z.object({
-          MaxLogs: z.coerce.number().int().min(0).max(10000).default(1000),
-          MaxFailedFiles: z.coerce.number().int().min(0).max(10000).default(100),
-        }),
+        query: GetDatasetJobQuery,
       },
       responses: { 200: jsonContent(DatasetJobDto.extend(RequestIdField), 'The job'), ...errorResponses },
     }),

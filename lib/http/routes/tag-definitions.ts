@@ -9,6 +9,19 @@ const IdParam = z.object({ TagDefinitionId: z.string().min(1).max(64).openapi({ 
 const Items = z.array(TagDefinitionItemDto).min(1).max(200);
 const items = (x: z.infer<typeof Items>) => x.map((t) => ({ name: t.Name, description: t.Description, values: t.Values }));
 
+export const CreateTagDefinitionRequest = z.object({
+  Name: z.string().min(1).max(128),
+  GuidePrompt: z.string().max(8192).default(''),
+  Tags: Items.openapi({ example: [{ Name: 'weather', Description: 'the weather', Values: ['sunny', 'rainy', 'snowy'] }, { Name: 'lane line', Description: 'lane markings are visible' }] }),
+});
+export const UpdateTagDefinitionRequest = z.object({
+  Name: z.string().min(1).max(128).optional(),
+  GuidePrompt: z.string().max(8192).optional(),
+  Tags: Items.optional(),
+  Version: z.number().int().positive().optional().openapi({ description: 'The version this edit is based on' }),
+});
+export const ListTagDefinitionsQuery = z.object({ MaxResults, NextToken });
+
 export function tagDefinitionRoutes(app: App, d: ApiDeps) {
   app.openapi(
     createRoute({
@@ -20,13 +33,7 @@ export function tagDefinitionRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                Name: z.string().min(1).max(128),
-                GuidePrompt: z.string().max(8192).default(''),
-                Tags: Items.openapi({ example: [{ Name: 'weather', Description: 'the weather', Values: ['sunny', 'rainy', 'snowy'] }, { Name: 'lane line', Description: 'lane markings are visible' }] }),
-              }),
-            },
+            'application/json': { schema: CreateTagDefinitionRequest },
           },
         },
       },
@@ -45,7 +52,7 @@ export function tagDefinitionRoutes(app: App, d: ApiDeps) {
       path: '/api/v1/tagdefinitions',
       tags,
       summary: 'ListTagDefinitions, newest first',
-      request: { query: z.object({ MaxResults, NextToken }) },
+      request: { query: ListTagDefinitionsQuery },
       responses: {
         200: jsonContent(
           z.object({ TagDefinitions: z.array(TagDefinitionDto), TotalCount: z.number().int(), NextToken: z.string().optional(), ...RequestIdField }),
@@ -84,14 +91,7 @@ export function tagDefinitionRoutes(app: App, d: ApiDeps) {
         body: {
           required: true,
           content: {
-            'application/json': {
-              schema: z.object({
-                Name: z.string().min(1).max(128).optional(),
-                GuidePrompt: z.string().max(8192).optional(),
-                Tags: Items.optional(),
-                Version: z.number().int().positive().optional().openapi({ description: 'The version this edit is based on' }),
-              }),
-            },
+            'application/json': { schema: UpdateTagDefinitionRequest },
           },
         },
       },

@@ -1,0 +1,71 @@
+// `loupe export <datasetId>`: a FileMetaExport job over a search (the search flags), into a folder as
+// manifest/csv/gme files or into a logical dataset's next version; then follows it like `jobs follow`.
+import type { ExportJobSpec } from '../lib/sdk/index.js';
+import { choiceFlag, clientOf, GLOBAL_HELP, noMorePositionals, parseCommand, positional, printHelp, uriOf, UsageError, writeJson, type CliIo } from './context.js';
+import { FOLLOW_OPTIONS, followJob } from './jobs.js';
+import { SEARCH_FLAGS_HELP, SEARCH_OPTIONS, searchRequestOf } from './search.js';
+
+export const EXPORT_HELP = `Usage: loupe export <datasetId> --to <folder> [--format manifest|csv|gme] [--images copy|reference] [search flags]
+       loupe export <datasetId> --logical <logicalDatasetId> [--description <text>] [search flags]
+
+Exports the files matching a search (default: every active file of the version):
+  --to <folder>            a folder URI (file:///…/, oss://…/) or a local folder; receives
+                           manifest.jsonl | export.csv | dataset.jsonl (+ images/), and export.json
+  --format <f>             manifest (default): JSON lines for training loaders (loadManifest);
+                           csv; gme: the GME fine-tune layout {image_id, tags, file}
+  --images copy|reference  gme only: copy the images into images/ (default) or reference their URIs
+  --logical <datasetId>    instead of files: make the next version (v1, v2, …) of a LOGICAL dataset
+  --description <text>     that version's description
+  --no-wait                print the DatasetJobId and return instead of following the job
+  --json                   print the final job as JSON
+
+${SEARCH_FLAGS_HELP}
+  (--image takes a URI or a local path, given to the job as a file:// URI)
+
+Follow flags:
+  --interval <ms>, --every <s>   as for loupe jobs follow
+
+Exit code: 0 when the export Succeeded; 1 otherwise; 2 on a usage error.
+
+${GLOBAL_HELP}
+`;
+
+export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('export', argv, {
+    ...SEARCH_OPTIONS,
+    ...FOLLOW_OPTIONS,
+    to: { type: 'string' },
+    format: { type: 'string' },
+    images: { type: 'string' },
+    logical: { type: 'string' },
+    description: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) return printHelp(io, EXPORT_HELP);
+  const datasetId = positional(positionals, 0, 'datasetId', 'export');
+  noMorePositionals(positionals, 1, 'export');
+  if (!values.to === !values.logical) throw new UsageError('give --to <folder> or --logical <datasetId> (one of them)', 'export');
+  const format = choiceFlag(values.format, 'format', ['manifest', 'csv', 'gme'] as const, 'export');
+  const images = choiceFlag(values.images, 'images', ['copy', 'reference'] as const, 'export');
+  if (values.logical && (format || images)) throw new UsageError('--format and --images are for --to (a file export)', 'export');
+  if (images && format !== 'gme') throw new UsageError('--images is for --format gme', 'export');
+  if (values.to && values.description) throw new UsageError('--description is for --logical', 'export');
+
+  const { DatasetVersion, ...search } = await searchRequestOf(values, io, 'export', 'uri');
+  const spec: ExportJobSpec = values.to
+    ? { search, target: 'file', format: format ?? 'manifest', uri: uriOf(values.to, io.cwd, true), ...(images ? { images } : {}) }
+    : { search, target: 'logical', logicalDatasetId: values.logical!, ...(values.description ? { versionDescription: values.description } : {}) };
+
+  const client = clientOf(values, io);
+  const r = await client.createDatasetJob(datasetId, { DatasetVersion: DatasetVersion ?? 'v1', JobAction: 'FileMetaExport', JobSpec: spec });
+  if (values['no-wait']) {
+    io.stdout.write(`${r.DatasetJobId}\n`);
+    return 0;
+  }
+  io.stderr.write(`started FileMetaExport job ${r.DatasetJobId}\n`);
+  const quiet = values.json ? { ...io, stdout: { write: () => undefined } } : io;
+  const { code, job } = await followJob(client, datasetId, r.DatasetJobId, quiet, values, 'export');
+  if (values.json) writeJson(io, job);
+  return code;
+}
