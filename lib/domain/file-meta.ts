@@ -85,11 +85,25 @@ export interface ListedObject {
   createTime?: Date;
 }
 
-/** Splits a URI below a version root into FileName and FileDir (relative, `a/b/`). */
+/**
+ * Splits a URI below a version root into FileName and FileDir (relative, `a/b/`), as people write them:
+ * percent-escapes decoded (`a%20b.jpg` → `a b.jpg`, `%E5%9F%8E/` → `城/`), so name and folder searches
+ * match what users type.
+ */
 export function splitUnderRoot(rootUri: string, uri: string): { fileName: string; fileDir: string } {
   const rel = uri.startsWith(rootUri) ? uri.slice(rootUri.length) : uri;
   const cut = rel.lastIndexOf('/');
-  return cut < 0 ? { fileName: rel, fileDir: '' } : { fileName: rel.slice(cut + 1), fileDir: rel.slice(0, cut + 1) };
+  return cut < 0 ? { fileName: decoded(rel), fileDir: '' } : { fileName: decoded(rel.slice(cut + 1)), fileDir: decoded(rel.slice(0, cut + 1)) };
+}
+
+/** A key that is not valid percent-encoding (a literal `%`) stays as it is. */
+function decoded(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export function extensionOf(fileName: string): string {
