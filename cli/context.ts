@@ -107,6 +107,21 @@ export function clientOf(values: { url?: string; key?: string }, io: CliIo): Lou
   return new LoupeClient({ url, apiKey: resolveKey(values.key, url, io), ...(io.fetch ? { fetch: io.fetch } : {}) });
 }
 
+/** A command group (`datasets`, `jobs`): runs the named subcommand, or prints the group's help. */
+export function runSubcommand(
+  group: string,
+  argv: string[],
+  io: CliIo,
+  subcommands: Record<string, (argv: string[], io: CliIo) => Promise<number>>,
+  help: string,
+): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') return Promise.resolve(printHelp(io, help));
+  const run = Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;
+  if (!run) throw new UsageError(`unknown command '${group} ${sub}'`, group);
+  return run(rest, io);
+}
+
 /** The n-th positional, or a usage error naming it. */
 export function positional(positionals: string[], n: number, name: string, command: string): string {
   const v = positionals[n];

@@ -9,6 +9,7 @@ import {
   noMorePositionals,
   parseCommand,
   printHelp,
+  runSubcommand,
   uriOf,
   UsageError,
   writeJson,
@@ -28,21 +29,8 @@ export const DATASETS_HELP = `Usage: loupe datasets <command>
 ${GLOBAL_HELP}
 `;
 
-export async function datasetsCommand(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'create':
-      return datasetsCreate(rest, io);
-    case 'list':
-      return datasetsList(rest, io);
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      return printHelp(io, DATASETS_HELP);
-    default:
-      throw new UsageError(`unknown command 'datasets ${sub}'`, 'datasets');
-  }
+export function datasetsCommand(argv: string[], io: CliIo): Promise<number> {
+  return runSubcommand('datasets', argv, io, { create: datasetsCreate, list: datasetsList }, DATASETS_HELP);
 }
 
 async function datasetsCreate(argv: string[], io: CliIo): Promise<number> {

@@ -9,6 +9,7 @@ import {
   parseCommand,
   positional,
   printHelp,
+  runSubcommand,
   UsageError,
   writeJson,
   type CliIo,
@@ -72,25 +73,8 @@ export async function followJob(
   return { code: job.Status === 'Succeeded' ? 0 : 1, job };
 }
 
-export async function jobsCommand(argv: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'start':
-      return jobsStart(rest, io);
-    case 'list':
-      return jobsList(rest, io);
-    case 'follow':
-      return jobsFollow(rest, io);
-    case 'stop':
-      return jobsStop(rest, io);
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      return printHelp(io, JOBS_HELP);
-    default:
-      throw new UsageError(`unknown command 'jobs ${sub}'`, 'jobs');
-  }
+export function jobsCommand(argv: string[], io: CliIo): Promise<number> {
+  return runSubcommand('jobs', argv, io, { start: jobsStart, list: jobsList, follow: jobsFollow, stop: jobsStop }, JOBS_HELP);
 }
 
 async function jobsStart(argv: string[], io: CliIo): Promise<number> {

@@ -16,6 +16,7 @@ import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { generatePngs } from '../support/generate-images.js';
 import { inProcessApi } from '../support/in-process-api.js';
+import { drainQueue } from '../support/drain-queue.js';
 
 const KEY = 'export-key-0123456789';
 const FILES = 2300; // three pages of the exporter's 1,000
@@ -28,15 +29,8 @@ describe('FileMetaExport', () => {
   let ds: string;
   const call = (method: string, route: string, body?: unknown) => inProcessApi(app, KEY)(method, route, body);
 
-  async function drain(queue: string): Promise<string[]> {
-    const bodies: string[] = [];
-    for (;;) {
-      const got = await c.queue.receive(queue, { max: 16, visibilityTimeoutSeconds: 60 });
-      if (!got.length) return bodies;
-      bodies.push(...got.map((m) => m.body));
-      await c.queue.delete(queue, got.map((m) => m.receiptHandle));
-    }
-  }
+  const drain = (queue: string) => drainQueue(c.queue, queue);
+
 
   /** Creates an export job through the API; returns its id and the exporter's message (not yet run). */
   async function createExport(spec: Record<string, unknown>, datasetId = ds) {

@@ -12,6 +12,7 @@ import { loadConfig } from '../../lib/runtime/config.js';
 import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { generatePngs } from '../support/generate-images.js';
+import { drainQueue } from '../support/drain-queue.js';
 
 const FILES = 2500;
 
@@ -31,16 +32,8 @@ describe('job pipeline (services, faults injected)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** Takes every message of a queue (acknowledging them) and returns the bodies. */
-  async function drain(queue: string): Promise<string[]> {
-    const bodies: string[] = [];
-    for (;;) {
-      const got = await c.queue.receive(queue, { max: 16, visibilityTimeoutSeconds: 60 });
-      if (!got.length) return bodies;
-      bodies.push(...got.map((m) => m.body));
-      await c.queue.delete(queue, got.map((m) => m.receiptHandle));
-    }
-  }
+  const drain = (queue: string) => drainQueue(c.queue, queue);
+
 
   async function startJob(spec: Record<string, unknown> = {}) {
     const job = await c.services.jobs.create({ datasetId, versionName: 'v1', jobAction: 'FileMetaBuild', jobSpec: spec });
