@@ -115,6 +115,9 @@ export class ExportService {
       throw e;
     }
     const now = nowIso(this.deps);
+    // The first page's total may have moved while exporting (files added or deleted meanwhile).
+    counts.total = counts.completed + counts.failed;
+    await this.deps.store.setJobCounts(job.datasetJobId, counts, now);
     const ended = await this.deps.store.transitionJob(job.datasetJobId, ['Running'], finalStatus(counts), { finishTime: now, updateTime: now, output });
     if (ended) {
       const where = output.uri ?? `${output.datasetId}/${output.versionName}`;
