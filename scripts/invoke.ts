@@ -1,12 +1,13 @@
 // `npm run invoke -- <function> <event.json>`: runs one function handler locally on a sample event,
 // as FC would (the event as a Buffer), against the local data dir, and prints the result.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
+const functions = readdirSync(path.resolve(import.meta.dirname, '..', 'functions'));
 const [name, eventFile] = process.argv.slice(2);
-if (!name || !eventFile) {
-  process.stderr.write('usage: npm run invoke -- <api|fanout|prober> <event.json>\n');
+if (!name || !eventFile || !functions.includes(name)) {
+  process.stderr.write(`usage: npm run invoke -- <${functions.join('|')}> <event.json>\n`);
   process.exit(2);
 }
 const mod = (await import(path.resolve(import.meta.dirname, '..', 'functions', name, 'index.ts'))) as {
