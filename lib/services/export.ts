@@ -5,7 +5,7 @@
 // redelivered export starts over and overwrites what it made (idempotent).
 import { isDomainError, invalid, notFound } from '../domain/errors.js';
 import { FileMetaExportSpec, type DatasetJob, type ExportMessage, type JobOutput } from '../domain/job.js';
-import { MAX_TOP_K, parseQuery } from '../dsl/parser.js';
+import { MAX_TOP_K } from '../dsl/parser.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import {
@@ -40,9 +40,9 @@ interface Counts {
 }
 
 /**
- * Checks an export's JobSpec when the job is created: the spec's shape, the search (run once, so a
- * bad expression or a text query against an image-only index is a 400 now, not a failed job
- * later) and the target. Returns the spec to store.
+ * Checks an export's JobSpec when the job is created: the spec's shape, the search (checked without
+ * running it, so a bad expression or a text query against an image-only index is a 400 now, not a
+ * failed job later) and the target. Returns the spec to store.
  */
 export async function resolveExportSpec(
   deps: ServiceDeps,
@@ -56,7 +56,7 @@ export async function resolveExportSpec(
   const spec = r.data;
   const search = WireSearch.safeParse(spec.search);
   if (!search.success) throw specError(search.error.issues[0]!, 'JobSpec.search');
-  await searchService.search({ ...exportSearchParams(datasetId, versionName, spec), maxResults: 1 });
+  await searchService.check(exportSearchParams(datasetId, versionName, spec));
   if (spec.target === 'file') {
     const uri = spec.uri!.endsWith('/') ? spec.uri! : `${spec.uri}/`;
     try {
@@ -83,19 +83,10 @@ export class ExportService {
 
   /** The exporter's step: runs the whole export of one job. */
   async run(msg: ExportMessage): Promise<'done' | 'dropped'> {
-    let job = await this.deps.store.getJob(msg.jobId);
-    if (!job) {
-      this.deps.log.warn('export for an unknown job dropped', { jobId: msg.jobId });
-      return 'dropped';
-    }
-    if (job.status === 'Pending') {
-      const now = nowIso(this.deps);
-      await this.deps.store.transitionJob(job.datasetJobId, ['Pending'], 'Running', { startTime: now, updateTime: now });
-      job = (await this.deps.store.getJob(msg.jobId))!;
-    }
-    if (job.status !== 'Running') return 'dropped';
+    const job = await this.jobs.begin(msg.jobId, 'running: exporting');
+    if (!job) return 'dropped';
     const spec = FileMetaExportSpec.parse(job.jobSpec);
-    await this.jobs.log(job.datasetJobId, 'INFO', `running: exporting to ${spec.target === 'file' ? `${spec.uri} (${spec.format})` : `logical dataset ${spec.logicalDatasetId}`}`);
+    await this.jobs.log(job.datasetJobId, 'INFO', `exporting to ${spec.target === 'file' ? `${spec.uri} (${spec.format})` : `logical dataset ${spec.logicalDatasetId}`}`);
     const counts: Counts = { total: 0, completed: 0, failed: 0 };
     let output: JobOutput;
     try {
@@ -136,7 +127,7 @@ export class ExportService {
    */
   private async *pages(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): AsyncGenerator<ExportedMeta[], SearchResult['vector']> {
     const p = exportSearchParams(job.datasetId, job.versionName, spec);
-    const vector = p.queryText !== undefined || p.queryImage !== undefined || (p.expression !== undefined && parseQuery(p.expression).content !== undefined);
+    const vector = (await this.search.check(p)).vectorQuery;
     let nextToken: string | undefined;
     let first = true;
     let vectorInfo: SearchResult['vector'];

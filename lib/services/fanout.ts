@@ -39,18 +39,8 @@ export class FanoutService {
   ) {}
 
   async run(msg: FanoutMessage, opts: FanoutRunOptions = {}): Promise<FanoutResult> {
-    let job = await this.deps.store.getJob(msg.jobId);
-    if (!job) {
-      this.deps.log.warn('fan-out for an unknown job dropped', { jobId: msg.jobId });
-      return 'dropped';
-    }
-    if (job.status === 'Pending') {
-      const now = nowIso(this.deps);
-      await this.deps.store.transitionJob(job.datasetJobId, ['Pending'], 'Running', { startTime: now, updateTime: now });
-      await this.jobs.log(job.datasetJobId, 'INFO', 'running: listing files');
-      job = (await this.deps.store.getJob(msg.jobId))!;
-    }
-    if (job.status !== 'Running') return 'dropped';
+    const job = await this.jobs.begin(msg.jobId, 'running: listing files');
+    if (!job) return 'dropped';
     if (job.fanoutDone) {
       await this.jobs.finishIfComplete(job.datasetJobId);
       return 'done';

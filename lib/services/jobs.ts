@@ -136,6 +136,25 @@ export class JobService {
   }
 
   /**
+   * The start of a job's first step (the fan-out, or an export): a Pending job becomes Running, with
+   * its start time, and logs `line`. The job when it is Running (now or already); undefined otherwise
+   * (unknown, stopped or ended: the message is dropped).
+   */
+  async begin(id: string, line: string): Promise<DatasetJob | undefined> {
+    let job = await this.deps.store.getJob(id);
+    if (!job) {
+      this.deps.log.warn('a message for an unknown job dropped', { jobId: id });
+      return undefined;
+    }
+    if (job.status === 'Pending') {
+      const now = nowIso(this.deps);
+      if (await this.deps.store.transitionJob(id, ['Pending'], 'Running', { startTime: now, updateTime: now })) await this.log(id, 'INFO', line);
+      job = (await this.deps.store.getJob(id))!;
+    }
+    return job.status === 'Running' ? job : undefined;
+  }
+
+  /**
    * The start of every consumer's batch: the job (if still Running; a stopped job's batches are
    * dropped) and the batch's files not counted yet (a redelivered batch redoes only those).
    */

@@ -91,6 +91,33 @@ export class SearchService {
   ) {}
 
   async search(p: SearchParams): Promise<SearchResult> {
+    const plan = await this.plan(p);
+    if (!plan.vector) {
+      return this.deps.store.listFileMetas({ ...plan.q, sortBy: plan.sortBy, order: p.order ?? 'DESC', maxResults: p.maxResults, nextToken: p.nextToken });
+    }
+    const input: EmbedInput = plan.vector.queryText !== undefined ? { kind: 'text', text: plan.vector.queryText } : await this.queryImageInput(p.queryImage!);
+    return this.vectorSearch(p, plan.q, input, plan.vector.topK ?? DEFAULT_TOP_K, plan.vector.scoreThreshold);
+  }
+
+  /**
+   * Checks a search without running it (what a job that will run it later checks when it is created):
+   * the parameters and the query language, and for a vector query that the index exists, was built by
+   * the embedder configured now and, for text, has a text side, and that a query image is a usable
+   * image. No model call, no file-meta query (which could build a large version's in-memory index).
+   */
+  async check(p: SearchParams): Promise<{ vectorQuery: boolean }> {
+    const plan = await this.plan(p);
+    if (plan.vector) {
+      if (plan.vector.queryText === undefined) await this.queryImageInput(p.queryImage!);
+      await this.openIndex(p, plan.vector.queryText !== undefined ? 'text' : 'image');
+    }
+    return { vectorQuery: plan.vector !== undefined };
+  }
+
+  /** The parameters' checks and the metadata query; for a vector query, its text and options. */
+  private async plan(
+    p: SearchParams,
+  ): Promise<{ q: FileMetaQuery; vector?: undefined; sortBy: FileSortField } | { q: FileMetaQuery; vector: { queryText?: string; topK?: number; scoreThreshold?: number } }> {
     await this.checkVersion(p.datasetId, p.versionName);
     const parsed = p.expression !== undefined ? parseQuery(p.expression) : {};
     const queryText = merged('QueryText', p.queryText, parsed.content, 'Content');
@@ -105,12 +132,10 @@ export class SearchService {
       throw invalid('TopK and ScoreThreshold apply to a text or image query', topK !== undefined ? 'TopK' : 'ScoreThreshold');
     }
     const q = metadataQuery(p, parsed.filter);
-    if (!hasVectorQuery) {
-      if (p.sortBy === 'Score') throw invalid('SortBy Score needs a text or image query', 'SortBy');
-      return this.deps.store.listFileMetas({ ...q, sortBy: p.sortBy ?? 'FileUpdateTime', order: p.order ?? 'DESC', maxResults: p.maxResults, nextToken: p.nextToken });
-    }
-    const input: EmbedInput = queryText !== undefined ? { kind: 'text', text: queryText } : await this.queryImageInput(p.queryImage!);
-    return this.vectorSearch(p, q, input, topK ?? DEFAULT_TOP_K, scoreThreshold);
+    if (hasVectorQuery) return { q, vector: { queryText, topK, scoreThreshold } };
+    const sortBy = p.sortBy ?? 'FileUpdateTime';
+    if (sortBy === 'Score') throw invalid('SortBy Score needs a text or image query', 'SortBy');
+    return { q, sortBy };
   }
 
   /** Counts per group (a tag, a folder, a format) over the files matching the search's metadata conditions. */
@@ -126,15 +151,7 @@ export class SearchService {
   }
 
   private async vectorSearch(p: SearchParams, q: FileMetaQuery, input: EmbedInput, topK: number, threshold: number | undefined): Promise<SearchResult> {
-    const { embedder, store, indexName } = await this.indexOf(p.datasetId, p.index);
-    const index = await store.getIndex(indexName);
-    if (!index) throw conflict(`index ${indexName} has no vectors yet: run a SemanticIndex job first`);
-    if (index.embedderId !== embedder.id) {
-      throw conflict(`index ${indexName} holds vectors of ${index.embedderId}, but the index config's embedding connection now serves ${embedder.id}`);
-    }
-    if (input.kind === 'text' && !embedder.supportsText) {
-      throw invalid(`the index's embedder ${embedder.id} has no text side: search it with QueryImage`, 'QueryText');
-    }
+    const { embedder, store, indexName, index } = await this.openIndex(p, input.kind);
     const query = await this.embedQuery(embedder, input);
     if (query.length !== index.dimension) throw conflict(`the query vector has ${query.length} dimensions, index ${indexName} ${index.dimension}`);
 
@@ -207,6 +224,20 @@ export class SearchService {
       }
     }
     return out;
+  }
+
+  /** The index a vector query searches, checked: it has vectors, of the embedder configured now, with a text side for text. */
+  private async openIndex(p: SearchParams, kind: EmbedInput['kind']) {
+    const { embedder, store, indexName } = await this.indexOf(p.datasetId, p.index);
+    const index = await store.getIndex(indexName);
+    if (!index) throw conflict(`index ${indexName} has no vectors yet: run a SemanticIndex job first`);
+    if (index.embedderId !== embedder.id) {
+      throw conflict(`index ${indexName} holds vectors of ${index.embedderId}, but the index config's embedding connection now serves ${embedder.id}`);
+    }
+    if (kind === 'text' && !embedder.supportsText) {
+      throw invalid(`the index's embedder ${embedder.id} has no text side: search it with QueryImage`, 'QueryText');
+    }
+    return { embedder, store, indexName, index };
   }
 
   /** The embedder behind an index (the dataset's, or `index`), without searching it. */
