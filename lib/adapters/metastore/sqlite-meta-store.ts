@@ -252,11 +252,14 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   private toVersion(r: Row): DatasetVersion {
-    // One of the two is always zero: a version holds files (ADVANCED) or references (LOGICAL).
-    const n = this.stmt(
-      `SELECT (SELECT count(*) FROM file_metas WHERE dataset_id = @d AND version_name = @v AND status != 'DELETED')
-            + (SELECT count(*) FROM logical_refs WHERE dataset_id = @d AND version_name = @v) AS n`,
-    ).get({ d: r.dataset_id, v: r.version_name }) as { n: number };
+    // A version holds files (ADVANCED, counted now) or references (LOGICAL, counted when published).
+    const n =
+      r.ref_count !== null && r.ref_count !== undefined
+        ? { n: r.ref_count as number }
+        : (this.stmt(`SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status != 'DELETED'`).get(
+            r.dataset_id,
+            r.version_name,
+          ) as { n: number });
     return {
       datasetId: r.dataset_id as string,
       versionName: r.version_name as string,
@@ -334,13 +337,11 @@ export class SqliteMetaStore implements MetaStore {
 
   async publishLogicalVersion(datasetId: string, versionName: string, jobId: string, now: string): Promise<boolean> {
     return (
-      this.stmt('UPDATE versions SET building_job = NULL, create_time = ?, update_time = ? WHERE dataset_id = ? AND version_name = ? AND building_job = ?').run(
-        now,
-        now,
-        datasetId,
-        versionName,
-        jobId,
-      ).changes === 1
+      this.stmt(
+        `UPDATE versions SET building_job = NULL, create_time = @now, update_time = @now,
+           ref_count = (SELECT count(*) FROM logical_refs WHERE dataset_id = @datasetId AND version_name = @versionName)
+         WHERE dataset_id = @datasetId AND version_name = @versionName AND building_job = @jobId`,
+      ).run({ now, datasetId, versionName, jobId }).changes === 1
     );
   }
 
@@ -352,9 +353,8 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listLogicalRefs(datasetId: string, versionName: string, q: { maxResults: number; nextToken?: string }): Promise<Page<LogicalRef>> {
-    const { n } = this.stmt('SELECT count(*) AS n FROM logical_refs WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) as {
-      n: number;
-    };
+    const n = (this.stmt('SELECT ref_count FROM versions WHERE dataset_id = ? AND version_name = ?').get(datasetId, versionName) as { ref_count: number | null } | undefined)
+      ?.ref_count ?? 0;
     const after = q.nextToken ? Number(decodeToken<number>(q.nextToken)[1]) : -1;
     const rows = this.stmt(
       'SELECT * FROM logical_refs WHERE dataset_id = ? AND version_name = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -383,13 +383,17 @@ export class SqliteMetaStore implements MetaStore {
       (this.stmt(`SELECT count(*) AS n FROM logical_refs a WHERE a.dataset_id = @d AND a.version_name = @a AND ${condition[c]}`).get({ d: datasetId, ...sides(c) }) as {
         n: number;
       }).n;
-    const counts = { Added: count('Added'), Removed: count('Removed'), Changed: count('Changed') };
-    const after = q.nextToken ? String(decodeToken(q.nextToken)[1]) : '';
+    // Published versions never change, so the counts of the first page ride along in the token and
+    // later pages only read their rows (counting is a pass over both versions).
+    const [carried, last] = q.nextToken ? decodeToken(q.nextToken) : [null, ''];
+    const counts = countsOf(carried) ?? { Added: count('Added'), Removed: count('Removed'), Changed: count('Changed') };
+    const after = String(last);
     const rows = this.stmt(
       `SELECT a.* FROM logical_refs a WHERE a.dataset_id = @d AND a.version_name = @a AND a.meta_id > @after AND ${condition[change]}
        ORDER BY a.meta_id LIMIT @limit`,
     ).all({ d: datasetId, ...sides(change), after, limit: q.maxResults + 1 }) as Row[];
-    const page = pageOf(rows, q.maxResults, counts[change], (r) => encodeToken(null, r.meta_id as string));
+    const carry = `${counts.Added}/${counts.Removed}/${counts.Changed}`;
+    const page = pageOf(rows, q.maxResults, counts[change], (r) => encodeToken(carry, r.meta_id as string));
     return { ...page, items: page.items.map(toLogicalRef), counts };
   }
 
@@ -1321,6 +1325,12 @@ function toTagDefinition(r: Row): TagDefinition {
     createTime: r.create_time as string,
     updateTime: r.update_time as string,
   };
+}
+
+/** The diff counts a page token carries (`added/removed/changed`); undefined when it carries none. */
+function countsOf(carried: string | number | null): Record<LogicalChange, number> | undefined {
+  const m = typeof carried === 'string' ? /^(\d+)\/(\d+)\/(\d+)$/.exec(carried) : null;
+  return m ? { Added: Number(m[1]), Removed: Number(m[2]), Changed: Number(m[3]) } : undefined;
 }
 
 function toLogicalRef(r: Row): LogicalRef {

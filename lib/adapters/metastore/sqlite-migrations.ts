@@ -183,6 +183,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN output TEXT;
   ALTER TABLE versions ADD COLUMN building_job TEXT;
+  -- a published logical version's number of references (immutable, so counted once)
+  ALTER TABLE versions ADD COLUMN ref_count INTEGER;
   CREATE TABLE logical_refs (
     dataset_id TEXT NOT NULL,
     version_name TEXT NOT NULL,
