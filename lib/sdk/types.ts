@@ -8,7 +8,11 @@ import type { CreateConnectionRequest, ListConnectionsQuery, UpdateConnectionReq
 import type {
   CreateDatasetRequest,
   CreateDatasetVersionRequest,
+  DiffVersionsQuery,
   ListDatasetsQuery,
+  ListReferencesQuery,
+  ReferencePageResponse,
+  VersionDiffResponse,
   UpdateDatasetRequest,
   UpdateDatasetVersionRequest,
 } from '../http/routes/datasets.js';
@@ -81,30 +85,15 @@ export type CreateEvaluationRequest = In<typeof CreateEvaluationRequest>;
 export type Evaluation = Out<typeof EvaluationResponse>;
 export type EvaluationIndexResult = Evaluation['Indexes'][number];
 
-// ---- Logical versions. The query and the diff envelope are restated (their schemas are inline in
-// lib/http/routes/datasets.ts); the reference itself is inferred.
+// ---- Logical versions.
 
 /** A file a logical version refers to (GET …/versions/{VersionName}/references). */
 export type Reference = Out<typeof ReferenceDto>;
-export interface ListReferencesQuery {
-  MaxResults?: number;
-  NextToken?: string;
-}
-export type ReferencePage = Page<'References', Reference>;
-export type VersionChange = 'Added' | 'Removed' | 'Changed';
-export interface DiffVersionsQuery extends ListReferencesQuery {
-  BaseVersion: string;
-  /** Default Added. */
-  Change?: VersionChange;
-}
-export type VersionDiff = ReferencePage & {
-  BaseVersion: string;
-  VersionName: string;
-  AddedCount: number;
-  RemovedCount: number;
-  ChangedCount: number;
-  Change: VersionChange;
-};
+export type ListReferencesQuery = In<typeof ListReferencesQuery>;
+export type ReferencePage = Out<typeof ReferencePageResponse>;
+export type DiffVersionsQuery = In<typeof DiffVersionsQuery>;
+export type VersionDiff = Out<typeof VersionDiffResponse>;
+export type VersionChange = VersionDiff['Change'];
 
 /** `Output` of a finished export job: its folder and files, or the logical version it made. */
 export type JobOutput = NonNullable<DatasetJob['Output']>;

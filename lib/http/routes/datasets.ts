@@ -30,6 +30,25 @@ export const ListDatasetsQuery = z.object({
 });
 export const UpdateDatasetRequest = z.object({ Name: z.string().min(1).max(128).optional(), Description: z.string().max(1024).optional() });
 export const CreateDatasetVersionRequest = z.object({ Uri: z.string().min(1).max(2048).optional(), Description: z.string().max(1024).optional() });
+export const ListReferencesQuery = z.object({ MaxResults, NextToken });
+export const ReferencePageResponse = z.object({
+  References: z.array(ReferenceDto),
+  TotalCount: z.number().int(),
+  NextToken: z.string().optional(),
+  ...RequestIdField,
+});
+export const DiffVersionsQuery = ListReferencesQuery.extend({
+  BaseVersion: z.string().min(1).max(16).openapi({ example: 'v1' }),
+  Change: z.enum(LOGICAL_CHANGES as [LogicalChange, ...LogicalChange[]]).default('Added'),
+});
+export const VersionDiffResponse = ReferencePageResponse.extend({
+  BaseVersion: z.string(),
+  VersionName: z.string(),
+  AddedCount: z.number().int(),
+  RemovedCount: z.number().int(),
+  ChangedCount: z.number().int(),
+  Change: z.enum(LOGICAL_CHANGES as [LogicalChange, ...LogicalChange[]]),
+});
 export const UpdateDatasetVersionRequest = z.object({ Description: z.string().max(1024).optional() });
 
 export function datasetRoutes(app: App, d: ApiDeps) {
@@ -236,8 +255,6 @@ export function datasetRoutes(app: App, d: ApiDeps) {
     },
   );
 
-  const Paging = z.object({ MaxResults, NextToken });
-  const ReferencePage = { References: z.array(ReferenceDto), TotalCount: z.number().int(), NextToken: z.string().optional(), ...RequestIdField };
 
   app.openapi(
     createRoute({
@@ -245,8 +262,8 @@ export function datasetRoutes(app: App, d: ApiDeps) {
       path: '/api/v1/datasets/{DatasetId}/versions/{VersionName}/references',
       tags,
       summary: 'ListDatasetVersionReferences: the files a logical dataset version refers to, in export order',
-      request: { params: VersionParams, query: Paging },
-      responses: { 200: jsonContent(z.object(ReferencePage), 'A page of references'), ...errorResponses },
+      request: { params: VersionParams, query: ListReferencesQuery },
+      responses: { 200: jsonContent(ReferencePageResponse, 'A page of references'), ...errorResponses },
     }),
     async (c) => {
       const p = c.req.valid('param');
@@ -267,22 +284,11 @@ export function datasetRoutes(app: App, d: ApiDeps) {
       summary: 'DiffDatasetVersions: references added to, removed from, or changed (another fingerprint) in a logical version since BaseVersion',
       request: {
         params: VersionParams,
-        query: Paging.extend({
-          BaseVersion: z.string().min(1).max(16).openapi({ example: 'v1' }),
-          Change: z.enum(LOGICAL_CHANGES as [LogicalChange, ...LogicalChange[]]).default('Added'),
-        }),
+        query: DiffVersionsQuery,
       },
       responses: {
         200: jsonContent(
-          z.object({
-            BaseVersion: z.string(),
-            VersionName: z.string(),
-            AddedCount: z.number().int(),
-            RemovedCount: z.number().int(),
-            ChangedCount: z.number().int(),
-            Change: z.string(),
-            ...ReferencePage,
-          }),
+          VersionDiffResponse,
           'The counts of each change, and a page of the asked one',
         ),
         ...errorResponses,
