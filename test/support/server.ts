@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { LoupeClient } from '../../lib/sdk/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -75,13 +76,14 @@ export async function startServer(dataDir: string, env: Record<string, string> =
 
 /** Polls a job until it ends; returns the final job. */
 export async function waitForJob(s: RunningServer, datasetId: string, jobId: string, timeoutMs = 120_000): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await s.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${jobId}?MaxLogs=50`);
-    if (r.status !== 200) throw new Error(`GetDatasetJob ${r.status}: ${JSON.stringify(r.body)}`);
-    if (['Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop'].includes(r.body.Status)) return r.body;
-    if (Date.now() > until) throw new Error(`job ${jobId} did not end in ${timeoutMs} ms: ${JSON.stringify(r.body)}\n${s.output()}`);
-    await new Promise((res) => setTimeout(res, 100));
+  const client = new LoupeClient({ url: s.url, apiKey: s.apiKey });
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await client.waitForJob(datasetId, jobId, { intervalMs: 100, maxLogs: 50, signal });
+  } catch (e) {
+    if (!signal.aborted) throw e;
+    const last = await client.getDatasetJob(datasetId, jobId, { MaxLogs: 50 });
+    throw new Error(`job ${jobId} did not end in ${timeoutMs} ms: ${JSON.stringify(last)}\n${s.output()}`);
   }
 }
 
