@@ -22,7 +22,7 @@ export async function run(args: string[]) {
     for (let i = 0; i < files; i += 1000) {
       await Promise.all(Array.from({ length: Math.min(1000, files - i) }, (_, j) => writeFile(path.join(dir, `img-${i + j}.jpg`), '')));
     }
-    const store = new LocalFolderObjectStore();
+    const store = new LocalFolderObjectStore({ roots: [root] });
     const listPass = async () => {
       const t0 = performance.now();
       let count = 0;

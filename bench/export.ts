@@ -30,7 +30,7 @@ export async function run(args: string[]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-bench-export-'));
   try {
     await mkdir(path.join(dir, 'files'));
-    const c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
+    const c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
     const ds = (await c.services.datasets.create({ name: 'drive', uri: pathToFileURL(path.join(dir, 'files')).href })).datasetId;
     const logical = (await c.services.datasets.create({ name: 'subset', edition: 'LOGICAL' })).datasetId;
     const db = new Database(path.join(dir, 'data', 'meta.db'));

@@ -50,7 +50,7 @@ export async function run(args: string[]) {
   const g0 = performance.now();
   await generatePngs(dir, files);
   const generateSeconds = (performance.now() - g0) / 1000;
-  const server = await startServer(dataDir, { LOUPE_API_KEYS: 'bench-key', LOUPE_WORKER_CONCURRENCY: concurrency, LOUPE_LOG_LEVEL: 'error' });
+  const server = await startServer(dataDir, { LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: 'bench-key', LOUPE_WORKER_CONCURRENCY: concurrency, LOUPE_LOG_LEVEL: 'error' });
   try {
     const ds = (await server.api('POST', '/api/v1/datasets', { Name: 'bench', Uri: pathToFileURL(dir).href })).body.DatasetId;
     const full = await timedRun(server, ds, 'Full', verify);

@@ -601,7 +601,7 @@ export async function run(args: string[]) {
   };
   const root = await mkdtemp(path.join(os.tmpdir(), 'loupe-bench-search-'));
   const gme = await startGmeServer({ dimension: dim });
-  const c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_API_KEYS: KEY }), { log: jsonLogger('silent') });
+  const c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_FILE_ROOTS: root, LOUPE_API_KEYS: KEY }), { log: jsonLogger('silent') });
   let containerOpen = true;
   const app = createApi(c, [KEY]);
   const request: Requester = async (method, route, body) => {

@@ -62,7 +62,7 @@ export async function run(args: string[]) {
   const utilFiles = option(args, 'util-files', 250);
   const root = await mkdtemp(path.join(os.tmpdir(), 'loupe-bench-si-'));
   const gme = await startGmeServer({ dimension: dim, maxBatch: 32 });
-  const server = await startServer(path.join(root, 'data'), { LOUPE_API_KEYS: 'bench', LOUPE_LOG_LEVEL: 'error' });
+  const server = await startServer(path.join(root, 'data'), { LOUPE_FILE_ROOTS: root, LOUPE_API_KEYS: 'bench', LOUPE_LOG_LEVEL: 'error' });
   try {
     await generatePngs(path.join(root, 'many'), files);
     const overhead = await run1(server, path.join(root, 'many'), 'overhead', gme.url, 8);

@@ -27,7 +27,8 @@ export async function probeImage(src: ByteSource, limits: Partial<MediaLimits> =
   const format = sniffFormat(head);
   if (!format) {
     if (looksLikeDamagedPng(head)) return { ok: false, format: 'png', reason: 'damaged PNG signature (line endings rewritten by a text-mode transfer?)' };
-    return { ok: false, reason: `not a supported image (starts with ${describeHead(head)})` };
+    // Described by size only: a reason is shown to whoever asked, and the file may be anyone's (never quote its bytes).
+    return { ok: false, reason: `not a supported image (unknown signature, ${src.size} bytes)` };
   }
   let facts: HeaderFacts;
   try {
@@ -65,10 +66,4 @@ function walkHeaders(format: ImageFormat, reader: ProbeReader, maxPixels: number
     case 'webp':
       return probeWebp(reader);
   }
-}
-
-function describeHead(head: Buffer): string {
-  const first = head.subarray(0, 8);
-  const text = first.toString('latin1');
-  return /^[\x20-\x7e]+$/.test(text) ? `'${text}'` : `0x${first.toString('hex')}`;
 }

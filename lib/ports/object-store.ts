@@ -17,6 +17,14 @@ export interface ObjectPage {
   nextCursor?: string;
 }
 
+export interface ReadOptions {
+  /**
+   * The ETag the caller expects (OSS's If-Match): when the object's ETag differs, the read fails with
+   * Conflict and returns nothing, so bytes indexed under one fingerprint are never served for another.
+   */
+  ifMatch?: string;
+}
+
 export interface ObjectStore {
   /** The URI scheme this store serves (`file`, `oss`). */
   readonly scheme: string;
@@ -26,21 +34,22 @@ export interface ObjectStore {
    */
   list(prefixUri: string, opts?: { cursor?: string; maxKeys?: number }): Promise<ObjectPage>;
   /**
-   * Checks that a prefix can hold a dataset: NotFound when its location does not exist (a missing
-   * local folder, a missing bucket). An existing but empty prefix is fine.
+   * Checks that a prefix can hold a dataset: Forbidden when the store may not serve it (a local folder
+   * outside the allowed roots), NotFound when its location does not exist (a missing local folder, a
+   * missing bucket). An existing but empty prefix is fine.
    */
   checkPrefix(prefixUri: string): Promise<void>;
   /** Metadata of one object; NotFound when absent. */
   head(uri: string): Promise<ObjectInfo>;
   /** Bytes `[start, end)` of an object (all when no range); a range past the end is cut short. */
-  read(uri: string, range?: { start: number; end: number }): Promise<Buffer>;
+  read(uri: string, range?: { start: number; end: number }, opts?: ReadOptions): Promise<Buffer>;
   /**
    * The whole object with its metadata, read in one request (OSS: one GetObject). When it is larger
    * than `maxBytes`, only the metadata comes back (`data` absent) and nothing is read.
    */
-  get(uri: string, opts?: { maxBytes?: number }): Promise<{ info: ObjectInfo; data?: Buffer }>;
+  get(uri: string, opts?: { maxBytes?: number } & ReadOptions): Promise<{ info: ObjectInfo; data?: Buffer }>;
   /** A stream of the whole object, for downloads. */
-  openReadStream(uri: string): Promise<Readable>;
+  openReadStream(uri: string, opts?: ReadOptions): Promise<Readable>;
   /**
    * Writes an object (creating folders as needed), atomically: readers see the old object or the
    * whole new one, never a part (OSS: one PutObject or a completed multipart upload). `data` may be

@@ -1,7 +1,8 @@
 // Configuration: every LOUPE_* variable, one zod schema. A bad value stops start-up naming the variable.
-import { availableParallelism } from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { FileRootsError, fileRootsOf, type HostFacts } from '../adapters/objectstore/file-confinement.js';
 import { CronError, parseCron } from './cron.js';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -22,7 +23,11 @@ export const ConfigSchema = z.object({
   LOUPE_WORKER_CONCURRENCY: int(2, 1, 64),
   /** Worker threads for the prober (each like one more FC instance); 0 runs it on the main thread. Default: CPUs − 1, at least 1. */
   LOUPE_WORKER_THREADS: int(Math.max(1, availableParallelism() - 1), 0, 64),
-  /** If set (path-list, `:`-separated), file:// datasets must live under one of these folders. */
+  /**
+   * The folders (`:`-separated) whose files Loupe may read and write (datasets, query images, labels,
+   * exports). Unset: the directory Loupe starts in and the user's home (see `defaultFileRoots`). Inside
+   * any root, the data directory, system folders and hidden entries are still never served.
+   */
   LOUPE_FILE_ROOTS: z.string().optional(),
   LOUPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LOUPE_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes').default('loupe-'),
@@ -33,8 +38,19 @@ export const ConfigSchema = z.object({
   LOUPE_MAX_PIXELS: int(268_402_689, 1, 2 ** 40),
   LOUPE_MAX_DECODE_BYTES: int(512 * 1024 * 1024, 1, 2 ** 40),
   LOUPE_DECODE_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  /**
+   * Which hosts a model connection's URL may reach: `any`, or `public` (refuses loopback, private,
+   * link-local, CGNAT and cloud-metadata addresses, checked on every resolved address at call time).
+   * Unset: `public` unless LOUPE_HOST is a loopback address (a laptop with a local vLLM/Ollama).
+   */
+  LOUPE_MODEL_URL_POLICY: z.enum(['any', 'public']).optional(),
   /** Time limit of one call to a model service. */
   LOUPE_MODEL_TIMEOUT_MS: int(60_000, 100, 600_000),
+  /**
+   * A request body larger than this is a 413 before it is read (JSON requests are small; an unbounded
+   * body would be buffered whole). An uploaded query image (search POST) gets room for its image on top.
+   */
+  LOUPE_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   /** Batches of tagging or embedding handled at once (each bounded again by its job's concurrency). */
   LOUPE_MODEL_WORKERS: int(8, 1, 256),
   /** A concurrency lease lasts this long, renewed while its model call runs; a crashed holder's slot frees itself after it. */
@@ -60,14 +76,21 @@ export const ConfigSchema = z.object({
     })
     .optional(),
 });
-export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+export type Config = z.infer<typeof ConfigSchema> & {
+  dataDir: string;
+  /** Absolute folders local files may be read from and written to: LOUPE_FILE_ROOTS, or the defaults. */
+  fileRoots: string[];
+};
 
 export class ConfigError extends Error {}
 
 /** Never echoed in errors or logs. */
 const SECRET_VARIABLES = new Set(['LOUPE_API_KEYS', 'LOUPE_SECRET_KEY']);
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+const thisHost = (): HostFacts => ({ cwd: process.cwd(), home: os.homedir(), uid: process.getuid?.() });
+
+/** `host`: where Loupe runs (start directory, home, user id), which the default file roots come from. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, host: HostFacts = thisHost()): Config {
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('LOUPE_') && v !== ''));
   const r = ConfigSchema.safeParse(relevant);
   if (!r.success) {
@@ -78,5 +101,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { ...r.data, dataDir: path.resolve(r.data.LOUPE_DATA_DIR) };
+  const dataDir = path.resolve(host.cwd, r.data.LOUPE_DATA_DIR);
+  let fileRoots: string[];
+  try {
+    fileRoots = fileRootsOf(r.data.LOUPE_FILE_ROOTS, { ...host, dataDir });
+  } catch (e) {
+    if (!(e instanceof FileRootsError)) throw e;
+    throw new ConfigError(`invalid configuration:\n  LOUPE_FILE_ROOTS: ${e.message} (got '${r.data.LOUPE_FILE_ROOTS}')`);
+  }
+  return { ...r.data, dataDir, fileRoots };
 }

@@ -11,6 +11,7 @@ import type { MetaStore } from '../ports/meta-store.js';
 import type { ObjectStore, ObjectStores } from '../ports/object-store.js';
 import type { Queue } from '../ports/queue.js';
 import { AesGcmSecretBox } from '../adapters/secrets/aes-gcm-secret-box.js';
+import { secureDataDir } from '../adapters/private-files.js';
 import { ConnectionService } from '../services/connections.js';
 import { CoverageService } from '../services/coverage.js';
 import { SearchService } from '../services/search.js';
@@ -32,7 +33,7 @@ import { TaggingService } from '../services/tagging.js';
 import { TagDefinitionService } from '../services/tag-definitions.js';
 import type { Config } from './config.js';
 import { jsonLogger } from './logger.js';
-import { createModelFactory } from './model-factory.js';
+import { createModelFactory, modelUrlPolicyOf } from './model-factory.js';
 import { createVectorStores } from './vector-stores.js';
 
 export interface Services {
@@ -88,10 +89,11 @@ export interface ContainerOptions {
 
 export function buildContainer(config: Config, opts: ContainerOptions = {}): Container {
   const log = opts.log ?? jsonLogger(config.LOUPE_LOG_LEVEL);
+  // 0700, with what Loupe keeps there 0600 (files of an older version tightened too).
+  secureDataDir(config.dataDir, ['meta.db', 'meta.db-wal', 'meta.db-shm', 'queue.db', 'queue.db-wal', 'queue.db-shm', 'secret.key', 'api-key', 'vectors']);
   const store = new SqliteMetaStore({ file: path.join(config.dataDir, 'meta.db'), memoryIndexMinFiles: opts.memoryIndexMinFiles });
   const queue = new SqliteQueue({ file: path.join(config.dataDir, 'queue.db'), maxReceives: config.LOUPE_QUEUE_MAX_RECEIVES });
-  const roots = config.LOUPE_FILE_ROOTS?.split(':').filter(Boolean).map((r) => path.resolve(r));
-  const objects = new SchemeRegistry({ file: new LocalFolderObjectStore(roots) });
+  const objects = new SchemeRegistry({ file: new LocalFolderObjectStore({ roots: config.fileRoots, dataDir: config.dataDir }) });
   const prefix = config.LOUPE_QUEUE_PREFIX;
   const queues: QueueNames = {
     fanout: `${prefix}fanout`,
@@ -106,7 +108,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     timeoutMs: config.LOUPE_DECODE_TIMEOUT_MS,
   };
   const deps: ServiceDeps = { store, objects, queue, queues, clock: opts.clock ?? systemClock, log, media };
-  const models = createModelFactory({ timeoutMs: config.LOUPE_MODEL_TIMEOUT_MS });
+  const models = createModelFactory({ timeoutMs: config.LOUPE_MODEL_TIMEOUT_MS, urlPolicy: modelUrlPolicyOf(config) });
   const vectorStores = createVectorStores(config.dataDir);
   const tagDefinitions = new TagDefinitionService(deps);
   const connections = new ConnectionService(deps, AesGcmSecretBox.fromConfig(config.LOUPE_SECRET_KEY, config.dataDir), models);

@@ -1,6 +1,6 @@
 // Use cases of datasets and their versions. Registering a URI records it; nothing is copied.
 import type { Dataset, DatasetEdition, DatasetVersion } from '../domain/dataset.js';
-import { conflict, invalid, notFound } from '../domain/errors.js';
+import { conflict, DomainError, invalid, isDomainError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { LogicalChange, LogicalRef } from '../domain/logical.js';
 import type { Page } from '../ports/meta-store.js';
@@ -174,6 +174,8 @@ export class DatasetService {
     try {
       await this.deps.objects.forUri(uri).checkPrefix(uri);
     } catch (e) {
+      // A location Loupe may not serve stays a 403 (the message says which rule refused it).
+      if (isDomainError(e) && e.kind === 'Forbidden') throw new DomainError('Forbidden', `${field}: ${e.message}`, field);
       throw invalid(`${field} '${raw}' is not usable: ${e instanceof Error ? e.message : String(e)}`, field);
     }
     return uri;

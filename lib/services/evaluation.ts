@@ -107,8 +107,12 @@ export class EvaluationService {
     const labels = parseLabels(await this.readLabels(labelsUri));
     const metaIdOf = await this.matchLabels(datasetId, versionName, labelsUri, labels);
     if (metaIdOf.size === 0) {
-      const example = candidateUris(folderOf(labelsUri), labels[0]!)[0];
-      throw invalid(`none of the ${labels.length} labelled images is a file of ${datasetId}/${versionName} (the first was looked for as ${example})`, 'LabelsUri');
+      // Says where images are looked for without quoting the labels file's text (it may be anyone's file).
+      const folder = folderOf(labelsUri);
+      throw invalid(
+        `none of the ${labels.length} labelled images is a file of ${datasetId}/${versionName} (each is looked for as its "file", relative to ${folder}, else as ${folder}images/<image_id>, with or without an image extension)`,
+        'LabelsUri',
+      );
     }
     const relevantOf = new Map<string, Set<string>>();
     for (const label of labels) {
@@ -259,10 +263,11 @@ function parseLabels(text: string): Label[] {
       const line = i + 1;
       if (raw.trim() === '') return;
       let json: unknown;
+      // Errors name the line, never quote it: the file may be anyone's (JSON.parse's message quotes the text).
       try {
         json = JSON.parse(raw);
-      } catch (e) {
-        throw invalid(`LabelsUri: line ${line} is not JSON: ${(e as Error).message}`, 'LabelsUri');
+      } catch {
+        throw invalid(`LabelsUri: line ${line} is not JSON`, 'LabelsUri');
       }
       const parsed = LabelLine.safeParse(json);
       if (!parsed.success) {
@@ -272,7 +277,7 @@ function parseLabels(text: string): Label[] {
       }
       const { image_id: imageId, tags, file } = parsed.data;
       const seen = lineOfId.get(imageId);
-      if (seen !== undefined) throw invalid(`LabelsUri: line ${line}: image_id '${imageId}' is already on line ${seen}`, 'LabelsUri');
+      if (seen !== undefined) throw invalid(`LabelsUri: line ${line}: its image_id is already on line ${seen}`, 'LabelsUri');
       lineOfId.set(imageId, line);
       labels.push({ line, imageId, tags: [...new Set(tags)], ...(file !== undefined ? { file } : {}) });
     });

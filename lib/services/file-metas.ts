@@ -1,6 +1,6 @@
 // Use cases of one file meta: get, user tag edits, thumbnail, download (listing is SearchService).
 import type { Readable } from 'node:stream';
-import { invalid, notFound } from '../domain/errors.js';
+import { conflict, invalid, isDomainError, notFound } from '../domain/errors.js';
 import type { FileMeta, ImageFormat } from '../domain/file-meta.js';
 import { ImageFormat as ImageFormatSchema } from '../domain/file-meta.js';
 import { MediaError, renderThumbnail, type ThumbnailMode } from '../media/thumbnail.js';
@@ -22,24 +22,25 @@ export class FileMetaService {
     return m;
   }
 
-  /** A resized image of the file. A file that cannot be decoded is marked FAILED with the reason. */
+  /** A resized image of the file. One that cannot be rendered is a Conflict (409) naming why; its status stays. */
   async thumbnail(datasetId: string, id: string, mode: ThumbnailMode): Promise<{ data: Buffer; contentType: string }> {
     const meta = await this.get(datasetId, id);
     if (meta.dataSize > this.deps.media.maxBytes) {
       throw invalid(`file is too large to render (${meta.dataSize} bytes > ${this.deps.media.maxBytes})`, 'DatasetFileMetaId');
     }
-    const bytes = await this.deps.objects.forUri(meta.uri).read(meta.uri);
+    const bytes = await indexedBytes(meta, () => this.deps.objects.forUri(meta.uri).read(meta.uri, undefined, { ifMatch: meta.fileFingerPrint }));
     const format: ImageFormat | undefined = sniffFormat(bytes) ?? ImageFormatSchema.safeParse(meta.fileType).data;
-    const fail = async (reason: string) => {
-      await this.deps.store.markFileFailed(meta.datasetFileMetaId, reason, nowIso(this.deps));
-      this.deps.log.warn('file failed to render; marked FAILED', { metaId: meta.datasetFileMetaId, reason });
-      return invalid(`the file cannot be rendered: ${reason}`, 'DatasetFileMetaId');
+    // A failed render changes nothing on the file: a file caught mid-replacement, or a limit of the
+    // renderer, must not fail it for good; FileMetaBuild alone judges files.
+    const fail = (reason: string) => {
+      this.deps.log.warn('file failed to render', { metaId: meta.datasetFileMetaId, reason });
+      return conflict(`the file cannot be rendered as it is in storage now: ${reason}`);
     };
-    if (!format) throw await fail('not a supported image (unknown signature)');
+    if (!format) throw fail('its content is not a supported image');
     try {
       return await renderThumbnail(bytes, format, mode, this.deps.media);
     } catch (e) {
-      if (e instanceof MediaError) throw await fail(`decode failed: ${e.reason}`);
+      if (e instanceof MediaError) throw fail(`decode failed: ${e.reason}`);
       throw e;
     }
   }
@@ -64,7 +65,20 @@ export class FileMetaService {
 
   async download(datasetId: string, id: string): Promise<{ meta: FileMeta; stream: Readable }> {
     const meta = await this.get(datasetId, id);
-    const stream = await this.deps.objects.forUri(meta.uri).openReadStream(meta.uri);
+    const stream = await indexedBytes(meta, () => this.deps.objects.forUri(meta.uri).openReadStream(meta.uri, { ifMatch: meta.fileFingerPrint }));
     return { meta, stream };
+  }
+}
+
+/**
+ * Reads a file only as it was indexed (its FileFingerPrint): a file replaced since, by other bytes or
+ * by a link to another file, is a Conflict, never served under this meta.
+ */
+async function indexedBytes<T>(meta: FileMeta, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (isDomainError(e) && e.kind === 'Conflict') throw conflict(`${meta.fileName} changed since it was indexed; run FileMetaBuild (Increment)`);
+    throw e;
   }
 }

@@ -1,4 +1,5 @@
 // LocalFolderObjectStore: the ObjectStore contract, plus what only a local folder has (symlinks, `..`, roots).
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ const dirUri = (dir: string) => pathToFileURL(dir).href + '/';
 objectStoreContract('LocalFolderObjectStore', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'loupe-os-'));
   return {
-    store: new LocalFolderObjectStore([root]),
+    store: new LocalFolderObjectStore({ roots: [root] }),
     rootUri: dirUri(root),
     putFile: putFileUnder(root),
     cleanup: () => rm(root, { recursive: true, force: true }),
@@ -50,17 +51,17 @@ describe('LocalFolderObjectStore (local only)', () => {
     await mkdir(root);
     await mkdir(outside);
     await writeFile(path.join(outside, 'secret.txt'), 'secret');
-    store = new LocalFolderObjectStore([root]);
+    store = new LocalFolderObjectStore({ roots: [root] });
     put = putFileUnder(root);
   });
   afterEach(async () => {
     await rm(base, { recursive: true, force: true });
   });
 
-  it('refuses `..` segments, however they are spelled, even without roots', async () => {
+  it('refuses `..` segments, however they are spelled, even when they would lead inside a root', async () => {
     await put('a/1.txt', '1');
-    const open = new LocalFolderObjectStore();
-    for (const s of [store, open]) {
+    const wide = new LocalFolderObjectStore({ roots: [base] });
+    for (const s of [store, wide]) {
       for (const bad of [
         `${dirUri(root)}a/../../outside/secret.txt`,
         `${dirUri(root)}a/%2e%2e/%2E%2E/outside/secret.txt`,
@@ -87,7 +88,7 @@ describe('LocalFolderObjectStore (local only)', () => {
     // A sibling folder whose name merely starts with the root's is outside too.
     await mkdir(root + '-evil');
     await expectDomainError(store.list(dirUri(root + '-evil')), 'Forbidden');
-    expect((await new LocalFolderObjectStore().read(secret)).toString()).toBe('secret');
+    expect((await new LocalFolderObjectStore({ roots: [outside] }).read(secret)).toString()).toBe('secret');
   });
 
   it('refuses other schemes, hosts, queries and fragments', async () => {
@@ -114,6 +115,18 @@ describe('LocalFolderObjectStore (local only)', () => {
     await expectDomainError(store.write(uriOf(root, 'linkdir', 'deeper', 'planted.txt'), 'x'), 'Forbidden');
     await expectDomainError(store.list(uriOf(root, 'linkdir') + '/'), 'Forbidden');
     expect(await readdir(outside)).toEqual(['secret.txt']);
+  });
+
+  it('reads a FIFO as no object at once (a read never blocks waiting for a writer)', async () => {
+    const fifo = path.join(root, 'pipe.jpg');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      return; // no mkfifo here
+    }
+    await expectDomainError(store.read(uriOf(root, 'pipe.jpg')), 'NotFound');
+    await expectDomainError(store.openReadStream(uriOf(root, 'pipe.jpg')), 'NotFound');
+    expect(await keysOf(dirUri(root))).toEqual([]);
   });
 
   it('lists symlinks to files inside the prefix, skips those escaping it, and survives cycles', async () => {

@@ -226,6 +226,21 @@ export function objectStoreContract(name: string, makeFixture: () => Promise<Obj
       expect((await fx.store.head(uri)).etag).not.toBe(second);
     });
 
+    it('reads with ifMatch only while the etag is the expected one, else Conflict (If-Match)', async () => {
+      const uri = fx.rootUri + 'm.txt';
+      await fx.store.write(uri, 'indexed');
+      const etag = (await fx.store.head(uri)).etag;
+      expect((await fx.store.read(uri, undefined, { ifMatch: etag })).toString()).toBe('indexed');
+      expect((await fx.store.get(uri, { ifMatch: etag })).data?.toString()).toBe('indexed');
+      const chunks: Buffer[] = [];
+      for await (const c of await fx.store.openReadStream(uri, { ifMatch: etag })) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('indexed');
+      await fx.store.write(uri, 'replaced since');
+      await expectDomainError(fx.store.read(uri, { start: 0, end: 4 }, { ifMatch: etag }), 'Conflict');
+      await expectDomainError(fx.store.get(uri, { ifMatch: etag }), 'Conflict');
+      await expectDomainError(fx.store.openReadStream(uri, { ifMatch: etag }), 'Conflict');
+    });
+
     it('deletes objects; deleting an absent one is fine', async () => {
       await putKeys(['d/1', 'd/2']);
       await fx.store.delete(fx.rootUri + 'd/1');

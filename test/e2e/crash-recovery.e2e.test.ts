@@ -26,7 +26,7 @@ describe('crash recovery', () => {
     cleanup.push(files, dataDir);
     await generatePngs(files, FILES);
 
-    server = await startServer(dataDir, ENV);
+    server = await startServer(dataDir, { ...ENV, LOUPE_FILE_ROOTS: files });
     const ds = (await server.api('POST', '/api/v1/datasets', { Name: 'crash', Uri: pathToFileURL(files).href })).body.DatasetId;
     const started = await server.api('POST', `/api/v1/datasets/${ds}/datasetjobs`, {
       DatasetVersion: 'v1',
@@ -40,7 +40,7 @@ describe('crash recovery', () => {
     expect(atKill.Status).toBe('Running');
     expect(atKill.CompletedFileCount).toBeLessThan(FILES);
 
-    server = await startServer(dataDir, ENV);
+    server = await startServer(dataDir, { ...ENV, LOUPE_FILE_ROOTS: files });
     const job = await waitForJob(server, ds, jobId, 180_000);
     expect(job).toMatchObject({
       Status: 'Succeeded',

@@ -52,7 +52,7 @@ describe.skipIf(fixturesMissing)(`export end to end (${fixturesMissing ? FIXTURE
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as CocoRow);
-    server = await startServer(path.join(dir, 'data'));
+    server = await startServer(path.join(dir, 'data'), { LOUPE_FILE_ROOTS: [dir, fixturesDir!].join(':') });
     client = new LoupeClient({ url: server.url, apiKey: server.apiKey });
     ds = (await client.createDataset({ Name: 'coco', Uri: pathToFileURL(cocoImages()).href })).DatasetId;
     const classic = (await client.createConnection({ ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection' })).ConnectionId;

@@ -25,7 +25,7 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'loupe-e2e-data-'));
     work = await mkdtemp(path.join(os.tmpdir(), 'loupe-e2e-files-'));
-    server = await startServer(dataDir);
+    server = await startServer(dataDir, { LOUPE_FILE_ROOTS: [work, fixturesDir!].join(':') });
   });
   afterAll(async () => {
     await server?.stop();
@@ -49,11 +49,12 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     const manifest = readImageManifest();
     const metas = await listAllFileMetas(server, datasetId);
     const byPath = new Map(metas.map((m) => [m.FileDir + m.FileName, m]));
-    // MANIFEST.tsv itself lives in the folder: not an image.
-    expect(byPath.get('MANIFEST.tsv')).toMatchObject({ Status: 'FAILED' });
+    // MANIFEST.tsv itself lives in the folder: not an image (by name nor by content), so skipped.
+    expect(byPath.get('MANIFEST.tsv')).toMatchObject({ Status: 'SKIPPED', FileType: null });
     expect(metas).toHaveLength(manifest.length + 1);
     expect(job.TotalFileCount).toBe(manifest.length + 1);
-    expect(job.CompletedFileCount + job.FailedFileCount).toBe(job.TotalFileCount);
+    expect(job.SkippedFileCount).toBe(1);
+    expect(job.CompletedFileCount + job.FailedFileCount + job.SkippedFileCount).toBe(job.TotalFileCount);
     expect(job.Status).toBe('PartialFailed');
 
     const problems: string[] = [];
@@ -103,7 +104,7 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     expect((await fetch(server.url + bmp.ThumbnailUrl.replace(/Signature=./, 'Signature=A'))).status).toBe(401);
   });
 
-  it('the fast path catches every "no" file by its header; a thumbnail that fails to decode marks its file FAILED', async () => {
+  it('the fast path catches every "no" file by its header; a thumbnail that fails to decode is a 409 and leaves its file as it was', async () => {
     const imagesUri = pathToFileURL(path.join(fixturesDir!, 'images')).href + '/';
     const datasetId = (await server.api('POST', '/api/v1/datasets', { Name: 'fixtures-fast', Uri: imagesUri })).body.DatasetId;
     const r = await server.api('POST', `/api/v1/datasets/${datasetId}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaBuild' });
@@ -118,10 +119,10 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     const badRle = byPath.get('broken/corrupt/bmp-badrle.bmp');
     expect(badRle.Status).toBe('ACTIVE');
     const thumb = await fetch(server.url + badRle.ThumbnailUrl);
-    expect(thumb.status).toBe(400);
-    expect(((await thumb.json()) as { Message: string }).Message).toMatch(/cannot be rendered/);
+    expect(thumb.status).toBe(409);
+    expect(((await thumb.json()) as { Message: string }).Message).toMatch(/cannot be rendered.*RLE/);
     const after = await server.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas/${badRle.DatasetFileMetaId}`);
-    expect(after.body.DatasetFileMeta).toMatchObject({ Status: 'FAILED', FailReason: expect.stringMatching(/RLE/) });
+    expect(after.body.DatasetFileMeta).toMatchObject({ Status: 'ACTIVE', FailReason: null });
   });
 
   it('Increment re-probes only new and changed files and marks vanished ones DELETED', async () => {

@@ -18,19 +18,19 @@ interface CocoRow {
 
 describe.skipIf(fixturesMissing)(`search end to end (${fixturesMissing ? FIXTURES_SKIP_MESSAGE : 'fixtures found'})`, () => {
   let server: RunningServer;
-  let dataDir: string;
+  let dir: string; // holds the data dir (data/) and a query image
   let ds: string;
   let coco: CocoRow[];
   const idOf = new Map<string, string>(); // file name → DatasetFileMetaId
   const search = (body: object) => server.api('POST', `/api/v1/datasets/${ds}/datasetfilemetas/action/search`, body);
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'loupe-e2e-search-'));
+    dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-e2e-search-'));
     coco = (await readFile(path.join(fixturesDir!, 'coco', 'dataset.jsonl'), 'utf8'))
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as CocoRow);
-    server = await startServer(dataDir);
+    server = await startServer(path.join(dir, 'data'), { LOUPE_FILE_ROOTS: [dir, fixturesDir!].join(':') });
     const uri = pathToFileURL(path.join(fixturesDir!, 'coco', 'images')).href;
     ds = (await server.api('POST', '/api/v1/datasets', { Name: 'coco', Uri: uri })).body.DatasetId;
     const classic = (await server.api('POST', '/api/v1/connections', { ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection' })).body.ConnectionId;
@@ -49,7 +49,7 @@ describe.skipIf(fixturesMissing)(`search end to end (${fixturesMissing ? FIXTURE
   });
   afterAll(async () => {
     await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   });
 
   /** A near-duplicate of a COCO photo: resized to 70%, cropped by 4% a side, re-encoded as WebP. */
@@ -76,7 +76,7 @@ describe.skipIf(fixturesMissing)(`search end to end (${fixturesMissing ? FIXTURE
 
   it('an image in storage works the same, and its result URLs open without the key', async () => {
     const row = coco[20]!;
-    const copy = path.join(dataDir, 'query.webp');
+    const copy = path.join(dir, 'query.webp');
     await writeFile(copy, await nearCopy(row.file));
     const r = await server.api('GET', `/api/v1/datasets/${ds}/datasetfilemetas?${new URLSearchParams({ QueryImage: pathToFileURL(copy).href, TopK: '3' })}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);

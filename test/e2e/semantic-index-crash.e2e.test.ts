@@ -30,7 +30,7 @@ describe('SemanticIndex crash recovery', () => {
     await generatePngs(files, FILES);
     gme = await startGmeServer({ latencyMs: 30, dimension: 64 });
 
-    server = await startServer(dataDir, ENV);
+    server = await startServer(dataDir, { ...ENV, LOUPE_FILE_ROOTS: files });
     const ds = (await server.api('POST', '/api/v1/datasets', { Name: 'si', Uri: pathToFileURL(files).href })).body.DatasetId;
     const g = (await server.api('POST', '/api/v1/connections', { ConnectionName: 'g', ConnectionType: 'EasEmbeddingConnection', Configs: { Endpoint: gme.url } })).body.ConnectionId;
     const v = (await server.api('POST', '/api/v1/connections', { ConnectionName: 'v', ConnectionType: 'LocalVectorConnection' })).body.ConnectionId;
@@ -43,7 +43,7 @@ describe('SemanticIndex crash recovery', () => {
     expect(atKill.Status).toBe('Running');
     expect(atKill.CompletedFileCount).toBeLessThan(FILES);
 
-    server = await startServer(dataDir, ENV);
+    server = await startServer(dataDir, { ...ENV, LOUPE_FILE_ROOTS: files });
     const job = await waitForJob(server, ds, jobId, 90_000);
     expect(job).toMatchObject({ Status: 'Succeeded', TotalFileCount: FILES, CompletedFileCount: FILES, FailedFileCount: 0 });
     const metas = await listAllFileMetas(server, ds);

@@ -29,7 +29,7 @@ describe.skipIf(fixturesMissing)(`IntelligentTag and SemanticIndex end to end ($
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'loupe-e2e-models-'));
     chat = await startChatServer({ apiKey: SECRET, models: ['qwen-vl-max'] });
     gme = await startGmeServer({ token: SECRET });
-    server = await startServer(dataDir, { LOUPE_MODEL_RETRY_BASE_MS: '5', LOUPE_MODEL_RETRIES: '8', LOUPE_LOG_LEVEL: 'info' });
+    server = await startServer(dataDir, { LOUPE_FILE_ROOTS: fixturesDir!, LOUPE_MODEL_RETRY_BASE_MS: '5', LOUPE_MODEL_RETRIES: '8', LOUPE_LOG_LEVEL: 'info' });
     const uri = pathToFileURL(path.join(fixturesDir!, 'coco', 'images')).href;
     datasetId = (await server.api('POST', '/api/v1/datasets', { Name: 'coco', Uri: uri })).body.DatasetId;
     const conn = async (body: object) => {
@@ -145,7 +145,7 @@ describe.skipIf(fixturesMissing)(`IntelligentTag and SemanticIndex end to end ($
     const store = new LocalVectorStore({ dir: path.join(dataDir, 'vectors') });
     expect((await store.getIndex('coco_gme'))?.count).toBe(102);
     await store.close();
-    server = await startServer(dataDir, { LOUPE_MODEL_RETRY_BASE_MS: '5', LOUPE_LOG_LEVEL: 'info' });
+    server = await startServer(dataDir, { LOUPE_FILE_ROOTS: fixturesDir!, LOUPE_MODEL_RETRY_BASE_MS: '5', LOUPE_LOG_LEVEL: 'info' });
   });
 
   it('stop works mid-run: the job ends ManuallyStop and the model hears nothing more', async () => {

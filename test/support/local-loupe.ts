@@ -23,7 +23,7 @@ export interface LocalLoupe {
 export async function startLocalLoupe(prefix: string): Promise<LocalLoupe> {
   const root = await mkdtemp(path.join(os.tmpdir(), prefix));
   const apiKey = `${prefix}key-0123456789`;
-  const config = loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_API_KEYS: apiKey, LOUPE_PORT: '0', LOUPE_WORKER_THREADS: '0', LOUPE_QUEUE_VISIBILITY_SECONDS: '30' });
+  const config = loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_FILE_ROOTS: root, LOUPE_API_KEYS: apiKey, LOUPE_PORT: '0', LOUPE_WORKER_THREADS: '0', LOUPE_QUEUE_VISIBILITY_SECONDS: '30' });
   const loupe = await startLoupe(config, { log: jsonLogger('silent') });
   const app = createApi(loupe.container, [apiKey]);
   return {

@@ -17,7 +17,12 @@ export interface RunningServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * `env` must name LOUPE_FILE_ROOTS: the folders the test serves files from (its own temp folders, the
+ * fixtures). Without it the server would allow only its start directory (the project) and the home.
+ */
 export async function startServer(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningServer> {
+  if (env.LOUPE_FILE_ROOTS === undefined) throw new Error("startServer: pass LOUPE_FILE_ROOTS in env (the test's own folders, and fixturesDir when it reads the fixtures)");
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'scripts/serve.ts')], {
     cwd: root,
     env: { ...process.env, LOUPE_PORT: '0', LOUPE_DATA_DIR: dataDir, LOUPE_LOG_LEVEL: 'warn', ...env },
@@ -92,7 +97,7 @@ export async function listAllFileMetas(s: RunningServer, datasetId: string, vers
   const out: any[] = [];
   let token: string | undefined;
   do {
-    const qs = new URLSearchParams({ DatasetVersion: version, MaxResults: '1000', Status: 'PENDING,ACTIVE,FAILED,DELETED', SortBy: 'FileName', Order: 'ASC' });
+    const qs = new URLSearchParams({ DatasetVersion: version, MaxResults: '1000', Status: 'PENDING,ACTIVE,FAILED,SKIPPED,DELETED', SortBy: 'FileName', Order: 'ASC' });
     if (token) qs.set('NextToken', token);
     const r = await s.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas?${qs}`);
     if (r.status !== 200) throw new Error(`ListDatasetFileMetas ${r.status}: ${JSON.stringify(r.body)}`);

@@ -35,7 +35,7 @@ describe('HTTP API', () => {
     await writeFile(path.join(dir, 'files', 'sub', 'a.txt'), 'not an image');
     filesUri = pathToFileURL(path.join(dir, 'files')).href;
     logs = [];
-    const config = loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: KEY });
+    const config = loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: KEY });
     container = buildContainer(config, { log: jsonLogger('info', (l) => logs.push(l)) });
     app = createApi(container, [KEY]);
   });
@@ -94,7 +94,8 @@ describe('HTTP API', () => {
     ['a missing field', { Uri: 'file:///tmp/' }, 'Name'],
     ['a wrong type', { Name: 5, Uri: 'file:///tmp/' }, 'Name'],
     ['an unknown scheme', { Name: 'x', Uri: 'ftp://host/x/' }, 'Uri'],
-    ['a folder that does not exist', { Name: 'x', Uri: 'file:///no/such/folder/' }, 'Uri'],
+    // Inside the allowed folder (a folder outside it is refused before anyone looks: a 403, whether it exists or not).
+    ['a folder that does not exist', { Name: 'x', get Uri() { return pathToFileURL(path.join(dir, 'no', 'such', 'folder')).href + '/'; } }, 'Uri'],
     ['not a URI', { Name: 'x', Uri: 'just words' }, 'Uri'],
     ['a bad edition', { Name: 'x', Uri: 'file:///tmp/', Edition: 'GOLD' }, 'Edition'],
   ])('CreateDataset with %s is a 400 naming the field', async (_what, body, field) => {

@@ -43,7 +43,7 @@ describe('export at scale', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-export-scale-'));
     await mkdir(path.join(dir, 'files'));
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
     ds = (await c.services.datasets.create({ name: 'drive', uri: pathToFileURL(path.join(dir, 'files')).href })).datasetId;
     const db = new Database(path.join(dir, 'data', 'meta.db'));
     for (let i = 0; i < FILES; i += 20_000) insertFileMetas(db, Array.from({ length: 20_000 }, (_, k) => metaOf(i + k)));
@@ -62,7 +62,7 @@ describe('export at scale', () => {
     // lines would fail there. Its peak RSS is measured against its RSS before the export.
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', 'tsx', path.resolve(import.meta.dirname, '../support/export-child.ts'), path.join(dir, 'data'), job.datasetJobId],
+      [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', 'tsx', path.resolve(import.meta.dirname, '../support/export-child.ts'), path.join(dir, 'data'), job.datasetJobId, dir],
       { maxBuffer: 1 << 20 },
     );
     const child = JSON.parse(stdout) as { result: string; rssBefore: number; maxRss: number };

@@ -25,7 +25,7 @@ describe('FC handlers', () => {
   let c: Container;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-fc-'));
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: 'fc-key' }), { log: jsonLogger('silent') });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: 'fc-key' }), { log: jsonLogger('silent') });
   });
   afterAll(async () => {
     await c.close();

@@ -24,7 +24,7 @@ describe('job pipeline (services, faults injected)', () => {
   beforeEach(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'loupe-pipeline-'));
     await generatePngs(path.join(root, 'files'), FILES);
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_FILE_ROOTS: root, LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
     datasetId = (await c.services.datasets.create({ name: 'p', uri: pathToFileURL(path.join(root, 'files')).href })).datasetId;
   });
   afterEach(async () => {

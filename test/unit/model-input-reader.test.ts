@@ -49,7 +49,7 @@ describe('ModelInputReader', () => {
     files['cut.png'] = files['big.png'].subarray(0, 200);
     files['empty.jpg'] = Buffer.alloc(0);
     for (const [name, data] of Object.entries(files)) await writeFile(path.join(root, 'files', name), data);
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(root, 'data'), LOUPE_FILE_ROOTS: root, LOUPE_API_KEYS: 'k' }), { log: jsonLogger('silent') });
     datasetId = (await c.services.datasets.create({ name: 'm', uri: pathToFileURL(path.join(root, 'files')).href })).datasetId;
   });
   afterEach(async () => {

@@ -74,7 +74,7 @@ describe('scheduled reindex', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-reindex-'));
     await generatePngs(path.join(dir, 'files'), FILES);
     filesUri = pathToFileURL(path.join(dir, 'files')).href;
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: KEY }), { log: jsonLogger('info', (l) => logs.push(l)) });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: KEY }), { log: jsonLogger('info', (l) => logs.push(l)) });
     call = inProcessApi(createApi(c, [KEY]), KEY);
     classic = await connection({ ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection' });
     local = await connection({ ConnectionName: 'local', ConnectionType: 'LocalVectorConnection' });

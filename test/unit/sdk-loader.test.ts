@@ -24,13 +24,14 @@ describe('loadManifest', () => {
   let dir: string;
   let images: string;
   let manifest: string;
-  const store = new LocalFolderObjectStore();
+  let store: LocalFolderObjectStore;
   const a = tinyPng(1);
   const b = tinyPng(2, 20, 10);
   let lines: Array<Record<string, unknown>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-loader-'));
+    store = new LocalFolderObjectStore({ roots: [dir] });
     images = path.join(dir, 'images');
     await mkdir(path.join(images, 'sub'), { recursive: true });
     await writeFile(path.join(images, 'a.png'), a);

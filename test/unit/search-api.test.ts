@@ -65,7 +65,7 @@ describe.each([
     await mkdir(root, { recursive: true });
     await writeFile(path.join(root, 'query.png'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer());
     gme = await startGmeServer({ dimension: DIM });
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: KEY }), {
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: KEY }), {
       log: jsonLogger('silent'),
       search: { pushdownMaxIds },
     });

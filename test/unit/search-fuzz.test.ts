@@ -54,7 +54,7 @@ describe.each([
     Error.stackTraceLimit = 0; // tens of thousands of 400s: stacks are not under test
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-fuzz-'));
     await mkdir(path.join(dir, 'files'));
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: KEY }), { log: jsonLogger('silent'), memoryIndexMinFiles });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_FILE_ROOTS: dir, LOUPE_API_KEYS: KEY }), { log: jsonLogger('silent'), memoryIndexMinFiles });
     app = createApi(c, [KEY]);
     ds = (await c.services.datasets.create({ name: 'fuzz', uri: pathToFileURL(path.join(dir, 'files')).href })).datasetId;
     const corpus = randomCorpus(seededRng(SEED), FILES).metas;
