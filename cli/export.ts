@@ -5,7 +5,7 @@ import { choiceFlag, clientOf, GLOBAL_HELP, noMorePositionals, parseCommand, pos
 import { FOLLOW_OPTIONS, followJob } from './jobs.js';
 import { SEARCH_FLAGS_HELP, SEARCH_OPTIONS, searchRequestOf } from './search.js';
 
-export const EXPORT_HELP = `Usage: loupe export <datasetId> --to <folder> [--format manifest|csv|gme] [--images copy|reference] [search flags]
+export const EXPORT_HELP = `Usage: loupe export <datasetId> --to <folder> [--format manifest|csv|gme] [--images copy|reference] [--overwrite] [search flags]
        loupe export <datasetId> --logical <logicalDatasetId> [--description <text>] [search flags]
 
 Exports the files matching a search (default: every active file of the version):
@@ -14,6 +14,8 @@ Exports the files matching a search (default: every active file of the version):
   --format <f>             manifest (default): JSON lines for training loaders (loadManifest);
                            csv; gme: the GME fine-tune layout {image_id, tags, file}
   --images copy|reference  gme only: copy the images into images/ (default) or reference their URIs
+  --overwrite              replace the previous Loupe export in that folder (without it the folder
+                           must be empty or absent); files Loupe did not write are never replaced
   --logical <datasetId>    instead of files: make the next version (v1, v2, …) of a LOGICAL dataset
   --description <text>     that version's description
   --no-wait                print the DatasetJobId and return instead of following the job
@@ -37,6 +39,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
     to: { type: 'string' },
     format: { type: 'string' },
     images: { type: 'string' },
+    overwrite: { type: 'boolean' },
     logical: { type: 'string' },
     description: { type: 'string' },
     'no-wait': { type: 'boolean' },
@@ -51,10 +54,11 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   if (values.logical && (format || images)) throw new UsageError('--format and --images are for --to (a file export)', 'export');
   if (images && format !== 'gme') throw new UsageError('--images is for --format gme', 'export');
   if (values.to && values.description) throw new UsageError('--description is for --logical', 'export');
+  if (values.logical && values.overwrite) throw new UsageError('--overwrite is for --to (a file export)', 'export');
 
   const { DatasetVersion, ...search } = await searchRequestOf(values, io, 'export', 'uri');
   const spec: ExportJobSpec = values.to
-    ? { search, target: 'file', format: format ?? 'manifest', uri: uriOf(values.to, io.cwd, true), ...(images ? { images } : {}) }
+    ? { search, target: 'file', format: format ?? 'manifest', uri: uriOf(values.to, io.cwd, true), ...(images ? { images } : {}), ...(values.overwrite ? { overwrite: true } : {}) }
     : { search, target: 'logical', logicalDatasetId: values.logical!, ...(values.description ? { versionDescription: values.description } : {}) };
 
   const client = clientOf(values, io);

@@ -74,6 +74,11 @@ export const FileMetaExportSpec = z
     versionDescription: z.string().max(1024).optional(),
     /** Image copies in flight (GME layout with copies). */
     concurrency: z.number().int().min(1).max(64).default(8),
+    /**
+     * Target file: replace the previous Loupe export found in the folder (its `export.json`). Without
+     * it an export writes only into an empty folder; with it, still only over files Loupe wrote.
+     */
+    overwrite: z.boolean().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -85,7 +90,7 @@ export const FileMetaExportSpec = z
       need(s.images === undefined || s.format === 'gme', 'images', "only for format 'gme'");
     } else {
       need(s.logicalDatasetId !== undefined, 'logicalDatasetId', 'a logical target needs the logical dataset id');
-      need(s.format === undefined && s.uri === undefined && s.images === undefined, 'target', 'format, uri and images are for target file');
+      need(s.format === undefined && s.uri === undefined && s.images === undefined && s.overwrite === undefined, 'target', 'format, uri, images and overwrite are for target file');
     }
   });
 export type FileMetaExportSpec = z.infer<typeof FileMetaExportSpec>;
@@ -112,6 +117,8 @@ export const DatasetJob = z.object({
   totalFileCount: z.number().int(),
   completedFileCount: z.number().int(),
   failedFileCount: z.number().int(),
+  /** Files found not to be images (SKIPPED): counted apart, never a failure. */
+  skippedFileCount: z.number().int(),
   /** Fan-out progress: the last listed key (OSS marker), and whether listing has finished. */
   fanoutCursor: z.string().nullable(),
   fanoutDone: z.boolean(),
@@ -149,5 +156,13 @@ export type FanoutMessage = z.infer<typeof FanoutMessage>;
 export const ExportMessage = z.object({ jobId: z.string() });
 export type ExportMessage = z.infer<typeof ExportMessage>;
 
-/** Outcome of one file in a consumer. */
-export type FileOutcome = { metaId: string; ok: true } | { metaId: string; ok: false; reason: string };
+/** Outcome of one file in a consumer: done, skipped (not an image: counted apart, not a failure), or failed. */
+export type FileOutcome = { metaId: string; ok: true; skipped?: boolean } | { metaId: string; ok: false; reason: string };
+
+/** A job's file counters, as the store keeps them and a finished job's status follows from. */
+export interface JobCounts {
+  total: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+}

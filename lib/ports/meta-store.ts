@@ -5,7 +5,7 @@ import type { LogicalChange, LogicalRef } from '../domain/logical.js';
 import type { Connection, ConnectionType, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion, IndexConfig } from '../domain/dataset.js';
 import type { FileMeta, FileStatus, MetaAttributes, ProbeDepth } from '../domain/file-meta.js';
-import type { DatasetJob, FileOutcome, JobAction, JobLog, JobOutput, JobStatus } from '../domain/job.js';
+import type { DatasetJob, FileOutcome, JobAction, JobCounts, JobLog, JobOutput, JobStatus } from '../domain/job.js';
 import type { ReindexSetting } from '../domain/reindex.js';
 
 export interface Page<T> {
@@ -28,7 +28,7 @@ export type FileSortField = (typeof FILE_SORT_FIELDS)[number];
 export interface FileMetaQuery {
   datasetId: string;
   versionName: string;
-  /** Default: every status but DELETED. */
+  /** Default: DEFAULT_LISTED_STATUSES (every status but SKIPPED and DELETED). */
   statuses?: FileStatus[];
   /** Case-insensitive substring of FileName. */
   fileNameContains?: string;
@@ -76,7 +76,7 @@ export interface ProbeUpdate {
   datasetFileMetaId: string;
   /** The fingerprint the probe read; the update applies only while the file still has it. */
   fileFingerPrint: string;
-  status: Extract<FileStatus, 'ACTIVE' | 'FAILED'>;
+  status: Extract<FileStatus, 'ACTIVE' | 'FAILED' | 'SKIPPED'>;
   fileType: string;
   contentType: string | null;
   metaAttributes: MetaAttributes;
@@ -152,6 +152,8 @@ export interface MetaStore {
   /** Whether the version exists (cheap: no file count). */
   hasVersion(datasetId: string, versionName: string): Promise<boolean>;
   listVersions(datasetId: string): Promise<DatasetVersion[]>;
+  /** Every version that holds files (of every ADVANCED dataset), with its folder: where exports never write. */
+  listVersionFolders(): Promise<Array<{ datasetId: string; versionName: string; uri: string }>>;
   updateVersion(datasetId: string, versionName: string, patch: { description?: string; updateTime: string }): Promise<void>;
   /** Deletes a version with its file metas. */
   deleteVersion(datasetId: string, versionName: string): Promise<void>;
@@ -190,12 +192,12 @@ export interface MetaStore {
   /** Sets a Running job's counters outright (an export counts what it wrote, not registered items). */
   setJobCounts(id: string, c: { total: number; completed: number; failed: number }, now: string): Promise<void>;
   /** Ends a Running job whose fan-out is done and whose counters add up; false otherwise. */
-  finishJobIfComplete(id: string, decide: (counts: { total: number; completed: number; failed: number }) => JobStatus, now: string): Promise<boolean>;
+  finishJobIfComplete(id: string, decide: (counts: JobCounts) => JobStatus, now: string): Promise<boolean>;
   advanceFanout(id: string, a: FanoutAdvance, now: string): Promise<boolean>;
   /** Registers files as work of the job; each counts once in TotalFileCount. Returns the newly added. */
   addJobItems(jobId: string, metaIds: string[]): Promise<number>;
-  /** Records outcomes; each file counts once, as completed or failed. Returns the newly counted. */
-  recordOutcomes(jobId: string, outcomes: FileOutcome[]): Promise<{ completed: number; failed: number }>;
+  /** Records outcomes; each file counts once, as completed, skipped or failed. Returns the newly counted. */
+  recordOutcomes(jobId: string, outcomes: FileOutcome[]): Promise<Omit<JobCounts, 'total'>>;
   /** Job items not yet counted, among `metaIds`. */
   openJobItems(jobId: string, metaIds: string[]): Promise<string[]>;
   /** Failed files of a job with their reasons. */

@@ -1,5 +1,6 @@
 // What an export writes per file: a manifest line (JSON), a CSV row, a GME fine-tune line (seed §4.1),
 // or a logical dataset's reference. Pure: the export service streams these.
+import { z } from 'zod';
 import { allTags, extensionOf, type FileMeta } from '../domain/file-meta.js';
 import type { ExportFormat } from '../domain/job.js';
 import type { LogicalRef } from '../domain/logical.js';
@@ -10,6 +11,39 @@ export type ExportedMeta = FileMeta & { score?: number };
 export const EXPORT_FILE: Record<ExportFormat, string> = { manifest: 'manifest.jsonl', csv: 'export.csv', gme: 'dataset.jsonl' };
 export const EXPORT_DESCRIPTION_FILE = 'export.json';
 export const GME_IMAGES_FOLDER = 'images/';
+/** `Generator` of Loupe's own `export.json`: what tells a Loupe export's folder from anyone else's. */
+export const EXPORT_GENERATOR = 'loupe';
+
+/** What an export writes, relative to its folder, in this order; `images/` stands for every copy. */
+export function exportFilesOf(format: ExportFormat, copyImages: boolean): string[] {
+  return [EXPORT_FILE[format], ...(copyImages ? [GME_IMAGES_FOLDER] : []), EXPORT_DESCRIPTION_FILE];
+}
+
+/**
+ * The fields of `export.json` that make a folder a Loupe export: written first with `Status: Running`,
+ * rewritten when the export ends. `LoupeFiles` lists every file of the folder Loupe's exports wrote
+ * (this one's and those an earlier export left), the only ones a later export may replace.
+ */
+export const ExportMarker = z
+  .object({
+    Generator: z.literal(EXPORT_GENERATOR),
+    DatasetJobId: z.string().min(1),
+    Status: z.string(),
+    Files: z.array(z.string()),
+    LoupeFiles: z.array(z.string()).optional(),
+  })
+  .passthrough();
+export type ExportMarker = z.infer<typeof ExportMarker>;
+
+/** The marker in an `export.json`'s text; undefined when the file is not Loupe's (anyone may name a file export.json). */
+export function parseExportMarker(text: string): ExportMarker | undefined {
+  try {
+    const r = ExportMarker.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const tagsOf = (m: FileMeta) => ({ ai: m.tags.ai, user: m.tags.user, 'user-delete-ai-tags': m.tags.userDeleteAiTags, all: allTags(m.tags) });
 

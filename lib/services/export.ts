@@ -2,17 +2,21 @@
 // fine-tune layout in a folder of an object store, or the next version of a logical dataset.
 // Streams page by page (a million lines never sit in memory); every file appears atomically, and a
 // logical version only once complete, so a stopped, failed or killed export publishes nothing. A
-// redelivered export starts over and overwrites what it made (idempotent).
+// folder export never destroys data (export-target.ts): it marks the folder as Loupe's before
+// writing anything else, so a redelivered export recognises its own folder, starts over and
+// overwrites what it made (idempotent).
 import { isDomainError, invalid, notFound } from '../domain/errors.js';
-import { FileMetaExportSpec, type DatasetJob, type ExportMessage, type JobOutput } from '../domain/job.js';
+import { FileMetaExportSpec, type DatasetJob, type ExportMessage, type JobOutput, type JobStatus } from '../domain/job.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import { deliver, permanentCause } from './delivery-failures.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import {
   CSV_HEADER,
   csvRow,
   EXPORT_DESCRIPTION_FILE,
   EXPORT_FILE,
+  EXPORT_GENERATOR,
   GME_IMAGES_FOLDER,
   gmeImagePath,
   gmeLine,
@@ -20,6 +24,7 @@ import {
   manifestLine,
   type ExportedMeta,
 } from './export-formats.js';
+import { checkExportTarget, type ExportTarget } from './export-target.js';
 import { finalStatus, type JobService } from './jobs.js';
 import { forEachLimit } from './parallel.js';
 import { searchParamsOf, WireSearch } from './search-request.js';
@@ -42,7 +47,8 @@ interface Counts {
 /**
  * Checks an export's JobSpec when the job is created: the spec's shape, the search (checked without
  * running it, so a bad expression or a text query against an image-only index is a 400 now, not a
- * failed job later) and the target. Returns the spec to store.
+ * failed job later) and the target (a folder it may write into without destroying anything). Returns
+ * the spec to store.
  */
 export async function resolveExportSpec(
   deps: ServiceDeps,
@@ -64,7 +70,9 @@ export async function resolveExportSpec(
     } catch (e) {
       throw invalid(`JobSpec.uri: ${e instanceof Error ? e.message : String(e)}`, 'JobSpec.uri');
     }
-    return { ...spec, uri, ...(spec.format === 'gme' ? { images: spec.images ?? 'copy' } : {}) };
+    const resolved = { ...spec, uri, ...(spec.format === 'gme' ? { images: spec.images ?? 'copy' } : {}) };
+    await checkExportTarget(deps, resolved);
+    return resolved;
   }
   const target = await deps.store.getDataset(spec.logicalDatasetId!);
   if (!target) throw invalid(`JobSpec.logicalDatasetId: dataset '${spec.logicalDatasetId}' not found`, 'JobSpec.logicalDatasetId');
@@ -88,23 +96,27 @@ export class ExportService {
     const spec = FileMetaExportSpec.parse(job.jobSpec);
     await this.jobs.log(job.datasetJobId, 'INFO', `exporting to ${spec.target === 'file' ? `${spec.uri} (${spec.format})` : `logical dataset ${spec.logicalDatasetId}`}`);
     const counts: Counts = { total: 0, completed: 0, failed: 0 };
-    let output: JobOutput;
-    try {
-      output = spec.target === 'file' ? await this.toFolder(job, spec, counts) : await this.toLogicalVersion(job, spec, counts);
-    } catch (e) {
-      if (e instanceof ExportInterrupted) {
-        await this.jobs.log(job.datasetJobId, 'INFO', `export interrupted after ${counts.completed} files (${e.message}): nothing published`);
-        await this.jobs.fail(job.datasetJobId, e.message); // no-op when the job was stopped
-        return 'dropped';
-      }
-      // A target or search that cannot work (a folder outside the allowed roots, a deleted version) fails
-      // the job; anything else is left to the queue to retry.
-      if (isDomainError(e) && (e.kind === 'Invalid' || e.kind === 'NotFound' || e.kind === 'Forbidden')) {
-        await this.jobs.fail(job.datasetJobId, e.message);
-        return 'dropped';
-      }
-      throw e;
-    }
+    const where = spec.target === 'file' ? spec.uri : `logical dataset ${spec.logicalDatasetId}`;
+    // A cause no redelivery cures (a folder that would lose a file, EACCES, a deleted version) fails the job now.
+    const output = await deliver(
+      this.jobs,
+      { jobId: job.datasetJobId, work: 'the export' },
+      async () => {
+        try {
+          return spec.target === 'file' ? await this.toFolder(job, spec, counts) : await this.toLogicalVersion(job, spec, counts);
+        } catch (e) {
+          if (!(e instanceof ExportInterrupted)) throw e;
+          await this.jobs.log(job.datasetJobId, 'INFO', `export interrupted after ${counts.completed} files (${e.message}): nothing published`);
+          await this.jobs.fail(job.datasetJobId, e.message); // no-op when the job was stopped
+          return undefined;
+        }
+      },
+      async (reason) => {
+        await this.jobs.fail(job.datasetJobId, `export to ${where} failed: ${reason}`);
+        return undefined;
+      },
+    );
+    if (!output) return 'dropped';
     const now = nowIso(this.deps);
     // The first page's total may have moved while exporting (files added or deleted meanwhile).
     counts.total = counts.completed + counts.failed;
@@ -152,10 +164,58 @@ export class ExportService {
     if (now?.status !== 'Running') throw new ExportInterrupted(`the job is ${now?.status ?? 'gone'}`);
   }
 
+  /**
+   * Writes the folder: the in-progress marker first (the folder is Loupe's from then on, and a
+   * redelivery recognises it), the results, then the final marker. An export that ends without
+   * publishing (stopped, or failed for good) puts the folder back as it found it.
+   */
   private async toFolder(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): Promise<JobOutput> {
-    const folder = spec.uri!;
+    // Files may have appeared since the job was created; a refusal now is for good (not a passing conflict).
+    const checked = await checkExportTarget(this.deps, spec, job.datasetJobId).catch((e: unknown) => {
+      throw isDomainError(e) && e.kind === 'Conflict' ? invalid(e.message, e.field) : e;
+    });
+    const marker: MarkerOf = (status, { Files = checked.files, ...more } = {}) =>
+      JSON.stringify(
+        {
+          Generator: EXPORT_GENERATOR,
+          DatasetJobId: job.datasetJobId,
+          Status: status,
+          DatasetId: job.datasetId,
+          VersionName: job.versionName,
+          Format: spec.format,
+          ...(spec.format === 'gme' ? { Images: spec.images === 'reference' ? 'reference' : 'copy' } : {}),
+          Search: spec.search,
+          ...more,
+          Files,
+          LoupeFiles: checked.loupeFiles,
+        },
+        null,
+        2,
+      ) + '\n';
+    const copies = { started: false };
+    await checked.store.write(checked.folder + EXPORT_DESCRIPTION_FILE, marker('Running'));
+    try {
+      return await this.writeFolder(job, spec, counts, checked, copies, marker);
+    } catch (e) {
+      if (e instanceof ExportInterrupted || permanentCause(e) !== undefined) {
+        const status = e instanceof ExportInterrupted ? ((await this.deps.store.getJob(job.datasetJobId))?.status ?? 'Failed') : 'Failed';
+        await unpublish(checked, copies.started && marker(status, { Files: [GME_IMAGES_FOLDER, EXPORT_DESCRIPTION_FILE] }));
+      }
+      throw e;
+    }
+  }
+
+  private async writeFolder(
+    job: DatasetJob,
+    spec: FileMetaExportSpec,
+    counts: Counts,
+    checked: ExportTarget,
+    copies: { started: boolean },
+    marker: MarkerOf,
+  ): Promise<JobOutput> {
+    const folder = checked.folder;
     const format = spec.format!;
-    const target = this.deps.objects.forUri(folder);
+    const target = checked.store;
     const copyImages = format === 'gme' && spec.images !== 'reference';
     const pages = this.pages(job, spec, counts);
     let vectorInfo: SearchResult['vector'];
@@ -169,7 +229,10 @@ export class ExportService {
           break;
         }
         let metas = next.value;
-        if (copyImages) metas = await self.copyImages(job, metas, target, folder, spec.concurrency, counts);
+        if (copyImages) {
+          copies.started = true;
+          metas = await self.copyImages(job, metas, target, folder, spec.concurrency, counts);
+        }
         for (const m of metas) {
           buf += format === 'manifest' ? manifestLine(m) : format === 'csv' ? csvRow(m) : gmeLine(m, copyImages ? gmeImagePath(m) : m.uri);
           if (buf.length >= CHUNK_CHARS) {
@@ -181,24 +244,15 @@ export class ExportService {
       }
       if (buf) yield buf;
     }
-    const main = EXPORT_FILE[format];
-    await target.write(folder + main, chunks());
-    const files = [main, ...(copyImages ? [GME_IMAGES_FOLDER] : []), EXPORT_DESCRIPTION_FILE];
-    const description = {
-      DatasetJobId: job.datasetJobId,
-      DatasetId: job.datasetId,
-      VersionName: job.versionName,
-      Format: format,
-      ...(format === 'gme' ? { Images: copyImages ? 'copy' : 'reference' } : {}),
-      Search: spec.search,
+    await target.write(folder + EXPORT_FILE[format], chunks());
+    const final = marker(finalStatus(counts), {
       ...(vectorInfo ? { VectorSearch: { TopK: vectorInfo.topK, Returned: vectorInfo.returned, IndexName: vectorInfo.indexName, EmbedderId: vectorInfo.embedderId } } : {}),
       ExportTime: nowIso(this.deps),
       FileCount: counts.completed,
       FailedFileCount: counts.failed,
-      Files: files,
-    };
-    await target.write(folder + EXPORT_DESCRIPTION_FILE, JSON.stringify(description, null, 2) + '\n');
-    return { uri: folder, files, fileCount: counts.completed };
+    });
+    await target.write(folder + EXPORT_DESCRIPTION_FILE, final);
+    return { uri: folder, files: checked.files, fileCount: counts.completed };
   }
 
   /**
@@ -248,6 +302,25 @@ export class ExportService {
       throw e;
     }
     return { datasetId, versionName, fileCount: counts.completed };
+  }
+}
+
+/** The text of the folder's `export.json` for a job status; `more` adds fields (and may say which Files). */
+type MarkerOf = (status: JobStatus, more?: Record<string, unknown> & { Files?: string[] }) => string;
+
+/**
+ * Puts a folder back as the export found it: the previous export's marker, or no marker at all. When
+ * images were copied meanwhile, `copiedMarker` replaces it instead: the folder stays marked as Loupe's
+ * (no longer Running), so that a later export may replace those copies.
+ */
+async function unpublish(target: ExportTarget, copiedMarker: string | false) {
+  const uri = target.folder + EXPORT_DESCRIPTION_FILE;
+  try {
+    if (copiedMarker) await target.store.write(uri, copiedMarker);
+    else if (target.previous) await target.store.write(uri, target.previous.text);
+    else await target.store.delete(uri);
+  } catch {
+    // The folder cannot be written (the reason the export failed): the marker stays, naming the job.
   }
 }
 

@@ -21,7 +21,7 @@ export function version(datasetId: string, name = 'v1'): DatasetVersion {
 export function job(id: string, datasetId: string, createTime = iso(T0)): DatasetJob {
   return {
     datasetJobId: id, datasetId, versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: { verify: 'header' }, description: '',
-    status: 'Running', totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, fanoutCursor: null, fanoutDone: false,
+    status: 'Running', totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, skippedFileCount: 0, fanoutCursor: null, fanoutDone: false,
     listedFileCount: 0, deletedFileCount: 0, message: null, createTime, startTime: createTime, finishTime: null, updateTime: createTime,
   };
 }
@@ -88,6 +88,20 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.hasVersion('nope', 'v1')).toBe(false);
     });
 
+    it('lists the folders of every version that holds files (not those of logical datasets)', async () => {
+      await store.createDataset(dataset('fa'));
+      await store.createVersion(version('fa', 'v1'));
+      await store.createVersion({ ...version('fa', 'v2'), uri: 'file:///elsewhere/fa-v2/' });
+      await store.createDataset({ ...dataset('fl'), edition: 'LOGICAL', uri: '' });
+      await store.reserveLogicalVersion('fl', 'job-l', '', iso(T0));
+      await store.publishLogicalVersion('fl', 'v1', 'job-l', iso(T0));
+      const folders = (await store.listVersionFolders()).sort((a, b) => a.uri.localeCompare(b.uri));
+      expect(folders).toEqual([
+        { datasetId: 'fa', versionName: 'v2', uri: 'file:///elsewhere/fa-v2/' },
+        { datasetId: 'fa', versionName: 'v1', uri: 'file:///data/fa/' },
+      ].sort((a, b) => a.uri.localeCompare(b.uri)));
+    });
+
     it('keeps versions with their live file counts', async () => {
       await store.createDataset(dataset('d'));
       await store.createVersion(version('d', 'v1'));
@@ -142,6 +156,24 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.markUnlistedDeleted('d', 'v1', 'j2', iso(T0 + 1), iso(T0 + 3))).toBe(0);
       expect(await store.countFileMetas({ datasetId: 'd', versionName: 'v1' })).toBe(1);
       expect(await store.countFileMetas({ datasetId: 'd', versionName: 'v1', statuses: ['DELETED'] })).toBe(2);
+    });
+
+    it('leaves SKIPPED files (not images) out of listings, counts and version sizes unless asked for', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const [img, notes] = [listed('d', 'a.jpg', 1), listed('d', 'dataset.jsonl', 2)];
+      await store.upsertListedFiles([img!, notes!], 'j1', iso(T0));
+      await store.applyProbeResults(
+        [{ datasetFileMetaId: notes!.datasetFileMetaId, fileFingerPrint: 'e2', status: 'SKIPPED', fileType: '', contentType: null, metaAttributes: {}, failReason: 'not an image', probeDepth: 'header' }],
+        iso(T0),
+      );
+      expect(await store.getFileMeta(notes!.datasetFileMetaId)).toMatchObject({ status: 'SKIPPED', fileType: '', failReason: 'not an image', probedFingerPrint: 'e2' });
+      const q = { datasetId: 'd', versionName: 'v1' };
+      expect(await store.countFileMetas(q)).toBe(1);
+      expect((await store.listFileMetas({ ...q, sortBy: 'FileName', order: 'ASC', maxResults: 10 })).items.map((m) => m.fileName)).toEqual(['a.jpg']);
+      expect(await store.aggregateFileMetas(q, 'status', 10)).toEqual([{ key: 'PENDING', count: 1 }]);
+      expect((await store.listFileMetas({ ...q, statuses: ['SKIPPED'], sortBy: 'FileName', order: 'ASC', maxResults: 10 })).items.map((m) => m.fileName)).toEqual(['dataset.jsonl']);
+      expect((await store.getVersion('d', 'v1'))!.fileCount).toBe(1);
     });
 
     it('interleaved listings by two jobs: each marks gone only what no listing saw since it started', async () => {
@@ -288,11 +320,13 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.addJobItems('j', ['a', 'b', 'c'])).toBe(3);
       expect(await store.addJobItems('j', ['b', 'c', 'd'])).toBe(1);
       expect(await store.openJobItems('j', ['a', 'd', 'zz'])).toEqual(expect.arrayContaining(['a', 'd']));
-      expect(await store.recordOutcomes('j', [{ metaId: 'a', ok: true }, { metaId: 'b', ok: false, reason: 'bad header' }])).toEqual({ completed: 1, failed: 1 });
-      expect(await store.recordOutcomes('j', [{ metaId: 'a', ok: true }, { metaId: 'b', ok: true }, { metaId: 'c', ok: true }])).toEqual({ completed: 1, failed: 0 });
+      expect(await store.recordOutcomes('j', [{ metaId: 'a', ok: true }, { metaId: 'b', ok: false, reason: 'bad header' }])).toEqual({ completed: 1, failed: 1, skipped: 0 });
+      expect(await store.recordOutcomes('j', [{ metaId: 'a', ok: true }, { metaId: 'b', ok: true }, { metaId: 'c', ok: true }])).toEqual({ completed: 1, failed: 0, skipped: 0 });
+      expect(await store.recordOutcomes('j', [{ metaId: 'd', ok: true, skipped: true }, { metaId: 'd', ok: false, reason: 'again' }])).toEqual({ completed: 0, failed: 0, skipped: 1 });
       const j = (await store.getJob('j'))!;
-      expect([j.totalFileCount, j.completedFileCount, j.failedFileCount]).toEqual([4, 2, 1]);
+      expect([j.totalFileCount, j.completedFileCount, j.failedFileCount, j.skippedFileCount]).toEqual([4, 2, 1, 1]);
       expect(await store.listFailedJobItems('j', 10)).toEqual([{ metaId: 'b', uri: '', reason: 'bad header' }]);
+      expect(await store.openJobItems('j', ['a', 'b', 'c', 'd'])).toEqual([]);
     });
 
     it('advances the fan-out only from the current cursor, and finishes a job exactly once', async () => {
@@ -308,7 +342,7 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       const seen: unknown[] = [];
       const results = await Promise.all([1, 2, 3].map(() => store.finishJobIfComplete('j', (c) => (seen.push(c), 'Failed'), iso(T0 + 5))));
       expect(results.filter(Boolean)).toHaveLength(1);
-      expect(seen).toEqual([{ total: 1, completed: 0, failed: 1 }]);
+      expect(seen).toEqual([{ total: 1, completed: 0, failed: 1, skipped: 0 }]);
       const j = (await store.getJob('j'))!;
       expect(j).toMatchObject({ status: 'Failed', listedFileCount: 15, deletedFileCount: 2, fanoutDone: true, finishTime: iso(T0 + 5) });
       expect(await store.transitionJob('j', ['Pending', 'Running'], 'ManuallyStop', { updateTime: iso(T0) })).toBe(false);

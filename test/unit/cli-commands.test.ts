@@ -253,6 +253,12 @@ describe('loupe commands', () => {
     );
     const rows = (await readFile(path.join(loupe.root, 'exports', 'night', 'export.csv'), 'utf8')).trim().split('\r\n');
     expect(rows.map((r) => r.split(',')[2])).toEqual(['FileName', 'img_3.png', 'img_5.png', 'img_6.png']);
+    // The folder now holds that export: replacing it takes --overwrite.
+    const again = ['export', ds, '--to', 'exports/night', '--format', 'csv', '--tags-any', 'night', '--interval', '20'];
+    const refused = await loupeRun(again);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/Conflict \(HTTP 409\): JobSpec\.uri: .* holds the export of job job-[0-9a-z]{16} .*"overwrite": true/);
+    expect((await loupeRun([...again, '--overwrite'])).code).toBe(0);
 
     const logical = [...ids].find(([, v]) => v === '<LOGICAL>')![0];
     const made = await loupeRun(['export', ds, '--logical', logical, '--description', 'cars only', '--dir', 'cars', '--interval', '20', '--json']);
@@ -295,6 +301,7 @@ describe('loupe commands', () => {
       [['jobs', 'start', ds, '--action', 'FileMetaBuild', '--spec', '{nope'], 'loupe: --spec: not JSON: {nope\n(see: loupe jobs --help)\n'],
       [['export', ds], 'loupe: give --to <folder> or --logical <datasetId> (one of them)\n(see: loupe export --help)\n'],
       [['export', ds, '--to', 'x', '--images', 'copy'], 'loupe: --images is for --format gme\n(see: loupe export --help)\n'],
+      [['export', ds, '--logical', 'x', '--overwrite'], 'loupe: --overwrite is for --to (a file export)\n(see: loupe export --help)\n'],
       [['eval', ds, '--index', 'a=b,colour=red'], "loupe: --index: unknown key 'colour' (embedding, vector, model)\n(see: loupe eval --help)\n"],
       [['datasets', 'create', '--name', 'x'], 'loupe: --uri is required (or --edition LOGICAL)\n(see: loupe datasets --help)\n'],
     ];

@@ -54,7 +54,7 @@ describe('FileMetaExport', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'loupe-export-'));
     root = path.join(dir, 'files');
     await generatePngs(root, FILES);
-    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: KEY }), { log: jsonLogger('silent') });
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(dir, 'data'), LOUPE_API_KEYS: KEY, LOUPE_FILE_ROOTS: dir }), { log: jsonLogger('silent') });
     app = createApi(c, [KEY]);
     ds = (await call('POST', '/api/v1/datasets', { Name: 'source', Uri: pathToFileURL(root).href })).body.DatasetId;
     // FileMetaBuild, then every third file gets the user tag "keep" (and a tag with a comma and a quote).
@@ -90,7 +90,9 @@ describe('FileMetaExport', () => {
     }
     const description = JSON.parse(await readFile(fileURLToPath(folder('manifest') + 'export.json'), 'utf8'));
     expect(description).toMatchObject({
+      Generator: 'loupe',
       DatasetJobId: job.DatasetJobId,
+      Status: 'Succeeded',
       DatasetId: ds,
       VersionName: 'v1',
       Format: 'manifest',
@@ -98,6 +100,7 @@ describe('FileMetaExport', () => {
       FileCount: expected.length,
       FailedFileCount: 0,
       Files: ['manifest.jsonl', 'export.json'],
+      LoupeFiles: ['manifest.jsonl', 'export.json'],
     });
     expect(Date.parse(description.ExportTime)).not.toBeNaN();
     // No temporary files left beside the results.
@@ -174,9 +177,10 @@ describe('FileMetaExport', () => {
 
   it('a process killed mid-export: the re-run writes the whole file; what was there stays until then', async () => {
     const uri = folder('killed');
-    await writeFile(path.join(await ensureDir(path.join(dir, 'exports', 'killed')), 'manifest.jsonl'), 'previous export\n');
+    await runExport({ search: { ...keepSearch, QueryFileName: 'img_000000' }, target: 'file', format: 'manifest', uri }); // a previous export
+    const previous = await readFile(path.join(dir, 'exports', 'killed', 'manifest.jsonl'), 'utf8');
     const everything = { SortBy: 'FileName', Order: 'ASC' }; // three pages
-    const { jobId, msg } = await createExport({ search: everything, target: 'file', format: 'manifest', uri });
+    const { jobId, msg } = await createExport({ search: everything, target: 'file', format: 'manifest', uri, overwrite: true });
     const search = c.services.search;
     const real = search.search.bind(search);
     let calls = 0;
@@ -189,10 +193,13 @@ describe('FileMetaExport', () => {
     } finally {
       search.search = real;
     }
-    expect(await readFile(path.join(dir, 'exports', 'killed', 'manifest.jsonl'), 'utf8')).toBe('previous export\n');
+    expect(await readFile(path.join(dir, 'exports', 'killed', 'manifest.jsonl'), 'utf8')).toBe(previous);
     expect((await c.store.getJob(jobId))!.status).toBe('Running');
+    // The folder is marked as this job's export in progress: the redelivery recognises it as its own.
+    expect(JSON.parse(await readFile(path.join(dir, 'exports', 'killed', 'export.json'), 'utf8'))).toMatchObject({ Generator: 'loupe', DatasetJobId: jobId, Status: 'Running' });
     expect(await c.services.export.run(msg)).toBe('done');
     expect((await lines(uri + 'manifest.jsonl')).length).toBe(FILES);
+    expect(JSON.parse(await readFile(path.join(dir, 'exports', 'killed', 'export.json'), 'utf8'))).toMatchObject({ DatasetJobId: jobId, Status: 'Succeeded', FileCount: FILES });
     expect((await readdir(path.join(dir, 'exports', 'killed'))).sort()).toEqual(['export.json', 'manifest.jsonl']);
   });
 
@@ -370,11 +377,6 @@ function parseCsvLine(line: string): string[] {
     }
   }
   return out;
-}
-
-async function ensureDir(p: string): Promise<string> {
-  await (await import('node:fs/promises')).mkdir(p, { recursive: true });
-  return p;
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

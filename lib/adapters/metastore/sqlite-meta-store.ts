@@ -1,13 +1,11 @@
 // MetaStore on embedded SQLite (better-sqlite3, WAL): the local default.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Connection, ConnectionType, TagDefinition } from '../../domain/connection.js';
 import type { Dataset, DatasetVersion, IndexConfig } from '../../domain/dataset.js';
 import { conflict, invalid } from '../../domain/errors.js';
-import { allTags, type FileMeta, type FileStatus } from '../../domain/file-meta.js';
+import { allTags, DEFAULT_LISTED_STATUSES, type FileMeta, type FileStatus } from '../../domain/file-meta.js';
 import { compileSqlite, registerDslFunctions } from '../../dsl/compile-sqlite.js';
-import type { DatasetJob, FileOutcome, JobLog, JobOutput, JobStatus } from '../../domain/job.js';
+import type { DatasetJob, FileOutcome, JobCounts, JobLog, JobOutput, JobStatus } from '../../domain/job.js';
 import type { LogicalChange, LogicalRef } from '../../domain/logical.js';
 import type { ReindexSetting } from '../../domain/reindex.js';
 import type {
@@ -27,6 +25,7 @@ import type {
   Page,
   ProbeUpdate,
 } from '../../ports/meta-store.js';
+import { preparePrivateSqliteFile } from '../private-files.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
 import { VersionIndex, type IndexSourceRow } from './file-meta-index.js';
 import { DROP_FILE_META_CHANGE_TRIGGERS, FILE_META_CHANGE_TRIGGERS, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -53,7 +52,6 @@ const AGGREGATE_TAG_LISTS: Partial<Record<AggregateField, string>> = {
   'tags.user': 'tags_user',
 };
 
-const LIVE_STATUSES: FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
 /** What a VersionIndex reads of a row. */
 const INDEX_COLUMNS = `rowid, id, status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
   file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
@@ -112,7 +110,7 @@ export class SqliteMetaStore implements MetaStore {
   private readonly building = new Map<string, Promise<VersionIndex>>();
 
   constructor(opts: SqliteMetaStoreOptions) {
-    if (opts.file !== ':memory:') mkdirSync(path.dirname(opts.file), { recursive: true });
+    preparePrivateSqliteFile(opts.file);
     this.memoryIndexMinFiles = opts.memoryIndexMinFiles ?? 20_000;
     this.changeLogKeep = opts.changeLogKeep ?? 1_000_000;
     this.registrationSeconds = opts.indexRegistrationSeconds ?? 3600;
@@ -251,15 +249,24 @@ export class SqliteMetaStore implements MetaStore {
       .sort((a, b) => Number(a.versionName.slice(1)) - Number(b.versionName.slice(1)));
   }
 
+  async listVersionFolders(): Promise<Array<{ datasetId: string; versionName: string; uri: string }>> {
+    // Logical versions hold references, not files: their uri is ''.
+    const rows = this.stmt(`SELECT dataset_id, version_name, uri FROM versions WHERE uri != '' AND building_job IS NULL`).all() as Array<{
+      dataset_id: string;
+      version_name: string;
+      uri: string;
+    }>;
+    return rows.map((r) => ({ datasetId: r.dataset_id, versionName: r.version_name, uri: r.uri }));
+  }
+
   private toVersion(r: Row): DatasetVersion {
     // A version holds files (ADVANCED, counted now) or references (LOGICAL, counted when published).
     const n =
       r.ref_count !== null && r.ref_count !== undefined
         ? { n: r.ref_count as number }
-        : (this.stmt(`SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status != 'DELETED'`).get(
-            r.dataset_id,
-            r.version_name,
-          ) as { n: number });
+        : (this.stmt(
+            `SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status IN (${DEFAULT_LISTED_STATUSES.map(() => '?').join(',')})`,
+          ).get(r.dataset_id, r.version_name, ...DEFAULT_LISTED_STATUSES) as { n: number });
     return {
       datasetId: r.dataset_id as string,
       versionName: r.version_name as string,
@@ -516,7 +523,7 @@ export class SqliteMetaStore implements MetaStore {
   private fileFilter(q: FileMetaQuery): { where: string[]; params: unknown[] } {
     const where = ['dataset_id = ?', 'version_name = ?'];
     const params: unknown[] = [q.datasetId, q.versionName];
-    const statuses = q.statuses?.length ? q.statuses : LIVE_STATUSES;
+    const statuses = q.statuses?.length ? q.statuses : DEFAULT_LISTED_STATUSES;
     where.push(`status IN (${statuses.map(() => '?').join(',')})`);
     params.push(...statuses);
     if (q.fileNameContains) {
@@ -599,10 +606,11 @@ export class SqliteMetaStore implements MetaStore {
     const { where, params } = this.fileFilter(q);
     const tagList = AGGREGATE_TAG_LISTS[by];
     if (tagList) {
-      // one count per tag: a file counts once under each of its tags
+      // one count per tag: a file counts once under each of its tags. The filter runs in a subquery,
+      // where json_each's own columns (id, key, value, type…) cannot shadow file_metas' ones.
       return this.db
         .prepare(
-          `SELECT t.value AS key, count(*) AS count FROM file_metas, json_each(${tagList}) AS t WHERE ${where.join(' AND ')}
+          `SELECT t.value AS key, count(*) AS count FROM (SELECT ${tagList} AS tags FROM file_metas WHERE ${where.join(' AND ')}) AS f, json_each(f.tags) AS t
            GROUP BY t.value ORDER BY count DESC, key ASC LIMIT ?`,
         )
         .all(...params, limit) as Array<{ key: string; count: number }>;
@@ -790,9 +798,9 @@ export class SqliteMetaStore implements MetaStore {
 
   async createJob(j: DatasetJob): Promise<void> {
     this.stmt(
-      `INSERT INTO jobs (id, dataset_id, version_name, action, mode, spec, description, status, total, completed, failed,
+      `INSERT INTO jobs (id, dataset_id, version_name, action, mode, spec, description, status, total, completed, failed, skipped,
          fanout_cursor, fanout_done, listed, deleted, message, create_time, start_time, finish_time, update_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       j.datasetJobId,
       j.datasetId,
@@ -805,6 +813,7 @@ export class SqliteMetaStore implements MetaStore {
       j.totalFileCount,
       j.completedFileCount,
       j.failedFileCount,
+      j.skippedFileCount,
       j.fanoutCursor,
       j.fanoutDone ? 1 : 0,
       j.listedFileCount,
@@ -888,13 +897,14 @@ export class SqliteMetaStore implements MetaStore {
 
   async finishJobIfComplete(
     id: string,
-    decide: (c: { total: number; completed: number; failed: number }) => JobStatus,
+    decide: (c: JobCounts) => JobStatus,
     now: string,
   ): Promise<boolean> {
     const finished = this.db.transaction(() => {
       const r = this.stmt(
-        `SELECT total, completed, failed FROM jobs WHERE id = ? AND status = 'Running' AND fanout_done = 1 AND completed + failed >= total`,
-      ).get(id) as { total: number; completed: number; failed: number } | undefined;
+        `SELECT total, completed, failed, skipped FROM jobs
+         WHERE id = ? AND status = 'Running' AND fanout_done = 1 AND completed + failed + skipped >= total`,
+      ).get(id) as JobCounts | undefined;
       if (!r) return false;
       const status = decide(r);
       return (
@@ -925,20 +935,23 @@ export class SqliteMetaStore implements MetaStore {
     }).immediate();
   }
 
-  async recordOutcomes(jobId: string, outcomes: FileOutcome[]): Promise<{ completed: number; failed: number }> {
+  async recordOutcomes(jobId: string, outcomes: FileOutcome[]): Promise<Omit<JobCounts, 'total'>> {
     const mark = this.stmt('UPDATE job_items SET state = ?, reason = ? WHERE job_id = ? AND meta_id = ? AND state = 0');
     return this.db.transaction(() => {
-      let completed = 0;
-      let failed = 0;
+      const n = { completed: 0, failed: 0, skipped: 0 };
       for (const o of outcomes) {
-        const changed = mark.run(o.ok ? 1 : 2, o.ok ? null : o.reason, jobId, o.metaId).changes;
-        if (changed && o.ok) completed++;
-        else if (changed) failed++;
+        const [state, counter] = !o.ok ? ([2, 'failed'] as const) : o.skipped ? ([3, 'skipped'] as const) : ([1, 'completed'] as const);
+        if (mark.run(state, o.ok ? null : o.reason, jobId, o.metaId).changes) n[counter]++;
       }
-      if (completed || failed) {
-        this.stmt('UPDATE jobs SET completed = completed + ?, failed = failed + ? WHERE id = ?').run(completed, failed, jobId);
+      if (n.completed || n.failed || n.skipped) {
+        this.stmt('UPDATE jobs SET completed = completed + ?, failed = failed + ?, skipped = skipped + ? WHERE id = ?').run(
+          n.completed,
+          n.failed,
+          n.skipped,
+          jobId,
+        );
       }
-      return { completed, failed };
+      return n;
     }).immediate();
   }
 
@@ -1361,6 +1374,7 @@ function toJob(r: Row): DatasetJob {
     totalFileCount: r.total as number,
     completedFileCount: r.completed as number,
     failedFileCount: r.failed as number,
+    skippedFileCount: r.skipped as number,
     fanoutCursor: (r.fanout_cursor as string | null) ?? null,
     fanoutDone: r.fanout_done === 1,
     listedFileCount: r.listed as number,
