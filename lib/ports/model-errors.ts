@@ -1,6 +1,8 @@
 // Errors a model service can answer with. Transient ones are retried (with the server's Retry-After
-// when it gives one); permanent ones fail the file with the reason.
-export type ModelErrorKind = 'transient' | 'permanent';
+// when it gives one); permanent ones fail the file with the reason; `refused` (nothing listens at the
+// address: connection refused) is retried a few times quickly, in case the service is restarting,
+// then fails the file like a permanent one instead of holding the batch for long backoffs.
+export type ModelErrorKind = 'transient' | 'permanent' | 'refused';
 
 export class ModelError extends Error {
   readonly kind: ModelErrorKind;

@@ -1,7 +1,8 @@
 // API keys: from LOUPE_API_KEYS, or in local mode a key created once in the data dir (mode 0600).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../adapters/private-files.js';
 
 export interface ApiKeys {
   keys: string[];
@@ -20,8 +21,8 @@ export function resolveApiKeys(configured: string | undefined, dataDir: string):
   }
   const file = apiKeyFileOf(dataDir);
   if (existsSync(file)) return { keys: [readFileSync(file, 'utf8').trim()], file };
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const key = `lk_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(file, key + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   return { keys: [key], createdIn: file, file };
 }

@@ -62,7 +62,12 @@ export class ConnectionService {
     return this.deps.store.listConnections(q);
   }
 
-  /** Configs merge; each given secret replaces (an empty string removes it). The type cannot change. */
+  /**
+   * Configs merge; each given secret replaces (an empty string removes it). The type cannot change.
+   * A secret never follows its URL to another origin: moving BaseUrl/Endpoint to another scheme, host
+   * or port needs every held secret given again in the same request (400 naming the first one missing),
+   * so nothing is silently sent to, or silently dropped for, a new host.
+   */
   async update(
     id: string,
     patch: { connectionName?: string; configs?: Record<string, string>; secrets?: Record<string, string>; models?: Connection['models'] },
@@ -76,6 +81,7 @@ export class ConnectionService {
       else merged[k] = v;
     }
     checkFields(kind, configs, merged);
+    checkSecretsFollowUrls(kind, connection.configs, configs, secrets, patch.secrets ?? {});
     const updated: Connection = {
       ...connection,
       connectionName: patch.connectionName ?? connection.connectionName,
@@ -100,11 +106,14 @@ export class ConnectionService {
     return { connection: c.connection, secrets: JSON.parse(this.secretBox.open(c.sealedSecrets)) as Record<string, string> };
   }
 
-  /** Really calls the service with a minimal request and reports what failed. */
+  /**
+   * Really calls the service with a minimal request and reports what failed: the HTTP status or
+   * network error and a fixed reason. The model adapters never pass on what the service wrote, and
+   * every message leaves them through their redactor (every form of every secret they were given).
+   */
   async validate(id: string): Promise<ValidationReport> {
     const resolved = await this.resolve(id);
     const kind = kindOf(resolved.connection.connectionType);
-    const redact = (m: string) => Object.values(resolved.secrets).reduce((s, secret) => (secret ? s.split(secret).join('***') : s), m);
     try {
       if (kind.purpose === 'tagging') {
         const model = resolved.connection.models[0]?.model ?? 'qwen-vl-plus';
@@ -118,13 +127,13 @@ export class ConnectionService {
       if (kind.purpose === 'embedding') {
         const embedder = this.models.embedder(resolved);
         const [out] = await embedder.embed([{ kind: 'image', data: await solidPng(), mime: 'image/png' }]);
-        if (!out?.ok) return { ok: false, message: redact(`the service refused the test image: ${out?.error ?? 'no result'}`) };
+        if (!out?.ok) return { ok: false, message: `the service refused the test image: ${out?.error ?? 'no result'}` };
         return { ok: true, message: `${embedder.id} returned a ${out.vector.length}-dimensional vector` };
       }
       return { ok: true, message: 'the local vector store needs no service' };
     } catch (e) {
-      const what = isModelError(e) ? `${e.kind} error${e.status ? ` (HTTP ${e.status})` : ''}: ${e.message}` : e instanceof Error ? e.message : String(e);
-      return { ok: false, message: redact(what) };
+      // A model error's message already names the HTTP status or network error.
+      return { ok: false, message: isModelError(e) ? `${e.kind} error: ${e.message}` : e instanceof Error ? e.message : String(e) };
     }
   }
 }
@@ -137,6 +146,9 @@ function kindOf(type: ConnectionType): ConnectionKind {
   }
   return kind;
 }
+
+/** The configs that say where a connection's secrets are sent. */
+const URL_CONFIGS = ['BaseUrl', 'Endpoint'] as const;
 
 function checkFields(kind: ConnectionKind, configs: Record<string, string>, secrets: Record<string, string>): void {
   for (const [where, fields, given] of [
@@ -151,8 +163,38 @@ function checkFields(kind: ConnectionKind, configs: Record<string, string>, secr
       if (!known.has(name)) throw invalid(`${where}.${name} is not a field of this ConnectionType (known: ${[...known].join(', ') || 'none'})`, `${where}.${name}`);
     }
   }
-  for (const name of ['BaseUrl', 'Endpoint']) {
+  for (const name of URL_CONFIGS) {
     const url = configs[name];
     if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw invalid(`Configs.${name} must be an http(s) URL`, `Configs.${name}`);
+  }
+}
+
+function checkSecretsFollowUrls(
+  kind: ConnectionKind,
+  before: Record<string, string>,
+  after: Record<string, string>,
+  held: Record<string, string>,
+  given: Record<string, string>,
+): void {
+  for (const name of URL_CONFIGS) {
+    // Unset, the adapter calls the kind's default URL: that is where the secret went so far.
+    const was = before[name] ?? kind.defaults?.[name];
+    const now = after[name] ?? kind.defaults?.[name];
+    if (was === undefined || was === now || originOf(was) === originOf(now)) continue;
+    // A secret given anew (or removed with '') is the caller's decision; one only held is not sent on.
+    const missing = Object.keys(held)
+      .sort()
+      .find((secret) => given[secret] === undefined);
+    if (missing) throw invalid(`Secrets.${missing}: required again because Configs.${name} moves to another host`, `Secrets.${missing}`);
+  }
+}
+
+/** scheme://host:port of a URL (default ports folded), or undefined when it does not parse. */
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
   }
 }

@@ -20,7 +20,7 @@ const failure = (p: Promise<unknown>) => modelFailure(p, [TOKEN]);
 describe('GmeEmbedder against the loopback GME server', () => {
   let server: LoopbackGme;
   const embedder = (opts: Partial<ConstructorParameters<typeof GmeEmbedder>[0]> = {}) =>
-    new GmeEmbedder({ endpoint: server.url, token: TOKEN, timeoutMs: 2_000, ...opts });
+    new GmeEmbedder({ endpoint: server.url, token: TOKEN, timeoutMs: 2_000, urlPolicy: 'any', ...opts });
 
   beforeAll(async () => {
     server = await startGmeServer({ token: TOKEN });
@@ -65,33 +65,38 @@ describe('GmeEmbedder against the loopback GME server', () => {
     expect((server.lastRequest()!.body as any).model).toBe('gme-qwen2-vl-2b');
   });
 
-  it('204 partial success: failed indices come back as outcomes with their error (text and object messages)', async () => {
+  it('204 partial success: failed indices come back as outcomes with a fixed reason, not the service text (text and object messages)', async () => {
     for (const style of ['text', 'object'] as const) {
       server.setKnobs({ ratePartial: 1, partialMessageStyle: style, seed: 3 });
       const out = await embedder().embed([1, 2, 3, 4, 5, 6].map(image));
       const failed = out.filter((o) => !o.ok);
       expect(failed.length).toBeGreaterThan(0);
-      for (const f of failed) expect((f as { error: string }).error).toMatch(/inference failed for this input/);
+      for (const f of failed) {
+        expect((f as { error: string }).error).toMatch(/^GME returned no embedding for input \d \(partial success: the service refused this input\)$/);
+        expect((f as { error: string }).error).not.toMatch(/inference failed/);
+      }
       for (const o of out.filter((x) => x.ok)) expect(vectorOf(o).length).toBe(1536);
     }
   });
 
-  it('an input the service cannot read fails alone, with the service reason', async () => {
+  it('an input the service cannot read fails alone, with a fixed reason', async () => {
     const bad: EmbedInput = { kind: 'image', data: Buffer.from('x'), mime: 'application/octet-stream' };
     const out = await embedder().embed([image(1), bad, text('ok')]);
     expect(out.map((o) => o.ok)).toEqual([true, false, true]);
-    expect((out[1] as { error: string }).error).toContain('image is not a base64 data URL');
+    expect((out[1] as { error: string }).error).toContain('the service refused this input');
+    expect((out[1] as { error: string }).error).not.toContain('base64 data URL');
   });
 
-  it('400 (too many inputs) is permanent with the service message', async () => {
+  it('400 (too many inputs) is permanent with the status and a fixed reason, not the service message', async () => {
     server.setKnobs({ maxBatch: 2 });
     const e = await failure(embedder({ maxBatch: 4 }).embed([1, 2, 3].map(image)));
     expect([e.kind, e.status]).toEqual(['permanent', 400]);
-    expect(e.message).toContain('too many inputs');
+    expect(e.message).toMatch(/400: request rejected/);
+    expect(e.message).not.toContain('too many inputs');
   });
 
   it('401 (wrong token) is permanent and never shows the token', async () => {
-    const e = await failure(new GmeEmbedder({ endpoint: server.url, token: 'eas-wrong-token-abcdef' }).embed([image(1)]));
+    const e = await failure(new GmeEmbedder({ endpoint: server.url, token: 'eas-wrong-token-abcdef', urlPolicy: 'any' }).embed([image(1)]));
     expect([e.kind, e.status]).toEqual(['permanent', 401]);
   });
 

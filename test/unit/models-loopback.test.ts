@@ -19,13 +19,13 @@ describe('loopback servers', () => {
   it('counts requests in flight exactly, hung ones until the client gives up', async () => {
     gme.setKnobs({ latencyMs: 80 });
     gme.resetStats();
-    const embedder = new GmeEmbedder({ endpoint: gme.url, timeoutMs: 2_000 });
+    const embedder = new GmeEmbedder({ endpoint: gme.url, timeoutMs: 2_000, urlPolicy: 'any' });
     await Promise.all(Array.from({ length: 12 }, (_, i) => embedder.embed([image(i)])));
     expect(gme.stats).toEqual({ requests: 12, inFlight: 0, maxInFlight: 12 });
 
     gme.setKnobs({ latencyMs: 0, rateTimeout: 1 });
     gme.resetStats();
-    const impatient = new GmeEmbedder({ endpoint: gme.url, timeoutMs: 100 });
+    const impatient = new GmeEmbedder({ endpoint: gme.url, timeoutMs: 100, urlPolicy: 'any' });
     const errors = await Promise.all(Array.from({ length: 3 }, (_, i) => impatient.embed([image(i)]).catch((e: unknown) => e)));
     expect(errors.every((e) => isModelError(e) && e.kind === 'transient')).toBe(true);
     await expect.poll(() => gme.stats.inFlight).toBe(0);
@@ -34,7 +34,7 @@ describe('loopback servers', () => {
   });
 
   it('draws the same faults in the same order for the same seed', async () => {
-    const embedder = new GmeEmbedder({ endpoint: gme.url });
+    const embedder = new GmeEmbedder({ endpoint: gme.url, urlPolicy: 'any' });
     const run = async () => {
       gme.setKnobs({ seed: 42, rate429: 0.3, rate5xx: 0.2, rateGarbage: 0.1 });
       const kinds: string[] = [];
@@ -85,7 +85,7 @@ describe('loopback servers', () => {
   it('chat: the same image gets the same answer whatever else is in flight', async () => {
     const chat = await startChatServer();
     try {
-      const tagger = new OpenAiCompatibleTagger({ baseUrl: chat.url });
+      const tagger = new OpenAiCompatibleTagger({ baseUrl: chat.url, urlPolicy: 'any' });
       const definition = { guidePrompt: '', tags: [{ name: 'A', description: '' }, { name: 'B', description: '', values: ['x', 'y'] }] };
       const tag = (n: number) => tagger.tag({ image: { data: Buffer.from(`img ${n}`), mime: 'image/jpeg' }, definition, model: 'm' });
       const first = await Promise.all([1, 2, 3, 4].map(tag));

@@ -40,7 +40,7 @@ describe('OpenAiCompatibleTagger against the loopback chat server', () => {
 
   beforeAll(async () => {
     server = await startChatServer({ apiKey: KEY, models: ['qwen-vl-max', 'qwen-vl-plus'] });
-    tagger = new OpenAiCompatibleTagger({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000 });
+    tagger = new OpenAiCompatibleTagger({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, urlPolicy: 'any' });
     images = await Promise.all([jpeg(200, 30, 30), jpeg(30, 200, 30), jpeg(30, 30, 200), jpeg(90, 90, 90), jpeg(250, 250, 10), jpeg(0, 0, 0)]);
   });
   beforeEach(() => server.setKnobs({ ...DEFAULT_FAULT_KNOBS, rateOffDefinition: 0, fenced: false, answer: undefined }));
@@ -78,7 +78,7 @@ describe('OpenAiCompatibleTagger against the loopback chat server', () => {
   it('works without a key against an open endpoint (vLLM, Ollama) and with qwen-vl-plus', async () => {
     const open = await startChatServer();
     try {
-      const r = await new OpenAiCompatibleTagger({ baseUrl: `${open.url}/` }).tag({ image: { data: images[1]!, mime: 'image/jpeg' }, definition, model: 'qwen-vl-plus' });
+      const r = await new OpenAiCompatibleTagger({ baseUrl: `${open.url}/`, urlPolicy: 'any' }).tag({ image: { data: images[1]!, mime: 'image/jpeg' }, definition, model: 'qwen-vl-plus' });
       for (const t of r.tags) expect(ALLOWED.has(t)).toBe(true);
       expect(open.lastRequest()!.headers.authorization).toBeUndefined();
     } finally {
@@ -124,7 +124,7 @@ describe('OpenAiCompatibleTagger against the loopback chat server', () => {
 
   it('a server that never answers is a transient timeout, and the server sees the request end', async () => {
     server.setKnobs({ rateTimeout: 1 });
-    const fast = new OpenAiCompatibleTagger({ baseUrl: server.url, apiKey: KEY, timeoutMs: 150 });
+    const fast = new OpenAiCompatibleTagger({ baseUrl: server.url, apiKey: KEY, timeoutMs: 150, urlPolicy: 'any' });
     const started = Date.now();
     const e = await fail(tag(images[0]!, fast));
     expect(Date.now() - started).toBeLessThan(1_500);
@@ -141,29 +141,30 @@ describe('OpenAiCompatibleTagger against the loopback chat server', () => {
     await expect.poll(() => server.stats.inFlight).toBe(0);
   });
 
-  it('a refused connection is transient', async () => {
+  it('a refused connection is its own kind (a few quick retries, then the file fails), naming host:port', async () => {
     const gone = await startChatServer();
     const url = gone.url;
     await gone.close();
-    const e = await fail(new OpenAiCompatibleTagger({ baseUrl: url, timeoutMs: 2_000 }).tag({ image: { data: images[0]!, mime: 'image/jpeg' }, definition, model: 'm' }));
-    expect(e.kind).toBe('transient');
+    const e = await fail(new OpenAiCompatibleTagger({ baseUrl: url, timeoutMs: 2_000, urlPolicy: 'any' }).tag({ image: { data: images[0]!, mime: 'image/jpeg' }, definition, model: 'm' }));
+    expect(e.kind).toBe('refused');
     expect(e.message).toContain('ECONNREFUSED');
+    expect(e.message).toContain(new URL(url).host);
   });
 
   it('401 (wrong key, echoed by the service) is permanent and the key appears nowhere in the error', async () => {
     const wrongKey = 'sk-wrong-0123456789abcdef';
-    const e = await fail(tag(images[0]!, new OpenAiCompatibleTagger({ baseUrl: server.url, apiKey: wrongKey })));
+    const e = await fail(tag(images[0]!, new OpenAiCompatibleTagger({ baseUrl: server.url, apiKey: wrongKey, urlPolicy: 'any' })));
     expect([e.kind, e.status]).toEqual(['permanent', 401]);
-    expect(e.message).toContain('Incorrect API key provided');
+    expect(e.message).toBe('chat completions HTTP 401: credentials refused (check the key or token)');
     expect(e.message).not.toContain(wrongKey);
     expect(JSON.stringify(e)).not.toContain(wrongKey);
     expect(String(e.stack)).not.toContain(wrongKey);
   });
 
-  it('400 and 404 (unknown model) are permanent with the service message', async () => {
+  it('400 and 404 (unknown model) are permanent with the status and a fixed reason, not the service message', async () => {
     const m = await fail(tag(images[0]!, tagger, 'qwen-vl-nonexistent'));
     expect([m.kind, m.status]).toEqual(['permanent', 404]);
-    expect(m.message).toContain('does not exist');
+    expect(m.message).toBe('chat completions HTTP 404: not found at this URL (check the URL and the model name)');
     server.setKnobs({ failStatus: 400 });
     const b = await fail(tag(images[0]!));
     expect([b.kind, b.status]).toEqual(['permanent', 400]);

@@ -4,8 +4,9 @@ import { ModelError } from '../../ports/model-errors.js';
 import { embedInBatches } from './embed-batches.js';
 import { readEmbeddingList, settleDimension, slotOutcomes } from './embedding-list.js';
 import { imageDataUri } from './image-data-uri.js';
-import { postModelJson, snippet } from './model-http.js';
-import { redact } from './redact.js';
+import { postModelJson } from './model-http.js';
+import type { ModelUrlPolicy } from './model-url-policy.js';
+import { Redactor } from './redact.js';
 
 /**
  * Beijing region; international (Singapore): `https://dashscope-intl.aliyuncs.com/api/v1`.
@@ -31,13 +32,15 @@ export interface DashScopeMultimodalEmbedderOptions {
   dimension?: number;
   /** Per request. Default 60 s. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Which hosts `baseUrl` may resolve to (LOUPE_MODEL_URL_POLICY). */
+  urlPolicy: ModelUrlPolicy;
 }
 
 /**
  * POST `{model, input: {contents: [{image: 'data:…'} | {text: '…'}]}}` → `{output: {embeddings:
  * [{index, embedding, type}]}, usage, request_id}`; errors are `{code, message, request_id}` with an
- * HTTP status (429 `Throttling…` is retried, 400 `InvalidParameter`/`DataInspectionFailed` is not).
+ * HTTP status (429 `Throttling…` is retried, 400 `InvalidParameter`/`DataInspectionFailed` is not); the
+ * status and a fixed reason are reported, not the service's text (see model-http.ts).
  */
 export class DashScopeMultimodalEmbedder implements Embedder {
   readonly id: string;
@@ -48,7 +51,8 @@ export class DashScopeMultimodalEmbedder implements Embedder {
   private readonly url: string;
   private readonly apiKey: string;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly urlPolicy: ModelUrlPolicy;
+  private readonly redactor: Redactor;
 
   constructor(opts: DashScopeMultimodalEmbedderOptions) {
     this.apiKey = opts.apiKey;
@@ -58,15 +62,20 @@ export class DashScopeMultimodalEmbedder implements Embedder {
     this.maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 1));
     this.dim = opts.dimension;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.urlPolicy = opts.urlPolicy;
+    this.redactor = new Redactor([this.apiKey]);
   }
 
   get dimension(): number | undefined {
     return this.dim;
   }
 
+  /** Every error and every per-input failure leaves through the redactor. */
   embed(inputs: EmbedInput[], opts: { signal?: AbortSignal } = {}): Promise<EmbedOutcome[]> {
-    return embedInBatches(inputs, this.maxBatch, (batch) => this.embedBatch(batch, opts.signal));
+    return this.redactor.guard(async () => {
+      const outcomes = await embedInBatches(inputs, this.maxBatch, (batch) => this.embedBatch(batch, opts.signal));
+      return outcomes.map((o) => (o.ok ? o : { ok: false, error: this.redactor.text(o.error) }));
+    });
   }
 
   private async embedBatch(inputs: EmbedInput[], signal: AbortSignal | undefined): Promise<EmbedOutcome[]> {
@@ -77,14 +86,10 @@ export class DashScopeMultimodalEmbedder implements Embedder {
       body: { model: this.model, input: { contents: inputs.map((i) => (i.kind === 'text' ? { text: i.text } : { image: imageDataUri(i) })) } },
       timeoutMs: this.timeoutMs,
       signal,
-      fetch: this.fetchFn,
-      secrets: [this.apiKey],
+      policy: this.urlPolicy,
     });
-    const body = reply.body as { output?: { embeddings?: unknown }; code?: unknown; message?: unknown } | null;
-    if (!body || typeof body !== 'object' || !body.output) {
-      const said = body && typeof body === 'object' && typeof body.message === 'string' ? body.message : JSON.stringify(body);
-      throw new ModelError('permanent', redact(`DashScope embedding answered off-shape JSON (no output): ${snippet(said ?? '')}`, [this.apiKey]));
-    }
+    const body = reply.body as { output?: { embeddings?: unknown } } | null;
+    if (!body || typeof body !== 'object' || !body.output) throw new ModelError('permanent', 'DashScope embedding answered off-shape JSON (no output)');
     const slots = readEmbeddingList('DashScope embedding', body.output.embeddings, inputs.length);
     this.dim = settleDimension('DashScope embedding', this.dim, slots);
     return slotOutcomes(slots, (i) => `DashScope embedding returned no embedding for input ${i}`);

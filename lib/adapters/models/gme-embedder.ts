@@ -4,8 +4,9 @@ import { ModelError } from '../../ports/model-errors.js';
 import { embedInBatches } from './embed-batches.js';
 import { readEmbeddingList, settleDimension, slotOutcomes } from './embedding-list.js';
 import { imageDataUri } from './image-data-uri.js';
-import { messageText, postModelJson, snippet } from './model-http.js';
-import { redact } from './redact.js';
+import { postModelJson, statusReason } from './model-http.js';
+import type { ModelUrlPolicy } from './model-url-policy.js';
+import { Redactor } from './redact.js';
 
 export const GME_DEFAULT_MODEL = 'gme-qwen2-vl-2b';
 
@@ -22,16 +23,17 @@ export interface GmeEmbedderOptions {
   dimension?: number;
   /** Per request. Default 60 s. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Which hosts `endpoint` may resolve to (LOUPE_MODEL_URL_POLICY). */
+  urlPolicy: ModelUrlPolicy;
 }
 
 /**
  * Request `{model, contents: {input: [{text} | {image: 'data:image/<fmt>;base64,...'}]}}`; answer
  * `{status_code: 200|204|400, message: [...], output: {embeddings: [{index, embedding, type}]}}`.
  * The answer's `status_code` rules (an HTTP 204 cannot carry a body, so a partial success travels as
- * HTTP 200 with `status_code: 204`): 204 = the indices missing from `embeddings` failed, each with its
- * error from `message` when one names it (`{index, message|error}` or text naming `input N`/`index N`);
- * 400 = the request failed as a whole (permanent).
+ * HTTP 200 with `status_code: 204`): 204 = the indices missing from `embeddings` failed;
+ * 400 = the request failed as a whole (permanent). The service's `message` texts are not passed on:
+ * errors say what failed in fixed words (see model-http.ts).
  */
 export class GmeEmbedder implements Embedder {
   readonly id: string;
@@ -42,7 +44,8 @@ export class GmeEmbedder implements Embedder {
   private readonly endpoint: string;
   private readonly token?: string;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly urlPolicy: ModelUrlPolicy;
+  private readonly redactor: Redactor;
 
   constructor(opts: GmeEmbedderOptions) {
     this.endpoint = opts.endpoint;
@@ -52,15 +55,20 @@ export class GmeEmbedder implements Embedder {
     this.maxBatch = Math.max(1, Math.floor(opts.maxBatch ?? 8));
     this.dim = opts.dimension;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.urlPolicy = opts.urlPolicy;
+    this.redactor = new Redactor([this.token]);
   }
 
   get dimension(): number | undefined {
     return this.dim;
   }
 
+  /** Every error and every per-input failure leaves through the redactor. */
   embed(inputs: EmbedInput[], opts: { signal?: AbortSignal } = {}): Promise<EmbedOutcome[]> {
-    return embedInBatches(inputs, this.maxBatch, (batch) => this.embedBatch(batch, opts.signal));
+    return this.redactor.guard(async () => {
+      const outcomes = await embedInBatches(inputs, this.maxBatch, (batch) => this.embedBatch(batch, opts.signal));
+      return outcomes.map((o) => (o.ok ? o : { ok: false, error: this.redactor.text(o.error) }));
+    });
   }
 
   private async embedBatch(inputs: EmbedInput[], signal: AbortSignal | undefined): Promise<EmbedOutcome[]> {
@@ -71,46 +79,24 @@ export class GmeEmbedder implements Embedder {
       body: { model: this.model, contents: { input: inputs.map(gmeInput) } },
       timeoutMs: this.timeoutMs,
       signal,
-      fetch: this.fetchFn,
-      secrets: [this.token],
+      policy: this.urlPolicy,
     });
-    const body = reply.body as { status_code?: unknown; message?: unknown; output?: { embeddings?: unknown } } | null;
+    const body = reply.body as { status_code?: unknown; output?: { embeddings?: unknown } } | null;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw new ModelError('permanent', `GME answered off-shape JSON: ${snippet(JSON.stringify(body))}`);
+      throw new ModelError('permanent', 'GME answered off-shape JSON (not an object)');
     }
     const status = typeof body.status_code === 'number' ? body.status_code : reply.status;
-    const errors = indexedMessages(body.message, inputs.length, (text) => redact(text, [this.token]));
     if (status !== 200 && status !== 204) {
-      const said = [...errors.values()].join('; ') || listText(body.message) || '(no message)';
-      throw new ModelError('permanent', redact(`GME status_code ${status}: ${snippet(said)}`, [this.token]), { status: reply.status });
+      const known = Number.isInteger(status) && status >= 100 && status < 600;
+      throw new ModelError('permanent', known ? `GME status_code ${status}: ${statusReason(status)}` : 'GME answered an unknown status_code', { status: reply.status });
     }
     const list = body.output?.embeddings ?? (status === 204 ? [] : undefined);
     const slots = readEmbeddingList('GME', list, inputs.length);
     this.dim = settleDimension('GME', this.dim, slots);
-    return slotOutcomes(slots, (i) => errors.get(i) ?? `GME returned no embedding for input ${i}${status === 204 ? ' (partial success)' : ''}`);
+    return slotOutcomes(slots, (i) => `GME returned no embedding for input ${i}${status === 204 ? ' (partial success: the service refused this input)' : ''}`);
   }
 }
 
 function gmeInput(input: EmbedInput): { text: string } | { image: string } {
   return input.kind === 'text' ? { text: input.text } : { image: imageDataUri(input) };
 }
-
-const INDEX_IN_TEXT = /\b(?:index|input|item)\s*[[#:]?\s*(\d+)/i;
-
-/** Per-index errors named by `message`: objects with `index`, or text naming the index. */
-function indexedMessages(message: unknown, count: number, clean: (text: string) => string): Map<number, string> {
-  const errors = new Map<number, string>();
-  const entries = Array.isArray(message) ? message : message === undefined || message === null ? [] : [message];
-  for (const entry of entries) {
-    const text = messageText(entry);
-    if (!text) continue;
-    const index =
-      entry && typeof entry === 'object' && typeof (entry as { index?: unknown }).index === 'number'
-        ? (entry as { index: number }).index
-        : Number(INDEX_IN_TEXT.exec(text)?.[1] ?? NaN);
-    if (Number.isInteger(index) && index >= 0 && index < count && !errors.has(index)) errors.set(index, clean(snippet(text)));
-  }
-  return errors;
-}
-
-const listText = (message: unknown) => (Array.isArray(message) ? message.map(messageText).filter(Boolean).join('; ') : messageText(message));

@@ -2,7 +2,9 @@
 import { ModelError } from '../../ports/model-errors.js';
 import type { TagRequest, TagResult, Tagger } from '../../ports/tagger.js';
 import { imageDataUri } from './image-data-uri.js';
-import { postModelJson, snippet } from './model-http.js';
+import { postModelJson } from './model-http.js';
+import type { ModelUrlPolicy } from './model-url-policy.js';
+import { Redactor } from './redact.js';
 import { readTagAnswer } from './tag-answer.js';
 import { TAG_USER_TEXT, tagSystemPrompt } from './tag-prompt.js';
 
@@ -16,8 +18,12 @@ export interface OpenAiCompatibleTaggerOptions {
   apiKey?: string;
   /** Whole call, answer included. Default 60 s (a VLM answer takes seconds). */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Which hosts `baseUrl` may resolve to (LOUPE_MODEL_URL_POLICY). */
+  urlPolicy: ModelUrlPolicy;
 }
+
+/** A dropped answer is the model's own text: each goes to the job log cut to this length. */
+const MAX_DROPPED_CHARS = 80;
 
 /**
  * One image per call, `response_format: json_object`, temperature 0 (JSON mode on DashScope:
@@ -28,16 +34,26 @@ export class OpenAiCompatibleTagger implements Tagger {
   private readonly url: string;
   private readonly apiKey?: string;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly urlPolicy: ModelUrlPolicy;
+  private readonly redactor: Redactor;
 
-  constructor(opts: OpenAiCompatibleTaggerOptions = {}) {
+  constructor(opts: OpenAiCompatibleTaggerOptions) {
     this.url = `${(opts.baseUrl ?? DASHSCOPE_COMPATIBLE_MODE_URL).replace(/\/+$/, '')}/chat/completions`;
     this.apiKey = opts.apiKey || undefined;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.fetchFn = opts.fetch ?? globalThis.fetch;
+    this.urlPolicy = opts.urlPolicy;
+    this.redactor = new Redactor([this.apiKey]);
   }
 
-  async tag(req: TagRequest): Promise<TagResult> {
+  /** Every error and every dropped answer leaves through the redactor. */
+  tag(req: TagRequest): Promise<TagResult> {
+    return this.redactor.guard(async () => {
+      const result = await this.call(req);
+      return { tags: result.tags, dropped: result.dropped.map((d) => cut(this.redactor.text(d), MAX_DROPPED_CHARS)) };
+    });
+  }
+
+  private async call(req: TagRequest): Promise<TagResult> {
     const reply = await postModelJson({
       service: 'chat completions',
       url: this.url,
@@ -59,8 +75,7 @@ export class OpenAiCompatibleTagger implements Tagger {
       },
       timeoutMs: this.timeoutMs,
       signal: req.signal,
-      fetch: this.fetchFn,
-      secrets: [this.apiKey],
+      policy: this.urlPolicy,
     });
     return readTagAnswer(answerContent(reply.body), req.definition.tags);
   }
@@ -71,8 +86,8 @@ function answerContent(body: unknown): string {
   const choice = (body as { choices?: unknown })?.choices;
   const first = Array.isArray(choice) ? (choice[0] as Record<string, unknown> | undefined) : undefined;
   const message = first?.message as Record<string, unknown> | undefined;
-  if (!message) throw new ModelError('permanent', `model answered off-shape JSON (no choices[0].message): ${snippet(JSON.stringify(body))}`);
-  if (typeof message.refusal === 'string' && message.refusal) throw new ModelError('permanent', `model refused: ${snippet(message.refusal)}`);
+  if (!message) throw new ModelError('permanent', 'model answered off-shape JSON (no choices[0].message)');
+  if (typeof message.refusal === 'string' && message.refusal) throw new ModelError('permanent', 'model refused to answer');
   if (first?.finish_reason === 'content_filter') throw new ModelError('permanent', 'model answer was withheld by the content filter');
   const content = message.content;
   if (typeof content === 'string') return content;
@@ -81,3 +96,5 @@ function answerContent(body: unknown): string {
   }
   throw new ModelError('permanent', 'model answered non-JSON: (no content)');
 }
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

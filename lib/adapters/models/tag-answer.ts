@@ -1,7 +1,6 @@
 // Reads a model's tagging answer and keeps only what the tag definition allows; the rest goes to `dropped`.
 import { ModelError } from '../../ports/model-errors.js';
 import type { TagResult } from '../../ports/tagger.js';
-import { snippet } from './model-http.js';
 import type { TagItems } from './tag-prompt.js';
 
 type TagItem = TagItems[number];
@@ -10,13 +9,14 @@ type TagItem = TagItems[number];
  * `content` is the model's text: `{"tags": {...}}` (see tag-prompt.ts), possibly in ```json fences or
  * after a sentence; a list `{"tags": ["Name", "Name:Value"]}` is read too. Free tags come out as `Name`,
  * closed-value tags as `Name:Value`, names and values spelt as the definition spells them.
- * Throws a permanent ModelError for text that is not JSON or JSON of another shape.
+ * Throws a permanent ModelError for text that is not JSON or JSON of another shape (its message never
+ * quotes the answer: a model can be made to repeat its prompt or its key).
  */
 export function readTagAnswer(content: string, items: TagItems): TagResult {
   const parsed = parseJsonAnswer(content);
   const tagsField = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>).tags : undefined;
   if (!tagsField || typeof tagsField !== 'object') {
-    throw new ModelError('permanent', `model answered off-shape JSON (expected {"tags": {...}}): ${snippet(content)}`);
+    throw new ModelError('permanent', 'model answered off-shape JSON (expected {"tags": {...}})');
   }
   const out = new TagCollector(items);
   if (Array.isArray(tagsField)) {
@@ -42,7 +42,7 @@ function parseJsonAnswer(content: string): unknown {
       // try the next reading
     }
   }
-  throw new ModelError('permanent', `model answered non-JSON: ${snippet(content)}`);
+  throw new ModelError('permanent', 'model answered non-JSON');
 }
 
 const YES = new Set(['true', 'yes', 'y', '1']);

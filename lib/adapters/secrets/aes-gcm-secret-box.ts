@@ -1,9 +1,10 @@
 // SecretBox with AES-256-GCM: `v1.<iv>.<tag>.<ciphertext>` (base64url). The key comes from
 // LOUPE_SECRET_KEY or, in local mode, a key file created once with mode 0600.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SecretBox } from '../../ports/secret-box.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export class AesGcmSecretBox implements SecretBox {
   private readonly key: Buffer;
@@ -18,9 +19,9 @@ export class AesGcmSecretBox implements SecretBox {
     if (configured) return new AesGcmSecretBox(/^[0-9a-fA-F]{64}$/.test(configured) ? Buffer.from(configured, 'hex') : Buffer.from(configured, 'base64'));
     const file = path.join(dataDir, 'secret.key');
     if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
+      makePrivateDir(dataDir);
       try {
-        writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+        writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another process made it first
       }

@@ -6,12 +6,13 @@
 //
 // One LocalVectorStore per directory: two stores (or processes) writing the same index would interleave
 // their logs. Calls run synchronously inside their promise, so each one is atomic within the process.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { conflict, invalid, notFound } from '../../domain/errors.js';
 import type { VectorHit, VectorIndexInfo, VectorRecord, VectorSearchOptions, VectorStore } from '../../ports/vector-store.js';
 import { candidateMargin, rankExact, rankListedRows, sortRanked, type RankedRow, type RowScorer } from './exact-ranking.js';
+import { makePrivateDir } from '../private-files.js';
 import { HnswGraph } from './hnsw-graph.js';
 import {
   FORMAT_VERSION,
@@ -310,7 +311,7 @@ export class LocalVectorStore implements VectorStore {
     const dir = path.join(this.#root, name);
     // A folder without meta.json is an index whose creation crashed: nothing in it was ever committed.
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     const meta: IndexMeta = {
       format: FORMAT_VERSION,
       name,

@@ -8,9 +8,10 @@
 //                               because usearch crashes the process on a damaged file)
 // Every file but the log is written to `<file>.tmp`, synced and renamed; meta.json is renamed last, so a
 // crash leaves either the old generation or the new one, plus strays that the next open removes.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { PRIVATE_FILE_MODE } from '../private-files.js';
 import { VectorMatrix } from './vector-matrix.js';
 
 export const FORMAT_VERSION = 1;
@@ -90,6 +91,7 @@ export function syncPath(fileOrDir: string): void {
 export function writeFileAtomic(file: string, write: (tmp: string) => void): void {
   const tmp = `${file}.tmp`;
   write(tmp);
+  chmodSync(tmp, PRIVATE_FILE_MODE); // whoever wrote it (usearch included), the file is private
   syncPath(tmp);
   renameSync(tmp, file);
   syncPath(path.dirname(file));
@@ -100,7 +102,7 @@ export function writeFileAtomic(file: string, write: (tmp: string) => void): voi
  * million 1536-d vectors are 6 GB.
  */
 function writeBytes(tmp: string, bytes: ArrayBufferView): void {
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', PRIVATE_FILE_MODE);
   try {
     for (let o = 0; o < bytes.byteLength; ) {
       const view = new Uint8Array(bytes.buffer, bytes.byteOffset + o, Math.min(CHUNK_BYTES, bytes.byteLength - o));

@@ -4,6 +4,7 @@
 // Syncs run in the thread pool and are shared: callers waiting at once ride one fdatasync (group commit).
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 /** "LVL1" */
 const MAGIC = 0x314c564c;
@@ -93,7 +94,7 @@ export class VectorLog {
 
   /** Creates the file when missing. Call `replay` before appending to an existing log. */
   static open(file: string, dimension: number): VectorLog {
-    const fd = openSync(file, 'a+');
+    const fd = openSync(file, 'a+', PRIVATE_FILE_MODE);
     return new VectorLog(file, dimension, fd, fstatSync(fd).size);
   }
 
