@@ -12,7 +12,8 @@ export function formatJobSummary(job: DatasetJob): string {
     job.GmtStartTime && job.GmtFinishTime ? ` in ${formatDuration(Math.round((Date.parse(job.GmtFinishTime) - Date.parse(job.GmtStartTime)) / 1000))}` : '';
   const lines = [
     `${job.JobAction} ${job.DatasetJobId}: ${job.Status}${took}`,
-    `  ${job.TotalFileCount} files: ${job.CompletedFileCount} completed, ${job.FailedFileCount} failed`,
+    `  ${job.TotalFileCount} files: ${job.CompletedFileCount} completed, ${job.FailedFileCount} failed` +
+      (job.SkippedFileCount ? `, ${job.SkippedFileCount} skipped (not images)` : ''),
   ];
   if (job.Output) lines.push(`  ${outputLine(job.Output)}`);
   if (job.Message) lines.push(`  ${job.Message}`);

@@ -46,7 +46,8 @@ export const JOBS_HELP = `Usage: loupe jobs <command>
 Follow flags:
 ${FOLLOW_FLAGS_HELP}
 
-Exit code: 0 when a followed job Succeeded; 1 when it ended otherwise or the API failed; 2 on a usage error.
+Exit code: 0 when a followed job Succeeded (files skipped as not images are no failure); 1 when it
+ended otherwise or the API failed; 2 on a usage error.
 
 ${GLOBAL_HELP}
 `;
@@ -165,7 +166,7 @@ async function jobsList(argv: string[], io: CliIo): Promise<number> {
         j.JobMode,
         j.DatasetVersion,
         j.Status,
-        `${j.CompletedFileCount + j.FailedFileCount}/${j.TotalFileCount}`,
+        `${j.CompletedFileCount + j.FailedFileCount + j.SkippedFileCount}/${j.TotalFileCount}`,
         String(j.FailedFileCount),
         j.GmtCreateTime,
       ]),

@@ -1,11 +1,16 @@
 import { z } from 'zod';
 
 /**
- * PAI has ACTIVE | DELETED. We add PENDING (listed, not yet probed) and FAILED (looked at and
- * found unusable; `failReason` says why) so a corrupt file never passes as ACTIVE.
+ * PAI has ACTIVE | DELETED. We add PENDING (listed, not yet probed), FAILED (an image, by name or by
+ * content, found unusable; `failReason` says why) so a corrupt file never passes as ACTIVE, and
+ * SKIPPED (not an image by name nor by content: a `dataset.jsonl` next to the images), which no job
+ * counts as a failure and no model is sent.
  */
-export const FileStatus = z.enum(['PENDING', 'ACTIVE', 'FAILED', 'DELETED']);
+export const FileStatus = z.enum(['PENDING', 'ACTIVE', 'FAILED', 'SKIPPED', 'DELETED']);
 export type FileStatus = z.infer<typeof FileStatus>;
+
+/** What listings, searches and statistics show when no Status is asked for: the dataset's images. */
+export const DEFAULT_LISTED_STATUSES: readonly FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
 
 export const ImageFormat = z.enum(['jpeg', 'png', 'gif', 'bmp', 'tiff', 'webp']);
 export type ImageFormat = z.infer<typeof ImageFormat>;
@@ -47,7 +52,10 @@ export const FileMeta = z.object({
   fileFingerPrint: z.string(),
   fileCreateTime: z.string().nullable(),
   fileUpdateTime: z.string(),
-  /** Detected format from content once probed; the lower-case extension before that. */
+  /**
+   * Detected format from content once probed; the lower-case extension before that. `''` when unknown
+   * (no extension; or probed and the bytes match no image format): the wire says null.
+   */
   fileType: z.string(),
   contentType: z.string().nullable(),
   metaAttributes: MetaAttributes,
@@ -56,6 +64,7 @@ export const FileMeta = z.object({
   semanticIndexJobId: z.string().nullable(),
   semanticIndexUpdateTime: z.string().nullable(),
   status: FileStatus,
+  /** Why the file is FAILED or SKIPPED. */
   failReason: z.string().nullable(),
   /** Fingerprint the last probe looked at, and how deep; null until probed. */
   probedFingerPrint: z.string().nullable(),
@@ -110,3 +119,18 @@ export function extensionOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot <= 0 ? '' : fileName.slice(dot + 1).toLowerCase();
 }
+
+/** Extensions of the formats Loupe reads. */
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'png', 'gif', 'bmp', 'tif', 'tiff', 'webp']);
+
+/**
+ * Whether a file name (or URI) says it is an image. It decides what unrecognised bytes mean: a failure
+ * for an image by name (a `.jpg` holding text), a skip for anything else (a `dataset.jsonl`). Bytes that
+ * are an image make an image whatever the name.
+ */
+export function hasImageExtension(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(extensionOf(name.slice(name.lastIndexOf('/') + 1)));
+}
+
+/** The reason recorded on a SKIPPED file. */
+export const NOT_AN_IMAGE_REASON = 'not an image: neither its name nor its content is JPEG, PNG, GIF, BMP, TIFF or WebP';

@@ -34,7 +34,7 @@ export const FilterParams = z.object({
     .optional()
     .openapi({ description: 'The query language, e.g. FileDir:"blue_car" AND NOT Tags.all="rainy" AND Content:"a red car" AND TopK=10' }),
   DatasetFileMetaIds: List.openapi({ description: 'Only these files' }),
-  Status: z.string().optional().openapi({ description: 'Comma-separated: PENDING, ACTIVE, FAILED, DELETED (default: all but DELETED)' }),
+  Status: z.string().optional().openapi({ description: 'Comma-separated: PENDING, ACTIVE, FAILED, SKIPPED (not images), DELETED (default: PENDING, ACTIVE, FAILED)' }),
 });
 
 const SearchFields = {

@@ -12,7 +12,9 @@ export interface JobProgress {
   total: number;
   completed: number;
   failed: number;
-  /** completed + failed */
+  /** Files that are not images: neither completed nor failed. */
+  skipped: number;
+  /** completed + failed + skipped */
   done: number;
   /** 0..1, when the total is known. */
   fraction: number | undefined;
@@ -57,7 +59,8 @@ export class JobProgressTracker {
     this.start ??= now;
     const completed = job.CompletedFileCount;
     const failed = job.FailedFileCount;
-    const done = completed + failed;
+    const skipped = job.SkippedFileCount ?? 0; // a server from before SkippedFileCount
+    const done = completed + failed + skipped;
     const total = Math.max(job.TotalFileCount, done);
     this.meter.add(now, done);
     const rate = this.meter.rate();
@@ -69,6 +72,7 @@ export class JobProgressTracker {
       total,
       completed,
       failed,
+      skipped,
       done,
       fraction: total > 0 ? done / total : ended ? 1 : undefined,
       rate,

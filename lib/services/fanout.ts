@@ -1,6 +1,7 @@
 // Fan-out: lists a version's objects page by page, upserts file metas, registers the job's work
 // and enqueues batches for the action's consumer. Checkpoints its cursor, so a redelivered or
-// timed-out run resumes where the last one stopped instead of starting over.
+// timed-out run resumes where the last one stopped instead of starting over. A cause no redelivery
+// cures (the dataset's folder gone or outside the allowed folders, unreadable) fails the job at once.
 import { extensionOf, fileMetaId, splitUnderRoot } from '../domain/index.js';
 import type { FileMeta } from '../domain/file-meta.js';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../domain/job.js';
 import type { ListedFileRow } from '../ports/meta-store.js';
 import type { ObjectInfo } from '../ports/object-store.js';
+import { deliver } from './delivery-failures.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
 
@@ -24,6 +26,8 @@ const PAGE_SIZE = 1000;
 export interface FanoutRunOptions {
   /** Stop listing after this time (ms since epoch) and hand over to a continuation message. */
   deadline?: number;
+  /** How many times this message has been delivered (the queue's dequeue count), for the job's log. */
+  delivery?: number;
 }
 
 export type FanoutResult = 'done' | 'continued' | 'dropped';
@@ -38,7 +42,19 @@ export class FanoutService {
     private readonly afterListing: Partial<Record<JobAction, AfterListing>> = {},
   ) {}
 
-  async run(msg: FanoutMessage, opts: FanoutRunOptions = {}): Promise<FanoutResult> {
+  run(msg: FanoutMessage, opts: FanoutRunOptions = {}): Promise<FanoutResult> {
+    return deliver<FanoutResult>(
+      this.jobs,
+      { jobId: msg.jobId, work: 'listing', delivery: opts.delivery },
+      () => this.list(msg, opts),
+      async (reason) => {
+        await this.jobs.fail(msg.jobId, `cannot list the dataset's files: ${reason}`);
+        return 'dropped';
+      },
+    );
+  }
+
+  private async list(msg: FanoutMessage, opts: FanoutRunOptions): Promise<FanoutResult> {
     const job = await this.jobs.begin(msg.jobId, 'running: listing files');
     if (!job) return 'dropped';
     if (job.fanoutDone) {
@@ -51,6 +67,8 @@ export class FanoutService {
       return 'dropped';
     }
     const objects = this.deps.objects.forUri(version.uri);
+    // A folder that vanished lists as empty, which would mark every file DELETED: it is an error instead.
+    await objects.checkPrefix(version.uri);
     let cursor = job.fanoutCursor;
     for (;;) {
       const page = await objects.list(version.uri, { cursor: cursor ?? undefined, maxKeys: PAGE_SIZE });
@@ -167,10 +185,15 @@ export class FanoutService {
 
 type WorkSelector = (before: FileMeta | undefined, etag: string, changed: boolean) => boolean;
 
+/** Files no model is sent: undecodable images and files that are not images. */
+const unusable = (m: FileMeta | undefined) => m?.status === 'FAILED' || m?.status === 'SKIPPED';
+
 /**
  * Which listed files a job processes. Full: every usable file; Increment: what changed or was never
  * done (FileMetaBuild: unprobed or probed less deeply than asked; tagging: another definition version
- * or model; indexing: another embedder or index). A file found undecodable is skipped until it changes.
+ * or model; indexing: another embedder or index). A file found undecodable (FAILED) or not an image
+ * (SKIPPED) goes to no model until it changes, and an Increment FileMetaBuild probes it again only
+ * when it changed (or when no probe of its fingerprint is on record: see sqlite migration 8).
  */
 function workSelector(job: DatasetJob): WorkSelector {
   const full = job.jobMode === 'Full';
@@ -178,12 +201,16 @@ function workSelector(job: DatasetJob): WorkSelector {
     case 'FileMetaBuild': {
       const spec = FileMetaBuildSpec.parse(job.jobSpec);
       return (before, etag, changed) =>
-        full || changed || before?.probedFingerPrint !== etag || (spec.verify === 'decode' && before?.probeDepth !== 'decode');
+        full ||
+        changed ||
+        before?.probedFingerPrint !== etag ||
+        // a non-image has no pixels to decode
+        (spec.verify === 'decode' && before.probeDepth !== 'decode' && before.status !== 'SKIPPED');
     }
     case 'IntelligentTag': {
       const spec = IntelligentTagSpec.parse(job.jobSpec);
       return (before, etag, changed) => {
-        if (!changed && before?.status === 'FAILED') return false;
+        if (!changed && unusable(before)) return false;
         if (full || !before) return true;
         return (
           before.tagFingerPrint !== etag ||
@@ -197,7 +224,7 @@ function workSelector(job: DatasetJob): WorkSelector {
     case 'SemanticIndex': {
       const spec = SemanticIndexSpec.parse(job.jobSpec);
       return (before, etag, changed) => {
-        if (!changed && before?.status === 'FAILED') return false;
+        if (!changed && unusable(before)) return false;
         if (full || !before) return true;
         return before.embedFingerPrint !== etag || before.embedError !== null || before.embedderId !== spec.embedderId || before.indexName !== spec.indexName;
       };

@@ -1,10 +1,11 @@
 // What a model receives for each file of a batch: the file is read once, probed from those bytes when
 // it has not been probed at its current fingerprint, and sent as it is when it already suits the model
 // (small JPEG/PNG/WebP, upright, one frame); otherwise downscaled (GIF first frame, TIFF first page,
-// BMP decoded by us). A file that cannot be used is marked FAILED with the reason.
+// BMP decoded by us). A file that cannot be used is marked FAILED with the reason; one that is not an
+// image by name nor by content is marked SKIPPED and counted apart (never sent to a model).
 import { isDomainError } from '../domain/errors.js';
-import { extensionOf, ImageFormat, type FileMeta } from '../domain/file-meta.js';
-import type { BatchMessage } from '../domain/job.js';
+import { hasImageExtension, ImageFormat, NOT_AN_IMAGE_REASON, type FileMeta } from '../domain/file-meta.js';
+import type { BatchMessage, FileOutcome } from '../domain/job.js';
 import { bufferSource } from '../media/byte-source.js';
 import type { ImageFacts } from '../media/model-input.js';
 import { probeImage } from '../media/probe.js';
@@ -13,7 +14,12 @@ import { MediaError, toModelInput } from '../media/thumbnail.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 
-export type ModelInputResult = { ok: true; data: Buffer; mime: string } | { ok: false; reason: string };
+export type ModelInputResult = { ok: true; data: Buffer; mime: string } | { ok: false; reason: string; skipped?: boolean };
+
+/** The job outcome of a file the reader could not give a model: skipped (not an image) or failed. */
+export function unusableOutcome(metaId: string, r: Extract<ModelInputResult, { ok: false }>): FileOutcome {
+  return r.skipped ? { metaId, ok: true, skipped: true } : { metaId, ok: false, reason: r.reason };
+}
 
 type Item = BatchMessage['items'][number];
 
@@ -37,13 +43,14 @@ export class ModelInputReader {
     const meta = this.metas.get(item.metaId);
     const probed = meta?.probedFingerPrint === item.fingerprint ? meta : undefined;
     if (probed?.status === 'FAILED') return { ok: false, reason: probed.failReason ?? 'unusable file' };
+    if (probed?.status === 'SKIPPED') return { ok: false, skipped: true, reason: probed.failReason ?? NOT_AN_IMAGE_REASON };
     const objects = this.deps.objects.forUri(item.uri);
     let bytes: Buffer;
     try {
       const { info, data } = await objects.get(item.uri, { maxBytes: this.deps.media.maxBytes });
       if (info.etag !== item.fingerprint) return { ok: false, reason: 'file changed while the job ran; run an Increment job' };
       if (!data) return this.unusable(item, probed, `file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`);
-      if (data.length === 0) return this.unusable(item, probed, 'empty file (0 bytes)');
+      if (data.length === 0) return probed ? this.unusable(item, probed, 'empty file (0 bytes)') : this.unrecognised(item, 'empty file (0 bytes)');
       bytes = data;
     } catch (e) {
       if (isDomainError(e) && e.kind === 'NotFound') return this.unusable(item, probed, 'file not found in storage (deleted after listing)');
@@ -59,7 +66,7 @@ export class ModelInputReader {
       facts = factsOfAttributes(probed.metaAttributes);
     } else {
       const p = await probeImage(bufferSource(bytes), this.deps.media);
-      if (!p.ok) return this.unusable(item, undefined, p.reason, p.format);
+      if (!p.ok) return p.format ? this.unusable(item, undefined, p.reason, p.format) : this.unrecognised(item, p.reason);
       format = p.format;
       facts = p;
       this.probeUpdates.push(probeUpdate(item, { status: 'ACTIVE', fileType: p.format, contentType: p.contentType, metaAttributes: probeAttributes(p), failReason: null }));
@@ -84,8 +91,15 @@ export class ModelInputReader {
     const pending = this.probeUpdates.find((u) => u.datasetFileMetaId === item.metaId);
     if (pending) Object.assign(pending, { status: 'FAILED', failReason: reason });
     else if (probed) this.failed.push({ metaId: item.metaId, reason });
-    else this.probeUpdates.push(probeUpdate(item, { status: 'FAILED', fileType: format ?? extensionOf(item.uri), contentType: null, metaAttributes: {}, failReason: reason }));
+    else this.probeUpdates.push(probeUpdate(item, { status: 'FAILED', fileType: format ?? '', contentType: null, metaAttributes: {}, failReason: reason }));
     return { ok: false, reason };
+  }
+
+  /** A fresh probe found no image format in the bytes: skipped when the name is no image's either, else failed. */
+  private unrecognised(item: Item, reason: string): ModelInputResult {
+    if (hasImageExtension(item.uri)) return this.unusable(item, undefined, reason);
+    this.probeUpdates.push(probeUpdate(item, { status: 'SKIPPED', fileType: '', contentType: null, metaAttributes: {}, failReason: NOT_AN_IMAGE_REASON }));
+    return { ok: false, skipped: true, reason: NOT_AN_IMAGE_REASON };
   }
 }
 

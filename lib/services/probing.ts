@@ -1,7 +1,8 @@
 // Prober: FileMetaBuild for one batch. Reads each file's header (and with verify=decode its pixels),
-// records format, size and dimensions or the reason it is unusable, and counts each file once.
+// records format, size and dimensions or the reason it is unusable, and counts each file once. A file
+// that is an image neither by name nor by content is SKIPPED: counted apart, never a failure.
 import { isDomainError } from '../domain/errors.js';
-import { extensionOf } from '../domain/file-meta.js';
+import { hasImageExtension, NOT_AN_IMAGE_REASON, type ImageFormat } from '../domain/file-meta.js';
 import { FileMetaBuildSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
 import type { ByteSource } from '../media/byte-source.js';
 import { decodeImage } from '../media/decode.js';
@@ -9,6 +10,7 @@ import { probeImage } from '../media/probe.js';
 import { probeAttributes } from '../media/probe-result.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import { deliver, failBatchAtOnce, fileFailureOrThrow } from './delivery-failures.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import { forEachLimit } from './parallel.js';
 import type { JobService } from './jobs.js';
@@ -29,7 +31,16 @@ export class ProbingService {
     private readonly jobs: JobService,
   ) {}
 
-  async processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<{ completed: number; failed: number; skipped: number }> {
+  processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<{ completed: number; failed: number; skipped: number }> {
+    return deliver(
+      this.jobs,
+      { jobId: msg.jobId, work: `probing a batch of ${msg.items.length} files`, delivery: ctx.dequeueCount },
+      () => this.probeBatch(msg),
+      (reason) => failBatchAtOnce(this.jobs, msg, reason),
+    );
+  }
+
+  private async probeBatch(msg: BatchMessage): Promise<{ completed: number; failed: number; skipped: number }> {
     const batch = await this.jobs.openBatch(msg);
     if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
     const { job, items } = batch;
@@ -37,7 +48,8 @@ export class ProbingService {
     const updates: ProbeUpdate[] = [];
     const outcomes: FileOutcome[] = [];
     await forEachLimit(items, PROBE_PARALLELISM, async (item) => {
-      const r = await this.probeOne(item, spec.verify);
+      // A cause no delivery cures (a forbidden path, an unreadable file) fails this file alone.
+      const r = await this.probeOne(item, spec.verify).catch((e) => ({ update: [], outcome: fileFailureOrThrow(item.metaId, e) }));
       updates.push(...r.update);
       outcomes.push(r.outcome);
     });
@@ -48,8 +60,8 @@ export class ProbingService {
   }
 
   /** A batch that kept failing (dead-lettered): its open files are failed with the reason, not lost. */
-  failBatch(msg: BatchMessage, reason: string): Promise<void> {
-    return this.jobs.failOpenItems(msg, reason);
+  async failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    await this.jobs.failOpenItems(msg, reason);
   }
 
   private async probeOne(
@@ -57,21 +69,25 @@ export class ProbingService {
     verify: 'header' | 'decode',
   ): Promise<{ update: ProbeUpdate[]; outcome: FileOutcome }> {
     const objects = this.deps.objects.forUri(item.uri);
-    const fail = (reason: string, fileType?: string, contentType: string | null = null) => ({
+    // A file whose bytes were not recognised has no FileType (''), never its extension.
+    const verdict = (status: 'FAILED' | 'SKIPPED', reason: string, format?: ImageFormat, contentType: string | null = null) => ({
       update: [
         {
           datasetFileMetaId: item.metaId,
           fileFingerPrint: item.fingerprint,
-          status: 'FAILED' as const,
-          fileType: fileType ?? extensionOf(item.uri),
+          status,
+          fileType: format ?? '',
           contentType,
           metaAttributes: {},
           failReason: reason,
           probeDepth: verify,
         },
       ],
-      outcome: { metaId: item.metaId, ok: false as const, reason },
+      outcome: status === 'SKIPPED' ? { metaId: item.metaId, ok: true as const, skipped: true } : { metaId: item.metaId, ok: false as const, reason },
     });
+    const fail = (reason: string, format?: ImageFormat, contentType: string | null = null) => verdict('FAILED', reason, format, contentType);
+    /** Unrecognised bytes: a failure for an image by name, a skip for anything else (a dataset.jsonl). */
+    const unrecognised = (reason: string) => (hasImageExtension(item.uri) ? fail(reason) : verdict('SKIPPED', NOT_AN_IMAGE_REASON));
     let info;
     try {
       info = await objects.head(item.uri);
@@ -83,10 +99,10 @@ export class ProbingService {
       // Changed since the listing: this job's view of it is stale; the next Increment picks it up.
       return { update: [], outcome: { metaId: item.metaId, ok: false, reason: 'file changed while the job ran; run an Increment job' } };
     }
-    if (info.size === 0) return fail('empty file (0 bytes)');
+    if (info.size === 0) return unrecognised('empty file (0 bytes)');
     const source = headCachedSource(objects, item.uri, info.size);
     const probed = await probeImage(source, this.deps.media);
-    if (!probed.ok) return fail(probed.reason, probed.format, null);
+    if (!probed.ok) return probed.format ? fail(probed.reason, probed.format) : unrecognised(probed.reason);
     const attrs = probeAttributes(probed);
     if (verify === 'decode') {
       if (info.size > this.deps.media.maxBytes) {

@@ -102,7 +102,7 @@ export function statusesOf(value: string | undefined): FileStatus[] | undefined 
   if (value === undefined || value === '') return undefined;
   return value.split(',').map((s) => {
     const r = FileStatus.safeParse(s.trim().toUpperCase());
-    if (!r.success) throw invalid(`Status: unknown status '${s}' (PENDING, ACTIVE, FAILED, DELETED)`, 'Status');
+    if (!r.success) throw invalid(`Status: unknown status '${s}' (${FileStatus.options.join(', ')})`, 'Status');
     return r.data;
   });
 }

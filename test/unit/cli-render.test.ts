@@ -19,6 +19,7 @@ const job = (o: Partial<DatasetJob>): DatasetJob => ({
   TotalFileCount: 0,
   CompletedFileCount: 0,
   FailedFileCount: 0,
+  SkippedFileCount: 0,
   ListedFileCount: 0,
   DeletedFileCount: 0,
   Message: null,

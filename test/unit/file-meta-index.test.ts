@@ -135,7 +135,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
       })();
       // a job ending prunes the log to its last 5 entries: the 100 changes above are gone from it
       const job = { datasetJobId: 'j-prune', datasetId: base().datasetId, versionName: 'v1', jobAction: 'FileMetaBuild' as const, jobMode: 'Full' as const, jobSpec: {}, description: '',
-        status: 'Running' as const, totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0,
+        status: 'Running' as const, totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, skippedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0,
         message: null, createTime: '2025-01-01T00:00:00.000Z', startTime: null, finishTime: null, updateTime: '2025-01-01T00:00:00.000Z' };
       await small.createJob(job);
       await small.advanceFanout('j-prune', { fromCursor: null, toCursor: null, listed: 0, done: true }, '2025-01-01T00:00:00.000Z');
@@ -175,7 +175,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     const triggers = () => w.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'file_metas_logged_%'`).pluck().get();
     const finishAJob = async (id: string) => {
       await store.createJob({ datasetJobId: id, datasetId: 'x', versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: {}, description: '', status: 'Running',
-        totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0, message: null,
+        totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, skippedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0, message: null,
         createTime: '2025-01-01T00:00:00.000Z', startTime: null, finishTime: null, updateTime: '2025-01-01T00:00:00.000Z' });
       await store.advanceFanout(id, { fromCursor: null, toCursor: null, listed: 0, done: true }, '2025-01-01T00:00:00.000Z');
       expect(await store.finishJobIfComplete(id, () => 'Succeeded', '2025-01-01T00:00:00.000Z')).toBe(true);

@@ -8,7 +8,7 @@
 import type { Expr } from '../../dsl/ast.js';
 import { instantOf } from '../../dsl/iso-instant.js';
 import { tokensContain } from '../../dsl/tokenize.js';
-import { allTags, type FileStatus } from '../../domain/file-meta.js';
+import { allTags, DEFAULT_LISTED_STATUSES, FileStatus } from '../../domain/file-meta.js';
 import type { AggregateField, FileMetaQuery, FileSortField } from '../../ports/meta-store.js';
 
 /** A file_metas row as the index reads it. */
@@ -34,10 +34,9 @@ export interface IndexSourceRow {
   tags_user_delete_ai: string;
 }
 
-const STATUSES: readonly FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED', 'DELETED'];
+const STATUSES: readonly FileStatus[] = FileStatus.options;
 /** The status code of a position whose row is gone. */
 const GONE = 255;
-const LIVE: readonly FileStatus[] = ['PENDING', 'ACTIVE', 'FAILED'];
 
 class Dict {
   readonly values: string[] = [];
@@ -240,7 +239,7 @@ export class VersionIndex {
       bits = bits.and(ids);
     }
     const statusOk = new Uint8Array(256);
-    for (const st of q.statuses?.length ? q.statuses : LIVE) statusOk[STATUSES.indexOf(st)] = 1;
+    for (const st of q.statuses?.length ? q.statuses : DEFAULT_LISTED_STATUSES) statusOk[STATUSES.indexOf(st)] = 1;
     bits = bits.and(this.valueBits('status', statusOk));
     if (q.fileDirContains) {
       const needle = q.fileDirContains.toLowerCase();

@@ -85,7 +85,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_create ON jobs (create_time, id);
   CREATE INDEX jobs_by_dataset ON jobs (dataset_id, create_time, id);
 
-  -- state: 0 open, 1 completed, 2 failed. A row exists once per (job, file): counters count rows.
+  -- state: 0 open, 1 completed, 2 failed (3 skipped: migration 8). A row exists once per (job, file): counters count rows.
   -- A rowid table: updating state in a WITHOUT ROWID table with text keys measured ~10x slower.
   CREATE TABLE job_items (
     job_id TEXT NOT NULL,
@@ -218,6 +218,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // NULL: not listed since this migration. Not indexed: every listing restamps it.
   `
   ALTER TABLE file_metas ADD COLUMN listed_at TEXT;
+  `,
+  // 8: files that are not images (SKIPPED, job_items state 3) counted apart from failures. Decoder
+  // warnings no longer fail an image and non-images are skipped, not failed: forgetting which
+  // fingerprint a FAILED file was probed at makes the next FileMetaBuild Increment judge it again.
+  // (Loosen lib/media's rules again? Add a migration like this one.)
+  `
+  ALTER TABLE jobs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+  UPDATE file_metas SET probed_fingerprint = NULL WHERE status = 'FAILED';
   `,
 ];
 
