@@ -10,7 +10,7 @@ export function createEmbedderHandler(container: () => Container) {
     const c = container();
     const results = [];
     for (const record of parseQueueTriggerEvent(event)) {
-      results.push(await c.services.indexing.processBatch(BatchMessage.parse(JSON.parse(record.body))));
+      results.push(await c.services.indexing.processBatch(BatchMessage.parse(JSON.parse(record.body)), { dequeueCount: record.dequeueCount }));
     }
     return { results };
   })
@@ -24,7 +24,7 @@ export function createEmbedderDeadLetterHandler(container: () => Container) {
     const c = container();
     for (const record of parseQueueTriggerEvent(event)) {
       const msg = BatchMessage.parse(JSON.parse(record.body));
-      await c.services.indexing.failBatch(msg, `batch failed ${record.dequeueCount} times (dead-lettered); see the function logs`);
+      await c.services.indexing.failBatch(msg, `batch failed ${record.dequeueCount} times (dead-lettered); each delivery's cause is a WARN line above`);
     }
   }).use(fcJsonEvent());
 }

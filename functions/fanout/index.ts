@@ -11,7 +11,7 @@ export function createFanoutHandler(container: () => Container) {
     const results = [];
     for (const record of parseQueueTriggerEvent(event)) {
       const msg = FanoutMessage.parse(JSON.parse(record.body));
-      results.push(await c.services.fanout.run(msg, { deadline: Date.now() + c.config.LOUPE_FANOUT_BUDGET_MS }));
+      results.push(await c.services.fanout.run(msg, { deadline: Date.now() + c.config.LOUPE_FANOUT_BUDGET_MS, delivery: record.dequeueCount }));
     }
     return { results };
   })
@@ -25,7 +25,7 @@ export function createFanoutDeadLetterHandler(container: () => Container) {
     const c = container();
     for (const record of parseQueueTriggerEvent(event)) {
       const msg = FanoutMessage.parse(JSON.parse(record.body));
-      await c.services.jobs.fail(msg.jobId, `listing failed ${record.dequeueCount} times; see the function logs`);
+      await c.services.jobs.fail(msg.jobId, `listing failed ${record.dequeueCount} times; each delivery's cause is a WARN line above`);
     }
   }).use(fcJsonEvent());
 }

@@ -25,7 +25,7 @@ export function createProberDeadLetterHandler(container: () => Container) {
     const c = container();
     for (const record of parseQueueTriggerEvent(event)) {
       const msg = BatchMessage.parse(JSON.parse(record.body));
-      await c.services.probing.failBatch(msg, `batch failed ${record.dequeueCount} times (dead-lettered); see the function logs`);
+      await c.services.probing.failBatch(msg, `batch failed ${record.dequeueCount} times (dead-lettered); each delivery's cause is a WARN line above`);
     }
   }).use(fcJsonEvent());
 }

@@ -30,6 +30,14 @@ export interface Queue {
   changeVisibility(queue: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<string>;
   /** Messages waiting or in flight (approximate for cloud queues). */
   depth(queue: string): Promise<number>;
+  /**
+   * Makes every message received and not yet deleted, in every queue, visible now (their receipt
+   * handles go stale) and returns how many. Only for a queue whose every consumer is one process: its
+   * owner calls it at start, holding the data dir's lock, before any consumer runs, so that what a
+   * crashed predecessor had in flight resumes at once instead of after the visibility timeout.
+   * Cloud queues (MNS) have no such operation: their visibility timeout is the recovery.
+   */
+  releaseInFlight?(): Promise<number>;
 }
 
 /** Name of the dead-letter queue of `queue`: messages received `maxReceives` times land there. */

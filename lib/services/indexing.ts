@@ -1,7 +1,8 @@
 // SemanticIndex for one batch: files (probed first if needed) are downscaled, embedded in calls of up
 // to the embedder's batch size within the job's concurrency, and upserted into the vector index by
 // DatasetFileMetaId (so a redelivered batch never makes a second vector). Partial answers fail only
-// the inputs the service refused.
+// the inputs the service refused. Model errors are handled as in tagging (tagging.ts): a refused
+// connection fails the rest of the batch, exhausted transient retries redeliver it with a WARN line.
 import { SemanticIndexSpec, type BatchMessage, type DatasetJob, type FileOutcome } from '../domain/job.js';
 import type { EmbedInput } from '../ports/embedder.js';
 import type { EmbedUpdate } from '../ports/meta-store.js';
@@ -10,11 +11,13 @@ import type { VectorRecord, VectorStore } from '../ports/vector-store.js';
 import type { VectorStores } from '../ports/vector-stores.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
+import { deliver, failBatchAtOnce } from './delivery-failures.js';
 import { JobStoppedError } from './model-gate.js';
-import { ModelInputReader } from './model-input.js';
+import { ModelInputReader, unusableOutcome } from './model-input.js';
 import { forEachLimit } from './parallel.js';
 import { withRetry } from './retry.js';
-import type { ConsumerResult, ModelConsumerDeps } from './tagging.js';
+import type { BatchContext } from './probing.js';
+import { readForModel, type ConsumerResult, type ModelConsumerDeps } from './tagging.js';
 
 type Item = BatchMessage['items'][number];
 
@@ -28,7 +31,16 @@ export class IndexingService {
     this.jobs = m.jobs;
   }
 
-  async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
+  processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<ConsumerResult> {
+    return deliver(
+      this.jobs,
+      { jobId: msg.jobId, work: `embedding a batch of ${msg.items.length} files`, delivery: ctx.dequeueCount },
+      () => this.embedBatch(msg),
+      (reason) => failBatchAtOnce(this.jobs, msg, reason),
+    );
+  }
+
+  private async embedBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
     if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
     const { job, items } = batch;
@@ -46,8 +58,8 @@ export class IndexingService {
     const outcomes: FileOutcome[] = [];
     const ready: Array<{ item: Item; input: EmbedInput }> = [];
     await forEachLimit(items, 8, async (item) => {
-      const input = await reader.read(item);
-      if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
+      const input = await readForModel(reader, item);
+      if (!input.ok) return void outcomes.push(unusableOutcome(item.metaId, input));
       ready.push({ item, input: { kind: 'image', data: input.data, mime: input.mime } });
     });
     await reader.flush();
@@ -57,9 +69,19 @@ export class IndexingService {
     const records: VectorRecord[] = [];
     const embedded: Item[] = [];
     let unfinished = 0;
+    let lastTransient: Error | undefined;
+    // Set when the service refused the connection after the quick retries: the rest of the batch fails with it.
+    let refused: string | undefined;
     let halted = false;
     await forEachLimit(chunks, spec.concurrency, async (chunk) => {
       if (halted) return;
+      if (refused !== undefined) {
+        for (const { item } of chunk) {
+          await this.deps.store.recordEmbedError(item.metaId, refused, nowIso(this.deps));
+          outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${refused}` });
+        }
+        return;
+      }
       try {
         const results = await this.m.gate.run(
           job.datasetJobId,
@@ -79,13 +101,16 @@ export class IndexingService {
         }
       } catch (e) {
         if (e instanceof JobStoppedError) halted = true;
-        else if (isModelError(e) && e.kind === 'permanent') {
+        else if (isModelError(e) && e.kind !== 'transient') {
+          if (e.kind === 'refused') refused = e.message;
           for (const { item } of chunk) {
             await this.deps.store.recordEmbedError(item.metaId, e.message, nowIso(this.deps));
             outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${e.message}` });
           }
-        } else if (isModelError(e)) unfinished += chunk.length;
-        else throw e;
+        } else if (isModelError(e)) {
+          unfinished += chunk.length;
+          lastTransient = e;
+        } else throw e;
       }
     });
 
@@ -108,12 +133,12 @@ export class IndexingService {
       }
     }
     const counted = await this.jobs.closeBatch(job, items, outcomes);
-    if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);
+    if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry (last: ${lastTransient!.message})`);
     return { ...counted, skipped: msg.items.length - items.length };
   }
 
-  failBatch(msg: BatchMessage, reason: string): Promise<void> {
-    return this.jobs.failOpenItems(msg, reason);
+  async failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    await this.jobs.failOpenItems(msg, reason);
   }
 
   /** After a SemanticIndex listing: files gone from storage leave the vector index. */

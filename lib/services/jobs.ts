@@ -1,5 +1,5 @@
 // Use cases of dataset jobs: create (then the fan-out takes over), read, list, stop, and finish.
-import { conflict, invalid, notFound } from '../domain/errors.js';
+import { conflict, DomainError, invalid, isDomainError, notFound } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
   isTerminal,
@@ -7,6 +7,7 @@ import {
   type ExportMessage,
   type FileOutcome,
   type DatasetJob,
+  type JobCounts,
   type FanoutMessage,
   type JobAction,
   type JobLog,
@@ -30,8 +31,8 @@ export interface CreateJobInput {
 /** Actions whose consumers exist in this build; the others are refused with a clear 400. */
 const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport'];
 
-/** How a finished job's status follows from its counters. */
-export function finalStatus(c: { total: number; completed: number; failed: number }): JobStatus {
+/** How a finished job's status follows from its counters (skipped files are neither success nor failure). */
+export function finalStatus(c: Pick<JobCounts, 'completed' | 'failed'> & Partial<JobCounts>): JobStatus {
   if (c.failed === 0) return 'Succeeded';
   return c.completed === 0 ? 'Failed' : 'PartialFailed';
 }
@@ -51,6 +52,7 @@ export class JobService {
     if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
     const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
     if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
+    await this.checkStorageAllowed(version.uri);
     const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {}, input.versionName);
     // One job per action on a version at a time: a second would redo the same work (exports only read).
     for (const status of input.jobAction === 'FileMetaExport' ? [] : (['Pending', 'Running'] as const)) {
@@ -72,6 +74,7 @@ export class JobService {
       totalFileCount: 0,
       completedFileCount: 0,
       failedFileCount: 0,
+      skippedFileCount: 0,
       fanoutCursor: null,
       fanoutDone: false,
       listedFileCount: 0,
@@ -88,6 +91,21 @@ export class JobService {
     const start: FanoutMessage | ExportMessage = { jobId: job.datasetJobId };
     await this.deps.queue.sendBatch(job.jobAction === 'FileMetaExport' ? this.deps.queues.exporter : this.deps.queues.fanout, [JSON.stringify(start)]);
     return job;
+  }
+
+  /**
+   * The version's storage must still be allowed when a job is created (the allowed folders may have
+   * changed since the dataset was registered): a refusal is a 403 now, not a job failing in its consumers.
+   * A folder that is merely gone is left to the job (its files become DELETED).
+   */
+  private async checkStorageAllowed(uri: string): Promise<void> {
+    try {
+      await this.deps.objects.forUri(uri).checkPrefix(uri);
+    } catch (e) {
+      if (isDomainError(e) && e.kind === 'NotFound') return;
+      if (isDomainError(e) && e.kind === 'Forbidden') throw new DomainError('Forbidden', `the dataset version's storage is not allowed: ${e.message}`, 'DatasetId');
+      throw e;
+    }
   }
 
   async get(id: string): Promise<DatasetJob> {
@@ -127,7 +145,9 @@ export class JobService {
       await this.log(
         id,
         job.status === 'Succeeded' ? 'INFO' : 'WARN',
-        `finished ${job.status}: ${job.completedFileCount} completed, ${job.failedFileCount} failed of ${job.totalFileCount}` +
+        `finished ${job.status}: ${job.completedFileCount} completed, ${job.failedFileCount} failed` +
+          (job.skippedFileCount ? `, ${job.skippedFileCount} skipped (not images)` : '') +
+          ` of ${job.totalFileCount}` +
           (job.deletedFileCount ? `; ${job.deletedFileCount} files gone from storage marked DELETED` : ''),
       );
       this.deps.log.info('job finished', { jobId: id, status: job.status });
@@ -175,24 +195,29 @@ export class JobService {
     const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
     const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
     const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
+    const skipped = outcomes.filter((o) => o.ok && o.skipped).map((o) => uriOf.get(o.metaId));
     await this.logMany(job.datasetJobId, [
       ...extraLogs,
       ...failures.map((f) => ({ level: 'WARN' as const, message: `failed ${uriOf.get(f.metaId)}: ${f.reason}` })),
+      ...(skipped.length
+        ? [{ level: 'INFO' as const, message: `skipped ${skipped.length} files that are not images: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}` }]
+        : []),
     ]);
     await this.finishIfComplete(job.datasetJobId);
     return counted;
   }
 
-  /** A batch that kept failing (dead-lettered): its open files fail with the reason, not lost. */
-  async failOpenItems(msg: BatchMessage, reason: string): Promise<void> {
+  /** A batch that kept failing (dead-lettered) or cannot succeed: its open files fail with the reason, not lost. Returns how many. */
+  async failOpenItems(msg: BatchMessage, reason: string): Promise<number> {
     const open = await this.deps.store.openJobItems(msg.jobId, msg.items.map((i) => i.metaId));
-    if (!open.length) return;
+    if (!open.length) return 0;
     await this.deps.store.recordOutcomes(
       msg.jobId,
       open.map((metaId) => ({ metaId, ok: false as const, reason })),
     );
     await this.log(msg.jobId, 'ERROR', `${open.length} files failed: ${reason}`);
     await this.finishIfComplete(msg.jobId);
+    return open.length;
   }
 
   async fail(id: string, message: string): Promise<void> {

@@ -1,4 +1,6 @@
-// Retries a model call on transient ModelErrors: exponential backoff with full jitter, honouring Retry-After.
+// Retries a model call on transient ModelErrors: exponential backoff with full jitter, honouring
+// Retry-After. A refused connection has its own small budget of quick tries (a service restarting
+// comes back within a second or so; one that is down should fail the file soon, with the reason).
 import { isModelError, type ModelError } from '../ports/model-errors.js';
 
 export interface RetryOptions {
@@ -8,6 +10,10 @@ export interface RetryOptions {
   baseMs?: number;
   /** Default 30 000. */
   maxMs?: number;
+  /** Tries in all when the connection is refused (kind `refused`), the first included. Default 3. */
+  refusedAttempts?: number;
+  /** Backoff before retry n of a refused connection: refusedBaseMs × 2^(n-1), no jitter. Default 200. */
+  refusedBaseMs?: number;
   /**
    * A Retry-After longer than this is not waited out in-process: the error is thrown, so the caller
    * (a queue consumer) can hand the work back to the queue instead of holding a slot. Default 60 000.
@@ -22,8 +28,9 @@ export interface RetryOptions {
 }
 
 /**
- * `fn(attempt)` until it resolves, a non-transient error (thrown at once), or the attempts run out (the
- * last error thrown). A server's Retry-After is a floor on the wait. Aborting throws the signal's reason.
+ * `fn(attempt)` until it resolves, a permanent or non-model error (thrown at once), or the attempts of
+ * its kind run out (the last error thrown). A server's Retry-After is a floor on the wait. Aborting
+ * throws the signal's reason.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const attempts = Math.max(1, Math.floor(opts.attempts ?? 5));
@@ -32,16 +39,28 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
   const sleep = opts.sleep ?? sleepFor;
   const random = opts.random ?? Math.random;
+  const refusedAttempts = Math.max(1, Math.floor(opts.refusedAttempts ?? 3));
+  const refusedBaseMs = opts.refusedBaseMs ?? 200;
+  let transient = 0;
+  let refused = 0;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {
       return await fn(attempt);
     } catch (e) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      if (!isModelError(e) || e.kind !== 'transient' || attempt >= attempts) throw e;
-      if (e.retryAfterMs !== undefined && e.retryAfterMs > maxRetryAfterMs) throw e;
-      const backoff = random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-      const delayMs = Math.round(Math.max(backoff, e.retryAfterMs ?? 0));
+      if (!isModelError(e) || e.kind === 'permanent') throw e;
+      let delayMs: number;
+      if (e.kind === 'refused') {
+        // Counted apart: earlier transient tries do not use up this budget, nor the other way round.
+        if (++refused >= refusedAttempts) throw e;
+        delayMs = refusedBaseMs * 2 ** (refused - 1);
+      } else {
+        if (++transient >= attempts) throw e;
+        if (e.retryAfterMs !== undefined && e.retryAfterMs > maxRetryAfterMs) throw e;
+        const backoff = random() * Math.min(maxMs, baseMs * 2 ** (transient - 1));
+        delayMs = Math.round(Math.max(backoff, e.retryAfterMs ?? 0));
+      }
       opts.onRetry?.({ attempt, delayMs, error: e });
       await sleep(delayMs, opts.signal);
     }

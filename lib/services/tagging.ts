@@ -1,7 +1,9 @@
 // IntelligentTag for one batch: each file (probed first if needed) is downscaled, sent to the VLM
 // within the job's concurrency, and its AI tags recorded. Transient model errors retry with backoff;
-// permanent ones fail the file with the reason; a file whose retries ran out stays open, and the
-// batch is delivered again later (dead-lettered after too many tries).
+// permanent ones fail the file with the reason; a refused connection, after a few quick tries, fails
+// the file and the rest of the batch with the reason (the service is down: no more calls); a file whose
+// retries ran out stays open, and the batch is delivered again later with a WARN line naming the cause
+// (dead-lettered after too many tries). A cause no delivery can cure fails the batch's files at once.
 import { IntelligentTagSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
 import type { ModelFactory } from '../ports/model-factory.js';
 import { isModelError } from '../ports/model-errors.js';
@@ -9,9 +11,11 @@ import type { TagUpdate } from '../ports/meta-store.js';
 import type { ConnectionService } from './connections.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
+import { deliver, failBatchAtOnce, fileFailureOrThrow } from './delivery-failures.js';
 import { JobStoppedError, type ModelGate } from './model-gate.js';
-import { ModelInputReader } from './model-input.js';
+import { ModelInputReader, unusableOutcome } from './model-input.js';
 import { forEachLimit } from './parallel.js';
+import type { BatchContext } from './probing.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
 /** What the model-calling consumers (tagging, indexing) are built from. */
@@ -38,7 +42,16 @@ export class TaggingService {
     this.jobs = m.jobs;
   }
 
-  async processBatch(msg: BatchMessage): Promise<ConsumerResult> {
+  processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<ConsumerResult> {
+    return deliver(
+      this.jobs,
+      { jobId: msg.jobId, work: `tagging a batch of ${msg.items.length} files`, delivery: ctx.dequeueCount },
+      () => this.tagBatch(msg),
+      (reason) => failBatchAtOnce(this.jobs, msg, reason),
+    );
+  }
+
+  private async tagBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
     if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
     const { job, items } = batch;
@@ -56,11 +69,19 @@ export class TaggingService {
     const outcomes: FileOutcome[] = [];
     const logs: Array<{ level: 'WARN'; message: string }> = [];
     let unfinished = 0;
+    let lastTransient: Error | undefined;
+    // Set when the service refused the connection after the quick retries: the rest of the batch fails with it.
+    let refused: string | undefined;
     let halted = false;
     await forEachLimit(items, spec.concurrency, async (item) => {
       if (halted) return;
-      const input = await reader.read(item);
-      if (!input.ok) return void outcomes.push({ metaId: item.metaId, ok: false, reason: input.reason });
+      const input = await readForModel(reader, item);
+      if (!input.ok) return void outcomes.push(unusableOutcome(item.metaId, input));
+      // Read first all the same: a file that is not an image is skipped, whatever the model's state.
+      if (refused !== undefined) {
+        await this.deps.store.recordTagError(item.metaId, refused, nowIso(this.deps));
+        return void outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${refused}` });
+      }
       try {
         const result = await this.m.gate.run(
           job.datasetJobId,
@@ -76,25 +97,44 @@ export class TaggingService {
           tagDefinitionVersion: definition.version,
           model: spec.modelName,
         });
-        if (result.dropped.length) logs.push({ level: 'WARN', message: `${item.uri}: dropped answers outside the definition: ${result.dropped.join(', ')}` });
+        if (result.dropped.length) logs.push({ level: 'WARN', message: `${item.uri}: dropped answers outside the definition: ${droppedList(result.dropped)}` });
         outcomes.push({ metaId: item.metaId, ok: true });
       } catch (e) {
         if (e instanceof JobStoppedError) halted = true;
-        else if (isModelError(e) && e.kind === 'permanent') {
+        else if (isModelError(e) && e.kind !== 'transient') {
+          if (e.kind === 'refused') refused = e.message;
           await this.deps.store.recordTagError(item.metaId, e.message, nowIso(this.deps));
           outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${e.message}` });
-        } else if (isModelError(e)) unfinished++;
-        else throw e;
+        } else if (isModelError(e)) {
+          unfinished++;
+          lastTransient = e;
+        } else throw e;
       }
     });
     await reader.flush();
     await this.deps.store.applyTagResults(updates, nowIso(this.deps));
     const counted = await this.jobs.closeBatch(job, items, outcomes, logs);
-    if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry; the batch will be delivered again`);
+    if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry (last: ${lastTransient!.message})`);
     return { ...counted, skipped: msg.items.length - items.length };
   }
 
-  failBatch(msg: BatchMessage, reason: string): Promise<void> {
-    return this.jobs.failOpenItems(msg, reason);
+  async failBatch(msg: BatchMessage, reason: string): Promise<void> {
+    await this.jobs.failOpenItems(msg, reason);
   }
+}
+
+/** A file's model input; a cause no delivery can cure fails this file alone instead of the batch. */
+export async function readForModel(reader: ModelInputReader, item: BatchMessage['items'][number]): ReturnType<ModelInputReader['read']> {
+  try {
+    return await reader.read(item);
+  } catch (e) {
+    return fileFailureOrThrow(item.metaId, e);
+  }
+}
+
+/** Dropped answers are the model's words (redacted and cut short by the tagger): a few per log line. */
+const MAX_DROPPED_LOGGED = 10;
+function droppedList(dropped: readonly string[]): string {
+  const shown = dropped.slice(0, MAX_DROPPED_LOGGED).join(', ');
+  return dropped.length > MAX_DROPPED_LOGGED ? `${shown} and ${dropped.length - MAX_DROPPED_LOGGED} more` : shown;
 }

@@ -152,6 +152,32 @@ export function queueContract(name: string, makeQueue: () => Promise<QueueFixtur
       expect(await q.depth(dlq)).toBe(0);
     });
 
+    it('releaseInFlight (where the adapter has it) makes received messages visible now; their receipts go stale', async () => {
+      // Cloud queues have no such operation (their visibility timeout is the recovery): nothing to check.
+      if (!q.releaseInFlight) return;
+      const other = `${fx.name}-other`;
+      await q.sendBatch(fx.name, ['a', 'b', 'done', 'backoff']);
+      await q.sendBatch(fx.name, ['delayed'], { delaySeconds: 60 });
+      await q.sendBatch(other, ['x']);
+      const [a, b, done, backoff] = await q.receive(fx.name, { max: 4, visibilityTimeoutSeconds: 120 });
+      await q.delete(fx.name, [done!.receiptHandle]);
+      await q.changeVisibility(fx.name, backoff!.receiptHandle, 30); // a failed invocation's backoff
+      await q.receive(other, { max: 1, visibilityTimeoutSeconds: 120 });
+      await q.sendBatch(fx.name, ['waiting']);
+
+      // a, b, backoff and x: received and not deleted, in every queue; never 'delayed' or 'waiting'.
+      expect(await q.releaseInFlight()).toBe(4);
+      await q.delete(fx.name, [a!.receiptHandle]); // the dead consumer's handle is stale: ignored
+      await expectDomainError(q.changeVisibility(fx.name, b!.receiptHandle, 10), 'NotFound');
+      const again = await drain();
+      expect(bodiesOf(again).sort()).toEqual(['a', 'b', 'backoff', 'waiting']);
+      // Each receive stays counted: a message that kills its server still reaches the dead-letter queue.
+      expect(again.find((m) => m.body === 'a')!.dequeueCount).toBe(2);
+      expect(bodiesOf(await drain(other))).toEqual(['x']);
+      expect(await q.releaseInFlight()).toBe(5);
+      expect(await q.releaseInFlight()).toBe(0);
+    });
+
     it('long-polls: returns as soon as a message arrives', async () => {
       expect(await q.receive(fx.name, { max: 16, visibilityTimeoutSeconds: 30, waitSeconds: 0 })).toEqual([]);
       const started = performance.now();

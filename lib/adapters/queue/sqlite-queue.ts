@@ -1,6 +1,7 @@
 // Queue adapter: a durable queue with MNS semantics in one SQLite file (the embedded default).
 import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { preparePrivateSqliteFile } from '../private-files.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { deadLetterQueueOf, type Queue, type ReceiveOptions, type ReceivedMessage } from '../../ports/queue.js';
@@ -46,6 +47,7 @@ export class SqliteQueue implements Queue {
   private readonly deleteByReceipt: Database.Statement;
   private readonly setVisibility: Database.Statement;
   private readonly countQueue: Database.Statement;
+  private readonly releaseReceived: Database.Statement;
   private readonly sendMany: (queue: string, bodies: string[], visibleAt: number, now: number) => void;
   private readonly receiveMany: (queue: string, max: number, now: number, invisibleMs: number) => ReceivedMessage[];
   private readonly deleteMany: (queue: string, handles: { id: number; nonce: string }[]) => void;
@@ -54,6 +56,7 @@ export class SqliteQueue implements Queue {
     this.maxReceives = options.maxReceives ?? 5;
     if (!Number.isInteger(this.maxReceives) || this.maxReceives < 1) throw invalid('maxReceives must be a positive integer', 'maxReceives');
     this.clock = options.clock ?? Date.now;
+    preparePrivateSqliteFile(options.file);
     this.db = new Database(options.file);
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
@@ -99,6 +102,9 @@ export class SqliteQueue implements Queue {
       'UPDATE queue_messages SET visible_at = ?, nonce = ? WHERE id = ? AND queue = ? AND nonce = ?',
     );
     this.countQueue = this.db.prepare('SELECT count(*) AS n FROM queue_messages WHERE queue = ?').pluck();
+    // Received (a nonce) and still invisible: in flight, or waiting out a failed invocation's backoff.
+    // Its receive stays counted, so a batch that crashes the server still reaches the dead-letter queue.
+    this.releaseReceived = this.db.prepare('UPDATE queue_messages SET visible_at = @now, nonce = NULL WHERE nonce IS NOT NULL AND visible_at > @now');
 
     this.sendMany = this.db.transaction((queue: string, bodies: string[], visibleAt: number, now: number) => {
       for (const body of bodies) this.insertMessage.run(queue, randomUUID().replaceAll('-', '').toUpperCase(), body, now, visibleAt);
@@ -185,6 +191,10 @@ export class SqliteQueue implements Queue {
   async depth(queue: string): Promise<number> {
     checkQueueName(queue);
     return this.countQueue.get(queue) as number;
+  }
+
+  async releaseInFlight(): Promise<number> {
+    return this.releaseReceived.run({ now: this.clock() }).changes;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,79 @@
+// #15: a local server SIGKILLed mid-job and started again on its data dir releases what its dead
+// predecessor had in flight (and says how many) instead of waiting out the 120 s visibility timeout;
+// a second server on a data dir that is in use refuses to start.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generatePngs } from '../support/generate-images.js';
+import { killWhenProgressing, startServer, waitForJob, type RunningServer } from '../support/server.js';
+
+const FILES = 1500;
+/** The default LOUPE_QUEUE_VISIBILITY_SECONDS, which the servers here keep. */
+const VISIBILITY_SECONDS = 120;
+const RELEASED = /released (\d+) in-flight messages left by a previous run/;
+
+describe('#15 restart after a crash', () => {
+  const cleanup: string[] = [];
+  const servers: RunningServer[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.kill();
+    for (const d of cleanup) await rm(d, { recursive: true, force: true });
+  });
+
+  it(
+    '#15 a server killed mid-job resumes at once on restart, logging what it released; a second server on the same data dir refuses to start',
+    async () => {
+      const root = await mkdtemp(path.join(os.tmpdir(), 'loupe-restart-'));
+      cleanup.push(root);
+      const files = path.join(root, 'files');
+      const dataDir = path.join(root, 'data');
+      await generatePngs(files, FILES);
+      const env = { LOUPE_FILE_ROOTS: root, LOUPE_API_KEYS: 'restart-test-key-0123456789' };
+      expect(process.env.LOUPE_QUEUE_VISIBILITY_SECONDS).toBeUndefined();
+
+      const first = await startServer(dataDir, env);
+      servers.push(first);
+      const ds = (await first.api('POST', '/api/v1/datasets', { Name: 'restart', Uri: pathToFileURL(files).href })).body.DatasetId;
+      const started = await first.api('POST', `/api/v1/datasets/${ds}/datasetjobs`, {
+        DatasetVersion: 'v1',
+        JobAction: 'FileMetaBuild',
+        JobSpec: { verify: 'decode', batchSize: 10 },
+      });
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      const jobId = started.body.DatasetJobId;
+      const atKill = await killWhenProgressing(first, ds, jobId);
+      expect(atKill.Status).toBe('Running');
+
+      // What the dead server had received and not deleted: invisible for the next 120 s.
+      const db = new Database(path.join(dataDir, 'queue.db'));
+      const inFlight = db.prepare('SELECT count(*) FROM queue_messages WHERE nonce IS NOT NULL AND visible_at > ?').pluck().get(Date.now()) as number;
+      db.close();
+      expect(inFlight).toBeGreaterThan(0);
+
+      const restartedAt = Date.now();
+      const second = await startServer(dataDir, env);
+      servers.push(second);
+      await expect.poll(() => RELEASED.exec(second.output())?.[1], { timeout: 10_000 }).toBe(String(inFlight));
+
+      // A second server on the data dir in use: a clear refusal naming the holder, no stack trace.
+      const refused = await startServer(dataDir, env).then(
+        (s) => (servers.push(s), 'started'),
+        (e: Error) => e.message,
+      );
+      expect(refused).toContain(`is in use by another Loupe server (pid ${second.child.pid})`);
+      expect(refused).not.toMatch(/\n\s+at /);
+
+      // Finished well before the released batches would have come back on their own.
+      const job = await waitForJob(second, ds, jobId, (VISIBILITY_SECONDS - 15) * 1000);
+      expect(Date.parse(job.GmtFinishTime) - restartedAt).toBeLessThan(VISIBILITY_SECONDS * 1000);
+      expect(job).toMatchObject({ Status: 'Succeeded', ListedFileCount: FILES, TotalFileCount: FILES, CompletedFileCount: FILES, FailedFileCount: 0 });
+      const logs = (await second.api('GET', `/api/v1/datasets/${ds}/datasetjobs/${jobId}?MaxLogs=10000`)).body.Logs;
+      expect(logs.filter((l: { Message: string }) => l.Message.startsWith('finished'))).toHaveLength(1);
+      await second.stop();
+    },
+    (VISIBILITY_SECONDS + 60) * 1000,
+  );
+});
