@@ -35,9 +35,17 @@ const pad = (s: string, width: number, align: 'left' | 'right') => {
   return align === 'right' ? fill + s : s + fill;
 };
 
+/**
+ * One line a terminal shows as text: line breaks and tabs become a space; any other control character
+ * (an escape sequence in a name or a model's tag) and half a surrogate pair become U+FFFD.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\r\n\t]+/g, ' ').replace(/[\p{Cc}\p{Cs}]/gu, '\ufffd');
+}
+
 /** Header, then one line per row; columns two spaces apart; no trailing spaces; ends with a newline. */
 export function formatTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): string {
-  const cells = rows.map((r) => columns.map((c, i) => cut((r[i] ?? '').replace(/[\r\n\t]+/g, ' '), c.maxWidth ?? Infinity)));
+  const cells = rows.map((r) => columns.map((c, i) => cut(printable(r[i] ?? ''), c.maxWidth ?? Infinity)));
   const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[i]!))));
   const line = (r: readonly string[]) => r.map((s, i) => pad(s, widths[i]!, columns[i]!.align ?? 'left')).join('  ').trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';

@@ -62,7 +62,7 @@ export const SEARCH_FLAGS_HELP = `Search flags (all ANDed; the ListDatasetFileMe
   --file-time-start <t>, --file-time-end <t>   ISO 8601, inclusive [Start/EndFileUpdateTime]
   --tag-time-start <t>, --tag-time-end <t>     [Start/EndTagUpdateTime]
   --ids <id,id>            only these files [DatasetFileMetaIds]
-  --status <s,s>           PENDING, ACTIVE, FAILED, DELETED; default all but DELETED [Status]
+  --status <s,s>           PENDING, ACTIVE, FAILED, SKIPPED, DELETED; default PENDING,ACTIVE,FAILED [Status]
   --sort <field>           Score, FileUpdateTime, FileCreateTime, FileName, DataSize, DatasetFileMetaId [SortBy]
   --order asc|desc         default desc [Order]
   (list flags take comma-separated values and may be repeated)`;
@@ -138,7 +138,8 @@ export async function searchCommand(argv: string[], io: CliIo): Promise<number> 
     ...(await searchRequestOf(values, io, 'search', 'upload')),
     ...(values.max !== undefined ? { MaxResults: intFlag(values.max, 'max', 'search')! } : {}),
   };
-  // GET as PAI clients do; POST when an image is uploaded.
+  // GET as PAI clients do; POST when an image is uploaded (and, in the SDK, when the query is too
+  // long for a URL, e.g. --ids with hundreds of ids).
   const page = (NextToken: string | undefined): Promise<FileMetaPage> => {
     const r = NextToken ? { ...req, NextToken } : req;
     if (r.QueryImageData) return client.searchDatasetFileMetas(datasetId, r);

@@ -1,13 +1,14 @@
 // FC entry (HTTP trigger): the REST API. Locally the same app is served by cli/serve.ts (`loupe serve`, `npm start`).
 import middy from '@middy/core';
 import { hmacUrlSigner } from '../../lib/http/auth.js';
+import { hmacPageTokens } from '../../lib/http/page-tokens.js';
 import { createApiApp } from '../../lib/http/app.js';
 import { resolveApiKeys } from '../../lib/runtime/api-keys.js';
 import type { Container } from '../../lib/runtime/container.js';
 import { defaultContainer } from '../../lib/runtime/default-container.js';
 import { fcJsonEvent, httpEventToRequest, responseToHttpResult, type FcContext, type FcHttpEvent } from '../../lib/runtime/fc.js';
 
-/** The API app over a container, with the given API keys (the first also signs file URLs). */
+/** The API app over a container, with the given API keys (the first also signs file URLs and page tokens). */
 export function createApi(c: Container, apiKeys: string[]) {
   if (!apiKeys.length) throw new Error('at least one API key is required');
   return createApiApp({
@@ -23,6 +24,8 @@ export function createApi(c: Container, apiKeys: string[]) {
     evaluation: c.services.evaluation,
     apiKeys,
     signer: hmacUrlSigner(apiKeys[0]!),
+    pageTokens: hmacPageTokens(apiKeys[0]!),
+    maxBodyBytes: c.config.LOUPE_MAX_BODY_BYTES,
     log: c.log,
   });
 }

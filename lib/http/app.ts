@@ -1,7 +1,9 @@
 // The API app: request ids, auth, routes, errors, and /openapi.json generated from the route schemas.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
+import { MAX_QUERY_IMAGE_BYTES } from '../services/search.js';
 import { bearerOf, constantTimeIncludes } from './auth.js';
+import { bodyLimit } from './body-limit.js';
 import type { ApiDeps, AppEnv } from './env.js';
 import { errorBody, handleError, validationMessage } from './errors.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -15,6 +17,14 @@ import { tagDefinitionRoutes } from './routes/tag-definitions.js';
 
 /** Routes reachable with a signed URL instead of a bearer key (what listings hand out). */
 const SIGNED_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/[^/]+\/(thumbnail|download)$/;
+/** The route whose body may carry an uploaded query image (base64, QueryImageData). */
+const UPLOAD_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/action\/search$/;
+/**
+ * An upload's room on top of LOUPE_MAX_BODY_BYTES: the largest query image the search accepts, in
+ * base64. Derived rather than configured: a smaller value would break that promise, a larger one
+ * would only buffer bytes the schema then refuses.
+ */
+const UPLOAD_ROOM = Math.ceil(MAX_QUERY_IMAGE_BYTES / 3) * 4;
 
 export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -38,9 +48,18 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.use('*', async (c, next) => {
     const key = bearerOf(c.req.header('authorization'));
     if (key && constantTimeIncludes(deps.apiKeys, key)) return next();
-    if (!key && c.req.method === 'GET' && SIGNED_ROUTE.test(c.req.path) && deps.signer.verify(new URL(c.req.url))) return next();
+    if (!key && c.req.method === 'GET' && SIGNED_ROUTE.test(c.req.path)) {
+      const check = deps.signer.verify(new URL(c.req.url));
+      if (check === 'valid') return next();
+      if (check === 'expired') {
+        return errorBody(c, 'Forbidden', 'the signed URL has expired: get the file meta again for a fresh ThumbnailUrl or DownloadUrl');
+      }
+    }
     return errorBody(c, 'Unauthorized', key ? 'the API key is not valid' : 'missing Authorization: Bearer <API key> (or an unexpired signed URL)');
   });
+
+  // After auth: a caller without a key gets its 401 without a byte of its body being read.
+  app.use('*', bodyLimit((c) => deps.maxBodyBytes + (c.req.method === 'POST' && UPLOAD_ROUTE.test(c.req.path) ? UPLOAD_ROOM : 0)));
 
   datasetRoutes(app, deps);
   fileMetaRoutes(app, deps);

@@ -3,9 +3,12 @@
 // so an <img> tag can load them.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
+/** A signed URL is `valid`, correctly signed but past its Expires (`expired`), or not one we signed (`invalid`). */
+export type SignedUrlCheck = 'valid' | 'expired' | 'invalid';
+
 export interface UrlSigner {
   sign(pathWithQuery: string, ttlSeconds?: number): string;
-  verify(url: URL): boolean;
+  verify(url: URL): SignedUrlCheck;
 }
 
 export function constantTimeIncludes(keys: string[], presented: string): boolean {
@@ -33,13 +36,15 @@ export function hmacUrlSigner(secret: string, now: () => number = Date.now): Url
     verify(url) {
       const sig = url.searchParams.get('Signature');
       const expires = Number(url.searchParams.get('Expires'));
-      if (!sig || !Number.isFinite(expires) || expires * 1000 < now()) return false;
+      if (!sig || !Number.isFinite(expires)) return 'invalid';
       const raw = url.pathname + url.search;
       const cut = raw.lastIndexOf('&Signature=');
-      if (cut < 0) return false;
+      if (cut < 0) return 'invalid';
       const expected = Buffer.from(mac(raw.slice(0, cut)));
       const given = Buffer.from(sig);
-      return expected.length === given.length && timingSafeEqual(expected, given);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+      // Expiry is told only for a URL we signed: anyone else learns nothing from the answer.
+      return expires * 1000 < now() ? 'expired' : 'valid';
     },
   };
 }

@@ -12,6 +12,7 @@ import type { ReindexService } from '../services/reindex.js';
 import type { SearchService } from '../services/search.js';
 import type { TagDefinitionService } from '../services/tag-definitions.js';
 import type { UrlSigner } from './auth.js';
+import type { PageTokens } from './page-tokens.js';
 
 export type AppEnv = { Variables: { requestId: string } };
 export type App = OpenAPIHono<AppEnv>;
@@ -29,5 +30,9 @@ export interface ApiDeps {
   evaluation: EvaluationService;
   apiKeys: string[];
   signer: UrlSigner;
+  /** Binds every NextToken handed out to its query (page-tokens.ts). */
+  pageTokens: PageTokens;
+  /** Request bodies above this are a 413 (an image upload gets room for its image on top: body-limit.ts). */
+  maxBodyBytes: number;
   log: Logger;
 }

@@ -27,6 +27,17 @@ export function errorBody(c: Context, kind: ErrorKind, message: string, field?: 
   return c.json({ Code: CODE[kind], Message: message, RequestId: c.get('requestId') as string, ...(field ? { Field: field } : {}) }, STATUS[kind]);
 }
 
+/** The 413 body: says "too large", the limit, and the variable that sets it. */
+export function payloadTooLargeBody(c: Context, limit: number) {
+  const mib = limit >= 1024 * 1024 ? ` (${Number((limit / (1024 * 1024)).toFixed(1))} MiB)` : '';
+  return {
+    Code: 'PayloadTooLarge',
+    Message: `request body too large: the limit here is ${limit} bytes${mib}; LOUPE_MAX_BODY_BYTES sets it`,
+    RequestId: c.get('requestId') as string,
+    Field: 'body',
+  };
+}
+
 export function handleError(err: unknown, c: Context, log: Logger) {
   if (isDomainError(err)) return errorBody(c, err.kind, err.message, err.field);
   if (err instanceof SyntaxError) return errorBody(c, 'Invalid', `malformed JSON body: ${err.message}`);

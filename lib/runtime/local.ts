@@ -2,7 +2,10 @@
 // FC-shaped events from the durable queue, and timer-triggered ones on their schedule. It is *given*
 // the handlers (or, for worker threads, the module that exports them); it imports no function.
 import { serve, type ServerType } from '@hono/node-server';
+import { randomUUID } from 'node:crypto';
+import { maxHeaderSize } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../ports/logger.js';
 import { deadLetterQueueOf, type Queue } from '../ports/queue.js';
@@ -46,7 +49,53 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
+/** The server could not listen (port taken, host not ours): a one-line start-up error, never a stack. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+/** The HTTP server, listening; a busy port or a foreign host is a ListenError naming what to change. */
+async function listen(o: LocalRuntimeOptions): Promise<ServerType> {
+  try {
+    return await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: o.fetch, hostname: o.host, port: o.port }, () => resolve(s));
+      s.once('error', reject);
+      s.on('clientError', answerClientError);
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ListenError(`port ${o.port} is in use on ${o.host}: set LOUPE_PORT or --port`);
+    if (code === 'EACCES') throw new ListenError(`not allowed to listen on ${o.host}:${o.port}: pick a port above 1023 with LOUPE_PORT or --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new ListenError(`cannot listen on ${o.host}: not an address of this machine (set LOUPE_HOST or --host)`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * A request Node cannot parse (headers over its limit, broken framing) never reaches the app: Node
+ * would answer it with a bare status. Answer it in the API's error shape instead, and close.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A connection reset, or a response already under way on it: nothing sensible can be written.
+  if (err.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'RequestHeaderFieldsTooLarge', `request line and headers too large (at most ${maxHeaderSize} bytes): send a long search as POST …/datasetfilemetas/action/search`]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'RequestTimeout', 'the request did not arrive in time']
+        : [400, 'Bad Request', 'InvalidParameter', 'malformed HTTP request'];
+  const body = JSON.stringify({ Code: code, Message: message, RequestId: randomUUID() });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRuntime> {
+  // Listen first: a busy port must fail before any consumer takes a message.
+  const server = await listen(o);
   let running = true;
   const loops: Promise<void>[] = [];
   const workers: Worker[] = [];
@@ -62,10 +111,6 @@ export async function startLocalRuntime(o: LocalRuntimeOptions): Promise<LocalRu
     if (c.deadLetterHandler) loops.push(consume(deadLetterQueueOf(c.queue), c.deadLetterHandler, `${c.name}-dlq`));
   }
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: o.fetch, hostname: o.host, port: o.port }, () => resolve(s));
-    s.once('error', reject);
-  });
   const port = (server.address() as AddressInfo).port;
   const scheduler = startLocalScheduler({ timers: o.timers ?? [], log: o.log });
 

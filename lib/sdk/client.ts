@@ -79,6 +79,13 @@ type Query = Record<string, unknown>;
 type Ok = WithRequestId;
 const seg = encodeURIComponent;
 
+/**
+ * A GET search whose URL would be longer than this goes as the equivalent POST: servers refuse long
+ * request lines (Node answers 431 past 16 KB of headers; proxies often stop at 8 KB), and 500 ids
+ * in DatasetFileMetaIds are already 20 KB. NextTokens hold across both forms.
+ */
+export const MAX_GET_URL_LENGTH = 4096;
+
 /** A list parameter on a GET: comma-separated, or a JSON array when a value would be ambiguous. */
 function listParam(values: readonly unknown[]): string {
   const s = values.map(String);
@@ -221,9 +228,14 @@ export class LoupeClient implements FileDownloader {
 
   // ---- file metas
 
-  /** ListDatasetFileMetas (GET): lists may be arrays; they are encoded for the query string. */
+  /**
+   * ListDatasetFileMetas (GET): lists may be arrays; they are encoded for the query string. A query
+   * too long for a URL (MAX_GET_URL_LENGTH) is sent as the POST search instead, with the same result.
+   */
   listDatasetFileMetas(datasetId: string, query: ListFileMetasQuery = {}): Promise<FileMetaPage> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`, { query });
+    const path = `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`;
+    if (this.url.length + path.length + queryString(query).length > MAX_GET_URL_LENGTH) return this.searchDatasetFileMetas(datasetId, searchBodyOf(query));
+    return this.json('GET', path, { query });
   }
   /** ListDatasetFileMetas with a JSON body: every parameter, and QueryImageData (base64) for an uploaded image. */
   searchDatasetFileMetas(datasetId: string, req: SearchFileMetasRequest = {}): Promise<FileMetaPage> {
@@ -364,6 +376,16 @@ export class LoupeClient implements FileDownloader {
   createEvaluation(datasetId: string, req: CreateEvaluationRequest = {}): Promise<Evaluation> {
     return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/evaluations`, { body: req });
   }
+}
+
+/** A GET search's query as the POST body: the same names; numbers given as text become numbers. */
+function searchBodyOf(query: ListFileMetasQuery): SearchFileMetasRequest {
+  const body: Record<string, unknown> = { ...query };
+  for (const k of ['TopK', 'ScoreThreshold', 'MaxResults'] as const) {
+    const v = body[k];
+    if (typeof v === 'string' && v.trim() !== '') body[k] = Number(v);
+  }
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined && v !== null)) as SearchFileMetasRequest;
 }
 
 function referenceItem(r: Reference): Omit<DatasetItem, 'read'> {

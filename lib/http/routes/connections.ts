@@ -3,23 +3,25 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ConnectionType } from '../../domain/connection.js';
 import { ConnectionDto, connectionDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { pageOf } from '../page-tokens.js';
+import { MaxResults, NextToken, RequestIdField, errorResponses, freeText, jsonContent, lineText } from '../schemas.js';
 
 const tags = ['Connections'];
 const IdParam = z.object({ ConnectionId: z.string().min(1).max(64).openapi({ param: { name: 'ConnectionId', in: 'path' } }) });
-const Strings = z.record(z.string().max(128), z.string().max(4096));
-const Models = z.array(z.object({ Model: z.string().min(1).max(128), ModelType: z.string().max(64).optional() })).max(50);
+// Values may be multi-line (a PEM certificate); names may not.
+const Strings = z.record(lineText(128), freeText(4096));
+const Models = z.array(z.object({ Model: lineText(128, 1), ModelType: lineText(64).optional() })).max(50);
 const models = (m: z.infer<typeof Models> | undefined) => m?.map((x) => ({ model: x.Model, modelType: x.ModelType }));
 
 export const CreateConnectionRequest = z.object({
-  ConnectionName: z.string().min(1).max(128),
+  ConnectionName: lineText(128, 1),
   ConnectionType,
   Configs: Strings.optional().openapi({ example: { BaseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1' } }),
   Secrets: Strings.optional().openapi({ example: { ApiKey: 'sk-…' } }),
   Models: Models.optional().openapi({ example: [{ Model: 'qwen-vl-max' }] }),
 });
 export const UpdateConnectionRequest = z.object({
-  ConnectionName: z.string().min(1).max(128).optional(),
+  ConnectionName: lineText(128, 1).optional(),
   Configs: Strings.optional(),
   Secrets: Strings.optional(),
   Models: Models.optional(),
@@ -73,7 +75,9 @@ export function connectionRoutes(app: App, d: ApiDeps) {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const page = await d.connections.list({ type: q.ConnectionType, maxResults: q.MaxResults, nextToken: q.NextToken });
+      const page = await pageOf(c, d.pageTokens, { listing: 'ListConnections', query: q }, (nextToken) =>
+        d.connections.list({ type: q.ConnectionType, maxResults: q.MaxResults, nextToken }),
+      );
       return c.json({ Connections: page.items.map(connectionDto), TotalCount: page.totalCount, NextToken: page.nextToken, RequestId: c.get('requestId') }, 200);
     },
   );

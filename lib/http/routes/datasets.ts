@@ -3,24 +3,22 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LOGICAL_CHANGES, type LogicalChange } from '../../domain/logical.js';
 import { DatasetDto, DatasetVersionDto, ReferenceDto, datasetDto, referenceDto, versionDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { pageOf } from '../page-tokens.js';
+import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, freeText, jsonContent, lineText } from '../schemas.js';
 
 const tags = ['Datasets'];
 const VersionParams = DatasetIdParam.extend({ VersionName: z.string().openapi({ param: { name: 'VersionName', in: 'path' } }) });
 const Ok = z.object(RequestIdField).openapi('Ok');
 
 export const CreateDatasetRequest = z.object({
-  Name: z.string().min(1).max(128),
-  Description: z.string().max(1024).optional(),
+  Name: lineText(128, 1),
+  Description: freeText(1024).optional(),
   Edition: z.enum(['ADVANCED', 'LOGICAL']).optional(),
   DataType: z.literal('PIC').optional(),
-  Uri: z
-    .string()
-    .min(1)
-    .max(2048)
+  Uri: lineText(2048, 1)
     .optional()
     .openapi({ example: 'file:///home/me/photos/', description: 'Required for ADVANCED; a LOGICAL dataset has none (exports make its versions)' }),
-  VersionDescription: z.string().max(1024).optional(),
+  VersionDescription: freeText(1024).optional(),
 });
 export const ListDatasetsQuery = z.object({
   Name: z.string().max(128).optional().openapi({ description: 'Substring of the name' }),
@@ -28,8 +26,8 @@ export const ListDatasetsQuery = z.object({
   MaxResults,
   NextToken,
 });
-export const UpdateDatasetRequest = z.object({ Name: z.string().min(1).max(128).optional(), Description: z.string().max(1024).optional() });
-export const CreateDatasetVersionRequest = z.object({ Uri: z.string().min(1).max(2048).optional(), Description: z.string().max(1024).optional() });
+export const UpdateDatasetRequest = z.object({ Name: lineText(128, 1).optional(), Description: freeText(1024).optional() });
+export const CreateDatasetVersionRequest = z.object({ Uri: lineText(2048, 1).optional(), Description: freeText(1024).optional() });
 export const ListReferencesQuery = z.object({ MaxResults, NextToken });
 export const ReferencePageResponse = z.object({
   References: z.array(ReferenceDto),
@@ -49,7 +47,7 @@ export const VersionDiffResponse = ReferencePageResponse.extend({
   ChangedCount: z.number().int(),
   Change: z.enum(LOGICAL_CHANGES as [LogicalChange, ...LogicalChange[]]),
 });
-export const UpdateDatasetVersionRequest = z.object({ Description: z.string().max(1024).optional() });
+export const UpdateDatasetVersionRequest = z.object({ Description: freeText(1024).optional() });
 
 export function datasetRoutes(app: App, d: ApiDeps) {
   app.openapi(
@@ -100,7 +98,9 @@ export function datasetRoutes(app: App, d: ApiDeps) {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const page = await d.datasets.list({ nameContains: q.Name, edition: q.Edition, maxResults: q.MaxResults, nextToken: q.NextToken });
+      const page = await pageOf(c, d.pageTokens, { listing: 'ListDatasets', query: q }, (nextToken) =>
+        d.datasets.list({ nameContains: q.Name, edition: q.Edition, maxResults: q.MaxResults, nextToken }),
+      );
       return c.json(
         { Datasets: page.items.map(datasetDto), TotalCount: page.totalCount, NextToken: page.nextToken, RequestId: c.get('requestId') },
         200,
@@ -268,7 +268,9 @@ export function datasetRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const p = c.req.valid('param');
       const q = c.req.valid('query');
-      const page = await d.datasets.listReferences(p.DatasetId, p.VersionName, { maxResults: q.MaxResults, nextToken: q.NextToken });
+      const page = await pageOf(c, d.pageTokens, { listing: 'ListDatasetVersionReferences', query: q }, (nextToken) =>
+        d.datasets.listReferences(p.DatasetId, p.VersionName, { maxResults: q.MaxResults, nextToken }),
+      );
       return c.json(
         { References: page.items.map(referenceDto), TotalCount: page.totalCount, ...(page.nextToken ? { NextToken: page.nextToken } : {}), RequestId: c.get('requestId') },
         200,
@@ -297,7 +299,9 @@ export function datasetRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const p = c.req.valid('param');
       const q = c.req.valid('query');
-      const page = await d.datasets.diffVersions(p.DatasetId, p.VersionName, q.BaseVersion, q.Change, { maxResults: q.MaxResults, nextToken: q.NextToken });
+      const page = await pageOf(c, d.pageTokens, { listing: 'DiffDatasetVersions', query: q }, (nextToken) =>
+        d.datasets.diffVersions(p.DatasetId, p.VersionName, q.BaseVersion, q.Change, { maxResults: q.MaxResults, nextToken }),
+      );
       return c.json(
         {
           BaseVersion: q.BaseVersion,

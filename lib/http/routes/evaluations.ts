@@ -3,24 +3,21 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { MAX_TOP_K } from '../../dsl/parser.js';
 import { DEFAULT_KS, type EvaluationResult } from '../../services/evaluation.js';
 import type { ApiDeps, App } from '../env.js';
-import { DatasetIdParam, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { DatasetIdParam, RequestIdField, errorResponses, jsonContent, lineText } from '../schemas.js';
 
 const ByK = z.record(z.string(), z.number()).openapi({ description: 'K → value', example: { '1': 0.35, '5': 0.52 } });
 
 export const EvaluationIndexDto = z.object({
-  Name: z.string().min(1).max(64).optional().openapi({ description: 'Shown in the results; default IndexName. Unique within a request.' }),
+  Name: lineText(64, 1).optional().openapi({ description: 'Shown in the results; default IndexName. Unique within a request.' }),
   IndexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -'),
   EmbeddingConnectionId: z.string().min(1).max(64).openapi({ description: 'The model that embedded the index (it embeds the queries too); needs a text side' }),
   VectorConnectionId: z.string().min(1).max(64),
-  ModelName: z.string().min(1).max(128).optional(),
+  ModelName: lineText(128, 1).optional(),
 });
 
 export const CreateEvaluationRequest = z.object({
   DatasetVersion: z.string().min(1).max(16).default('v1'),
-  LabelsUri: z
-    .string()
-    .min(1)
-    .max(2048)
+  LabelsUri: lineText(2048, 1)
     .optional()
     .openapi({
       description:

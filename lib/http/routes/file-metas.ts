@@ -9,6 +9,7 @@ import type { SearchParams } from '../../services/search.js';
 import { FileMetaDto, fileMetaDto } from '../dto.js';
 import { DEFAULT_THUMBNAIL_MODE, signedFileUrls } from '../file-urls.js';
 import type { ApiDeps, App, AppEnv } from '../env.js';
+import { pageOf } from '../page-tokens.js';
 import { base64Image, FilterParams, SearchBody, SearchQueryParams, searchParamsOf, VectorSearchDto, vectorSearchDto } from '../search-params.js';
 import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
@@ -46,7 +47,11 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     'A page of file metas (search results best first, with Score)',
   );
   const respond = async (c: Context<AppEnv>, params: SearchParams, thumbnailMode: string | undefined) => {
-    const result = await d.search.search(params);
+    // GET and POST share tokens: the scope is the search itself, not its wire form.
+    const { nextToken: given, maxResults: _, ...query } = params;
+    const result = await pageOf(c, d.pageTokens, { listing: 'ListDatasetFileMetas', query, nextToken: given }, (nextToken) =>
+      d.search.search({ ...params, nextToken }),
+    );
     const u = urls(thumbnailModeOf(thumbnailMode));
     return c.json(
       {
@@ -153,7 +158,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       method: 'get',
       path: '/api/v1/datasets/{DatasetId}/datasetfilemetas/{DatasetFileMetaId}/thumbnail',
       tags,
-      summary: 'A thumbnail of the file (auto-rotated; first frame/page). A file that cannot be decoded is marked FAILED.',
+      summary: 'A thumbnail of the file (auto-rotated; first frame/page). A file that cannot be rendered is a 409 saying why; its Status does not change.',
       request: { params: MetaParams, query: z.object({ ThumbnailMode: z.string().max(128).optional(), Expires: z.string().optional(), Signature: z.string().optional() }) },
       responses: {
         200: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'JPEG, PNG (alpha) or WebP' },

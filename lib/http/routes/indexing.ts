@@ -4,7 +4,7 @@ import { JobMode } from '../../domain/job.js';
 import { FileMetaDto, fileMetaDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
 import { signedFileUrls } from '../file-urls.js';
-import { DatasetIdParam, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { DatasetIdParam, RequestIdField, errorResponses, jsonContent, lineText } from '../schemas.js';
 
 export const IndexConfigDto = z
   .object({
@@ -18,7 +18,7 @@ export const IndexConfigDto = z
   })
   .openapi('IndexConfig');
 
-const TagList = z.array(z.string().min(1).max(256)).max(1000);
+const TagList = z.array(lineText(256, 1)).max(1000);
 const TagEditDto = z.object({ add: TagList.optional(), remove: TagList.optional() });
 export const CoverageDto = z.object({
   Total: z.number().int(),
@@ -32,7 +32,7 @@ export const PutIndexConfigRequest = z.object({
   EmbeddingConnectionId: z.string().min(1).max(64),
   VectorConnectionId: z.string().min(1).max(64),
   IndexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -'),
-  ModelName: z.string().min(1).max(128).optional(),
+  ModelName: lineText(128, 1).optional(),
   RefreshNow: z.boolean().default(false),
   DatasetVersion: z.string().max(16).default('v1'),
   JobMode: JobMode.default('Full'),

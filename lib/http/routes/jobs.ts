@@ -4,7 +4,8 @@ import { invalid, notFound } from '../../domain/errors.js';
 import { JobAction, JobMode, JobStatus } from '../../domain/job.js';
 import { DatasetJobDto, jobDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { pageOf } from '../page-tokens.js';
+import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, freeText, jsonContent } from '../schemas.js';
 
 const tags = ['DatasetJobs'];
 const JobParams = DatasetIdParam.extend({ DatasetJobId: z.string().min(1).max(64).openapi({ param: { name: 'DatasetJobId', in: 'path' } }) });
@@ -17,7 +18,7 @@ export const CreateDatasetJobRequest = z.object({
     .union([z.string().max(65536), z.record(z.string(), z.unknown())])
     .optional()
     .openapi({ description: 'JSON; FileMetaBuild: {"verify":"header"|"decode","batchSize":1..1000}' }),
-  Description: z.string().max(1024).optional(),
+  Description: freeText(1024).optional(),
 });
 export const ListDatasetJobsQuery = z.object({
   DatasetVersion: z.string().max(16).optional(),
@@ -107,14 +108,9 @@ export function jobRoutes(app: App, d: ApiDeps) {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
       await d.datasets.get(DatasetId);
-      const page = await d.jobs.list({
-        datasetId: DatasetId,
-        versionName: q.DatasetVersion,
-        jobAction: q.JobAction,
-        status: q.Status,
-        maxResults: q.MaxResults,
-        nextToken: q.NextToken,
-      });
+      const page = await pageOf(c, d.pageTokens, { listing: 'ListDatasetJobs', query: q }, (nextToken) =>
+        d.jobs.list({ datasetId: DatasetId, versionName: q.DatasetVersion, jobAction: q.JobAction, status: q.Status, maxResults: q.MaxResults, nextToken }),
+      );
       return c.json(
         { DatasetJobs: page.items.map((j) => jobDto(j)), TotalCount: page.totalCount, NextToken: page.nextToken, RequestId: c.get('requestId') },
         200,

@@ -2,21 +2,27 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { TagDefinitionDto, TagDefinitionItemDto, tagDefinitionDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { pageOf } from '../page-tokens.js';
+import { MaxResults, NextToken, RequestIdField, errorResponses, freeText, jsonContent, lineText } from '../schemas.js';
 
 const tags = ['TagDefinitions'];
 const IdParam = z.object({ TagDefinitionId: z.string().min(1).max(64).openapi({ param: { name: 'TagDefinitionId', in: 'path' } }) });
-const Items = z.array(TagDefinitionItemDto).min(1).max(200);
+const Item = TagDefinitionItemDto.extend({
+  Name: lineText(128, 1),
+  Description: freeText(2048).default(''),
+  Values: z.array(lineText(128, 1)).min(1).max(200).optional().openapi({ description: 'A closed list of values; absent: a free tag' }),
+});
+const Items = z.array(Item).min(1).max(200);
 const items = (x: z.infer<typeof Items>) => x.map((t) => ({ name: t.Name, description: t.Description, values: t.Values }));
 
 export const CreateTagDefinitionRequest = z.object({
-  Name: z.string().min(1).max(128),
-  GuidePrompt: z.string().max(8192).default(''),
+  Name: lineText(128, 1),
+  GuidePrompt: freeText(8192).default(''),
   Tags: Items.openapi({ example: [{ Name: 'weather', Description: 'the weather', Values: ['sunny', 'rainy', 'snowy'] }, { Name: 'lane line', Description: 'lane markings are visible' }] }),
 });
 export const UpdateTagDefinitionRequest = z.object({
-  Name: z.string().min(1).max(128).optional(),
-  GuidePrompt: z.string().max(8192).optional(),
+  Name: lineText(128, 1).optional(),
+  GuidePrompt: freeText(8192).optional(),
   Tags: Items.optional(),
   Version: z.number().int().positive().optional().openapi({ description: 'The version this edit is based on' }),
 });
@@ -63,7 +69,9 @@ export function tagDefinitionRoutes(app: App, d: ApiDeps) {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const page = await d.tagDefinitions.list({ maxResults: q.MaxResults, nextToken: q.NextToken });
+      const page = await pageOf(c, d.pageTokens, { listing: 'ListTagDefinitions', query: q }, (nextToken) =>
+        d.tagDefinitions.list({ maxResults: q.MaxResults, nextToken }),
+      );
       return c.json({ TagDefinitions: page.items.map(tagDefinitionDto), TotalCount: page.totalCount, NextToken: page.nextToken, RequestId: c.get('requestId') }, 200);
     },
   );
