@@ -133,6 +133,11 @@ export async function serve(): Promise<void> {
   // Announced only now that a signal stops it cleanly (a supervisor may signal as soon as it reads this).
   container.log.info('loupe listening', { url: loupe.url, dataDir: config.dataDir });
   process.stdout.write(`\nLoupe is running at ${loupe.url}  (data: ${config.dataDir})\n`);
+  process.stdout.write(
+    config.fileRoots.length
+      ? `Local files: only under ${config.fileRoots.join(', ')}${config.LOUPE_FILE_ROOTS ? '' : ' (the start directory and home; LOUPE_FILE_ROOTS changes them)'}\n`
+      : 'Local files: no folder is allowed (set LOUPE_FILE_ROOTS)\n',
+  );
   if (keys.createdIn) process.stdout.write(`API key (created now, saved in ${keys.createdIn}):\n  ${keys.keys[0]}\n\n`);
   else if (keys.file) process.stdout.write(`API key: in ${keys.file}\n\n`);
 }

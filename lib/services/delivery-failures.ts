@@ -62,8 +62,22 @@ export function fileFailureOrThrow(metaId: string, e: unknown): { metaId: string
   return { metaId, ok: false, reason };
 }
 
+/**
+ * One delivery of a consumer's batch (`verb`: probing, tagging, embedding): a permanent cause fails the
+ * batch's open files at once, anything else is logged and thrown back to the queue.
+ */
+export function deliverBatch(
+  jobs: JobService,
+  msg: BatchMessage,
+  delivery: number,
+  verb: string,
+  run: () => Promise<{ completed: number; failed: number; skipped: number }>,
+): Promise<{ completed: number; failed: number; skipped: number }> {
+  return deliver(jobs, { jobId: msg.jobId, work: `${verb} a batch of ${msg.items.length} files`, delivery }, run, (reason) => failBatchAtOnce(jobs, msg, reason));
+}
+
 /** A batch whose cause will not pass (a deleted connection, a refused model URL): its open files fail now. */
-export async function failBatchAtOnce(jobs: JobService, msg: BatchMessage, reason: string): Promise<{ completed: number; failed: number; skipped: number }> {
+async function failBatchAtOnce(jobs: JobService, msg: BatchMessage, reason: string): Promise<{ completed: number; failed: number; skipped: number }> {
   const failed = await jobs.failOpenItems(msg, reason);
   return { completed: 0, failed, skipped: msg.items.length - failed };
 }

@@ -11,7 +11,7 @@ import type { VectorRecord, VectorStore } from '../ports/vector-store.js';
 import type { VectorStores } from '../ports/vector-stores.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
-import { deliver, failBatchAtOnce } from './delivery-failures.js';
+import { deliverBatch } from './delivery-failures.js';
 import { JobStoppedError } from './model-gate.js';
 import { ModelInputReader, unusableOutcome } from './model-input.js';
 import { forEachLimit } from './parallel.js';
@@ -32,12 +32,7 @@ export class IndexingService {
   }
 
   processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<ConsumerResult> {
-    return deliver(
-      this.jobs,
-      { jobId: msg.jobId, work: `embedding a batch of ${msg.items.length} files`, delivery: ctx.dequeueCount },
-      () => this.embedBatch(msg),
-      (reason) => failBatchAtOnce(this.jobs, msg, reason),
-    );
+    return deliverBatch(this.jobs, msg, ctx.dequeueCount, 'embedding', () => this.embedBatch(msg));
   }
 
   private async embedBatch(msg: BatchMessage): Promise<ConsumerResult> {

@@ -10,7 +10,7 @@ import { probeImage } from '../media/probe.js';
 import { probeAttributes } from '../media/probe-result.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { deliver, failBatchAtOnce, fileFailureOrThrow } from './delivery-failures.js';
+import { deliverBatch, fileFailureOrThrow } from './delivery-failures.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import { forEachLimit } from './parallel.js';
 import type { JobService } from './jobs.js';
@@ -32,12 +32,7 @@ export class ProbingService {
   ) {}
 
   processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<{ completed: number; failed: number; skipped: number }> {
-    return deliver(
-      this.jobs,
-      { jobId: msg.jobId, work: `probing a batch of ${msg.items.length} files`, delivery: ctx.dequeueCount },
-      () => this.probeBatch(msg),
-      (reason) => failBatchAtOnce(this.jobs, msg, reason),
-    );
+    return deliverBatch(this.jobs, msg, ctx.dequeueCount, 'probing', () => this.probeBatch(msg));
   }
 
   private async probeBatch(msg: BatchMessage): Promise<{ completed: number; failed: number; skipped: number }> {

@@ -11,7 +11,7 @@ import type { TagUpdate } from '../ports/meta-store.js';
 import type { ConnectionService } from './connections.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
-import { deliver, failBatchAtOnce, fileFailureOrThrow } from './delivery-failures.js';
+import { deliverBatch, fileFailureOrThrow } from './delivery-failures.js';
 import { JobStoppedError, type ModelGate } from './model-gate.js';
 import { ModelInputReader, unusableOutcome } from './model-input.js';
 import { forEachLimit } from './parallel.js';
@@ -43,12 +43,7 @@ export class TaggingService {
   }
 
   processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<ConsumerResult> {
-    return deliver(
-      this.jobs,
-      { jobId: msg.jobId, work: `tagging a batch of ${msg.items.length} files`, delivery: ctx.dequeueCount },
-      () => this.tagBatch(msg),
-      (reason) => failBatchAtOnce(this.jobs, msg, reason),
-    );
+    return deliverBatch(this.jobs, msg, ctx.dequeueCount, 'tagging', () => this.tagBatch(msg));
   }
 
   private async tagBatch(msg: BatchMessage): Promise<ConsumerResult> {
