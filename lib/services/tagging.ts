@@ -7,6 +7,7 @@
 import { IntelligentTagSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
 import type { ModelFactory } from '../ports/model-factory.js';
 import { isModelError } from '../ports/model-errors.js';
+import type { TagDefinition } from '../domain/connection.js';
 import type { TagUpdate } from '../ports/meta-store.js';
 import type { ConnectionService } from './connections.js';
 import { nowIso, type ServiceDeps } from './deps.js';
@@ -92,7 +93,7 @@ export class TaggingService {
           tagDefinitionVersion: definition.version,
           model: spec.modelName,
         });
-        if (result.dropped.length) logs.push({ level: 'WARN', message: `${item.uri}: dropped answers outside the definition: ${droppedList(result.dropped)}` });
+        if (result.dropped.length) logs.push({ level: 'WARN', message: `${item.uri}: ${droppedSummary(result.dropped, definition)}` });
         outcomes.push({ metaId: item.metaId, ok: true });
       } catch (e) {
         if (e instanceof JobStoppedError) halted = true;
@@ -127,9 +128,24 @@ export async function readForModel(reader: ModelInputReader, item: BatchMessage[
   }
 }
 
-/** Dropped answers are the model's words (redacted and cut short by the tagger): a few per log line. */
-const MAX_DROPPED_LOGGED = 10;
-function droppedList(dropped: readonly string[]): string {
-  const shown = dropped.slice(0, MAX_DROPPED_LOGGED).join(', ');
-  return dropped.length > MAX_DROPPED_LOGGED ? `${shown} and ${dropped.length - MAX_DROPPED_LOGGED} more` : shown;
+/**
+ * What the model answered outside the definition, told without the model's words: they are whatever
+ * the service chose to send (a key it echoes, split or re-encoded past any redaction), so the log names
+ * only the definition's own tags whose value was off the list, and counts the unknown ones.
+ */
+export function droppedSummary(dropped: readonly string[], definition: Pick<TagDefinition, 'tags'>): string {
+  const known = new Map(definition.tags.map((t) => [t.name.trim().toLowerCase(), t.name]));
+  const offList = new Set<string>();
+  let unknown = 0;
+  for (const d of dropped) {
+    const colon = d.indexOf(':');
+    const name = colon < 0 ? undefined : known.get(d.slice(0, colon).trim().toLowerCase());
+    if (name === undefined) unknown++;
+    else offList.add(name);
+  }
+  const parts = [
+    ...(offList.size ? [`values off the list of ${[...offList].map((n) => `'${n}'`).join(', ')}`] : []),
+    ...(unknown ? [`${unknown} tag${unknown === 1 ? '' : 's'} the definition does not have`] : []),
+  ];
+  return `dropped ${dropped.length} answer${dropped.length === 1 ? '' : 's'} outside the definition: ${parts.join('; ')}`;
 }

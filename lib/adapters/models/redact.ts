@@ -7,19 +7,25 @@ const MASK = '***';
 const FRAGMENT = 8;
 /** Secrets shorter than a fragment are masked only where they appear whole. */
 const MIN_SECRET = 4;
+/**
+ * A fragment that reads as a word (`required`, `Default`, `EMPTY`) is not matched: placeholder keys
+ * (`sk-no-key-required`, llama.cpp's) would otherwise mask those words in every message. A random
+ * key's 8-character runs almost always hold a digit, a symbol or mixed case.
+ */
+const WORDLIKE = /^(?:[A-Za-z][a-z]*|[A-Z]+)$/;
 
 /**
  * Masks every copy of a secret a model service or a model may echo back: as is, upper-cased or
  * lower-cased, URL-encoded, base64 or base64url (at any byte alignment, as when the key sits inside a
  * longer encoded text), and any truncated copy, i.e. any run of 8+ characters that is a substring of
- * one of these forms. Cases are matched per form rather than case-blind, so that a key containing a
+ * one of these forms (unless it reads as a word). Cases are matched per form rather than case-blind, so that a key containing a
  * word (`sk-dashscope-…`) does not also mask our own `DashScope` in every message; over-masking a
  * coincidental 8-character match is otherwise the safe error.
  */
 export class Redactor {
-  /** 8-character substrings of every form of every secret. */
+  /** 8-character substrings of every form of every secret, words left out. */
   private readonly fragments = new Set<string>();
-  /** Whole forms of secrets too short to have fragments. */
+  /** Whole forms of secrets too short to be matched by fragments. */
   private readonly shortSecrets: string[] = [];
 
   constructor(secrets: readonly (string | undefined)[]) {
@@ -28,7 +34,10 @@ export class Redactor {
       for (const encoded of encodedForms(secret)) {
         for (const form of new Set([encoded, encoded.toLowerCase(), encoded.toUpperCase()])) {
           if (form.length < FRAGMENT) this.shortSecrets.push(form);
-          for (let i = 0; i + FRAGMENT <= form.length; i++) this.fragments.add(form.slice(i, i + FRAGMENT));
+          for (let i = 0; i + FRAGMENT <= form.length; i++) {
+            const fragment = form.slice(i, i + FRAGMENT);
+            if (!WORDLIKE.test(fragment)) this.fragments.add(fragment);
+          }
         }
       }
     }
