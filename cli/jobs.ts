@@ -166,7 +166,8 @@ async function jobsList(argv: string[], io: CliIo): Promise<number> {
         j.JobMode,
         j.DatasetVersion,
         j.Status,
-        `${j.CompletedFileCount + j.FailedFileCount + j.SkippedFileCount}/${j.TotalFileCount}`,
+        // `?? 0`: a server from before SkippedFileCount (NaN otherwise).
+        `${j.CompletedFileCount + j.FailedFileCount + (j.SkippedFileCount ?? 0)}/${j.TotalFileCount}`,
         String(j.FailedFileCount),
         j.GmtCreateTime,
       ]),

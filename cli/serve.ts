@@ -136,7 +136,9 @@ export async function serve(): Promise<void> {
   process.stdout.write(
     config.fileRoots.length
       ? `Local files: only under ${config.fileRoots.join(', ')}${config.LOUPE_FILE_ROOTS ? '' : ' (the start directory and home; LOUPE_FILE_ROOTS changes them)'}\n`
-      : 'Local files: no folder is allowed (set LOUPE_FILE_ROOTS)\n',
+      : config.localFiles
+        ? 'Local files: no folder is allowed (set LOUPE_FILE_ROOTS)\n'
+        : 'Local files: turned off (LOUPE_FILE_ROOTS=none)\n',
   );
   if (keys.createdIn) process.stdout.write(`API key (created now, saved in ${keys.createdIn}):\n  ${keys.keys[0]}\n\n`);
   else if (keys.file) process.stdout.write(`API key: in ${keys.file}\n\n`);

@@ -11,7 +11,7 @@ export function createExporterHandler(container: () => Container) {
     const c = container();
     const results = [];
     for (const record of parseQueueTriggerEvent(event)) {
-      results.push(await c.services.export.run(ExportMessage.parse(JSON.parse(record.body))));
+      results.push(await c.services.export.run(ExportMessage.parse(JSON.parse(record.body)), { dequeueCount: record.dequeueCount }));
     }
     return { results };
   })
@@ -19,13 +19,13 @@ export function createExporterHandler(container: () => Container) {
     .use(fcErrorLog(() => container().log, 'exporter'));
 }
 
-/** An export that failed repeatedly: the job fails with the reason (nothing was published). */
+/** An export that failed repeatedly: the job fails (nothing was published); each delivery's cause is in its Logs. */
 export function createExporterDeadLetterHandler(container: () => Container) {
   return middy(async (event: unknown, _context: FcContext) => {
     const c = container();
     for (const record of parseQueueTriggerEvent(event)) {
       const msg = ExportMessage.parse(JSON.parse(record.body));
-      await c.services.jobs.fail(msg.jobId, `export failed ${record.dequeueCount} times; see the function logs`);
+      await c.services.jobs.fail(msg.jobId, `export failed ${record.dequeueCount} times (dead-lettered); each delivery's cause is a WARN line above`);
     }
   }).use(fcJsonEvent());
 }

@@ -19,3 +19,9 @@ export const conflict = (message: string) => new DomainError('Conflict', message
 export const unavailable = (message: string) => new DomainError('Unavailable', message);
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/**
+ * `e` about the request field `field`: its message prefixed with the field, its kind kept (a location
+ * refused by confinement stays Forbidden, a 403, whichever field named it).
+ */
+export const withField = (e: DomainError, field: string): DomainError => new DomainError(e.kind, `${field}: ${e.message}`, field);

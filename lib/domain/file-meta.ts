@@ -121,16 +121,47 @@ export function extensionOf(fileName: string): string {
 }
 
 /** Extensions of the formats Loupe reads. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'png', 'gif', 'bmp', 'tif', 'tiff', 'webp']);
+export const SUPPORTED_IMAGE_EXTENSIONS: readonly string[] = ['jpg', 'jpeg', 'png', 'gif', 'bmp', 'tif', 'tiff', 'webp'];
 
 /**
- * Whether a file name (or URI) says it is an image. It decides what unrecognised bytes mean: a failure
- * for an image by name (a `.jpg` holding text), a skip for anything else (a `dataset.jsonl`). Bytes that
- * are an image make an image whatever the name.
+ * Extensions of image formats Loupe does not read: HEIF/AVIF, JPEG XL and JPEG 2000, camera raw, icons,
+ * vector and layered formats. Such a file is an image all the same: FAILED "unsupported image format
+ * (heic)", counted as a failure and listed by default, never SKIPPED as if it were a `dataset.jsonl`.
+ * Not `.hdr`: in remote-sensing folders it is the text header (ENVI) next to the raster.
+ */
+export const UNSUPPORTED_IMAGE_EXTENSIONS: readonly string[] = [
+  ...['heic', 'heif', 'avif', 'jxl', 'jp2', 'j2k', 'jpf', 'jpx', 'jpm'],
+  ...['dng', 'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'orf', 'rw2', 'raf', 'pef', 'srw', 'x3f', '3fr', 'erf', 'kdc', 'mrw', 'iiq', 'rwl'],
+  ...['ico', 'cur', 'icns', 'svg', 'svgz', 'psd', 'psb', 'xcf', 'tga', 'exr', 'pcx', 'ppm', 'pgm', 'pbm', 'pnm', 'qoi'],
+];
+
+/** Every extension that names an image, read by Loupe or not: the one list (evaluation looks labels up by it). */
+export const IMAGE_EXTENSIONS: readonly string[] = [...SUPPORTED_IMAGE_EXTENSIONS, ...UNSUPPORTED_IMAGE_EXTENSIONS];
+
+const SUPPORTED = new Set(SUPPORTED_IMAGE_EXTENSIONS);
+const UNSUPPORTED = new Set(UNSUPPORTED_IMAGE_EXTENSIONS);
+const extensionOfUri = (name: string) => extensionOf(name.slice(name.lastIndexOf('/') + 1));
+
+/**
+ * Whether a file name (or URI) says it is an image, in a format Loupe reads or not. It decides what
+ * unrecognised bytes mean (see unrecognisedVerdict). Bytes that are an image make an image whatever the name.
  */
 export function hasImageExtension(name: string): boolean {
-  return IMAGE_EXTENSIONS.has(extensionOf(name.slice(name.lastIndexOf('/') + 1)));
+  const ext = extensionOfUri(name);
+  return SUPPORTED.has(ext) || UNSUPPORTED.has(ext);
 }
 
 /** The reason recorded on a SKIPPED file. */
 export const NOT_AN_IMAGE_REASON = 'not an image: neither its name nor its content is JPEG, PNG, GIF, BMP, TIFF or WebP';
+
+/**
+ * What a file whose bytes match no format Loupe reads is, by its name (or URI): an image in a format
+ * Loupe does not read (`.heic`) fails saying so; an image by name in a format it reads (a `.jpg` holding
+ * text) fails with the probe's reason; anything else (a `dataset.jsonl`) is skipped as not an image.
+ */
+export function unrecognisedVerdict(name: string, probeReason: string): { status: 'FAILED' | 'SKIPPED'; reason: string } {
+  const ext = extensionOfUri(name);
+  if (UNSUPPORTED.has(ext)) return { status: 'FAILED', reason: `unsupported image format (${ext})` };
+  if (SUPPORTED.has(ext)) return { status: 'FAILED', reason: probeReason };
+  return { status: 'SKIPPED', reason: NOT_AN_IMAGE_REASON };
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeText, lineText } from './text.js';
 
 export const JobAction = z.enum(['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport']);
 export type JobAction = z.infer<typeof JobAction>;
@@ -8,6 +9,9 @@ export const JobStatus = z.enum(['Pending', 'Running', 'Succeeded', 'PartialFail
 export type JobStatus = z.infer<typeof JobStatus>;
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop'];
 export const isTerminal = (s: JobStatus) => TERMINAL_STATUSES.includes(s);
+
+// A JobSpec's text is stored with the job and printed in its Logs (ids, model names, the folder), or
+// becomes a version's Description: the same text rule as every name and description of the API.
 
 /** JobSpec of FileMetaBuild. `verify: "decode"` decodes every image within the limits. */
 export const FileMetaBuildSpec = z
@@ -24,9 +28,9 @@ export const IntelligentTagSpec = z
   .object({
     /** Model calls in flight for the whole job, across every consumer instance. */
     concurrency: z.number().int().min(1).max(100).default(5),
-    connectionId: z.string().min(1),
-    modelName: z.string().min(1).max(128).default('qwen-vl-max'),
-    tagDefinitionId: z.string().min(1),
+    connectionId: lineText(128, 1),
+    modelName: lineText(128, 1).default('qwen-vl-max'),
+    tagDefinitionId: lineText(128, 1),
     tagDefinitionVersion: z.number().int().positive().optional(),
     /** Long side of the image sent to the model, in pixels. */
     imageLongSide: z.number().int().min(64).max(4096).default(1024),
@@ -39,10 +43,10 @@ export type IntelligentTagSpec = z.infer<typeof IntelligentTagSpec>;
 export const SemanticIndexSpec = z
   .object({
     concurrency: z.number().int().min(1).max(100).default(5),
-    embeddingConnectionId: z.string().min(1).optional(),
-    vectorConnectionId: z.string().min(1).optional(),
+    embeddingConnectionId: lineText(128, 1).optional(),
+    vectorConnectionId: lineText(128, 1).optional(),
     indexName: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'lower-case letters, digits, _ and -').optional(),
-    modelName: z.string().min(1).max(128).optional(),
+    modelName: lineText(128, 1).optional(),
     /** Frozen at creation: the embedder that will produce the vectors. */
     embedderId: z.string().optional(),
     imageLongSide: z.number().int().min(64).max(4096).default(1024),
@@ -66,12 +70,13 @@ export const FileMetaExportSpec = z
     target: z.enum(['file', 'logical']),
     format: ExportFormat.optional(),
     /** Target file: the folder (a URI ending with `/`) that receives the files. */
-    uri: z.string().min(1).max(2048).optional(),
+    uri: lineText(2048, 1).optional(),
     /** GME layout: copy the images into `images/` (default) or reference them by URI. */
     images: z.enum(['copy', 'reference']).optional(),
     /** Target logical: a dataset of Edition LOGICAL; the export makes its next version. */
-    logicalDatasetId: z.string().min(1).max(64).optional(),
-    versionDescription: z.string().max(1024).optional(),
+    logicalDatasetId: lineText(64, 1).optional(),
+    /** Target logical: the Description of the version it makes. */
+    versionDescription: freeText(1024).optional(),
     /** Image copies in flight (GME layout with copies). */
     concurrency: z.number().int().min(1).max(64).default(8),
     /**

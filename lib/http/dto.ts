@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Connection, TagDefinition } from '../domain/connection.js';
 import type { Dataset, DatasetVersion } from '../domain/dataset.js';
-import { allTags, type FileMeta, type FileTags } from '../domain/file-meta.js';
+import { allTags, FileStatus, type FileMeta, type FileTags } from '../domain/file-meta.js';
 import type { DatasetJob, JobLog } from '../domain/job.js';
 import type { LogicalRef } from '../domain/logical.js';
 
@@ -65,10 +65,11 @@ export const FileMetaDto = z
     TagUpdateTime: z.string().nullable(),
     SemanticIndexJobId: z.string().nullable(),
     SemanticIndexUpdateTime: z.string().nullable(),
-    Status: z.enum(['PENDING', 'ACTIVE', 'FAILED', 'SKIPPED', 'DELETED']).openapi({ description: 'SKIPPED: not an image by name nor by content' }),
+    // Built anew from the domain's values: a schema made before @hono/zod-openapi loaded has no .openapi().
+    Status: z.enum(FileStatus.options).openapi({ description: 'SKIPPED: not an image by name nor by content' }),
     FailReason: z.string().nullable().openapi({ description: 'Why the file is FAILED or SKIPPED' }),
-    ThumbnailUrl: z.string(),
-    DownloadUrl: z.string(),
+    ThumbnailUrl: z.string().nullable().openapi({ description: 'Signed, expiring; null for a SKIPPED file: only images are served' }),
+    DownloadUrl: z.string().nullable().openapi({ description: 'Signed, expiring; null for a SKIPPED file: only images are served' }),
     Score: z.number().optional().openapi({ description: 'Cosine similarity to the text or image query, in search results' }),
   })
   .openapi('DatasetFileMeta');
@@ -161,8 +162,9 @@ export function fileMetaDto(m: FileMeta, urls: FileUrls): z.infer<typeof FileMet
     SemanticIndexUpdateTime: m.semanticIndexUpdateTime,
     Status: m.status,
     FailReason: m.failReason,
-    ThumbnailUrl: urls.thumbnailUrl(m),
-    DownloadUrl: urls.downloadUrl(m),
+    // No link to a file that is no image: the routes would refuse it anyway (FileMetaService).
+    ThumbnailUrl: m.status === 'SKIPPED' ? null : urls.thumbnailUrl(m),
+    DownloadUrl: m.status === 'SKIPPED' ? null : urls.downloadUrl(m),
   };
 }
 

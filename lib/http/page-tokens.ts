@@ -15,8 +15,11 @@ export interface PageTokens {
   open(token: string, scope: unknown): string;
 }
 
-/** Not part of the query a token belongs to: the position itself, the page size, how URLs are drawn. */
-const PAGING_PARAMETERS = new Set(['NextToken', 'MaxResults', 'ThumbnailMode']);
+/**
+ * Not part of the query a token belongs to: the position itself and the page size. (How a page's URLs
+ * are drawn, ThumbnailMode, is no search parameter: the search's scope is its parsed SearchParams.)
+ */
+const PAGING_PARAMETERS = new Set(['NextToken', 'MaxResults']);
 const SEPARATOR = '.';
 
 export function hmacPageTokens(secret: string): PageTokens {
@@ -62,16 +65,27 @@ export async function pageOf<P extends { nextToken?: string }>(
   return page.nextToken ? { ...page, nextToken: tokens.seal(page.nextToken, scope) } : page;
 }
 
-/** JSON with sorted keys, undefined dropped and bytes as their SHA-256, so that equal queries hash equal. */
+/**
+ * JSON with sorted keys, undefined dropped and bytes as their SHA-256, so that equal queries hash equal.
+ * Anything else that JSON cannot say exactly (a Date, a Map, a class instance, a function, a bigint)
+ * throws: hashed as `{}` it would make different queries share their tokens.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === undefined || value === null) return 'null';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return JSON.stringify(`sha256:${createHash('sha256').update(value).digest('hex')}`);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (typeof value !== 'object' || !isPlainObject(value)) {
+    const what = typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+    throw new TypeError(`canonicalJson: a ${what} has no exact JSON form; give plain data`);
   }
-  return JSON.stringify(value);
+  const entries = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

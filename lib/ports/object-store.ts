@@ -56,8 +56,20 @@ export interface ObjectStore {
    * a stream of chunks, so a large export never sits in memory.
    */
   write(uri: string, data: Buffer | string | AsyncIterable<Uint8Array | string>): Promise<void>;
-  /** Copies an object to another key of this store, atomically replacing it (OSS: CopyObject). */
-  copy(fromUri: string, toUri: string): Promise<void>;
+  /**
+   * Copies an object to another key of this store, atomically replacing it (OSS: CopyObject; with
+   * `ifMatch`, x-oss-copy-source-if-match). With `ifMatch`, a source whose ETag differs is a Conflict
+   * and nothing is written.
+   */
+  copy(fromUri: string, toUri: string, opts?: ReadOptions): Promise<void>;
+  /**
+   * One spelling per folder, so that "is this folder inside that one" can be asked of two URIs that
+   * name it differently: a URI ending with `/`. A local folder resolves symlinks as far as the path
+   * exists (the rest appended as named), so a folder reached through a link compares equal to its
+   * target; an OSS store, which has no links, returns the URI normalised. Looks at no content and
+   * needs no permission to the folder: it may be asked of any registered dataset's folder.
+   */
+  canonicalFolder(uri: string): Promise<string>;
   /** Deletes an object; deleting an absent object is not an error. */
   delete(uri: string): Promise<void>;
 }

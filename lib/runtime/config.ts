@@ -26,7 +26,9 @@ export const ConfigSchema = z.object({
   /**
    * The folders (`:`-separated) whose files Loupe may read and write (datasets, query images, labels,
    * exports). Unset: the directory Loupe starts in and the user's home (see `defaultFileRoots`). Inside
-   * any root, the data directory, system folders and hidden entries are still never served.
+   * any root, the data directory, system folders and hidden entries are still never served. `none`:
+   * no local file at all (`file://` URIs are refused) — on FC the start directory is the function's
+   * code, which is no place for datasets (s.yaml sets it).
    */
   LOUPE_FILE_ROOTS: z.string().optional(),
   LOUPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -80,7 +82,12 @@ export type Config = z.infer<typeof ConfigSchema> & {
   dataDir: string;
   /** Absolute folders local files may be read from and written to: LOUPE_FILE_ROOTS, or the defaults. */
   fileRoots: string[];
+  /** False when LOUPE_FILE_ROOTS is `none`: local files are turned off (fileRoots is empty). */
+  localFiles: boolean;
 };
+
+/** The LOUPE_FILE_ROOTS value that turns local files off (a folder named so is `./none`). */
+export const NO_FILE_ROOTS = 'none';
 
 export class ConfigError extends Error {}
 
@@ -102,12 +109,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const dataDir = path.resolve(host.cwd, r.data.LOUPE_DATA_DIR);
-  let fileRoots: string[];
+  const localFiles = r.data.LOUPE_FILE_ROOTS?.trim() !== NO_FILE_ROOTS;
+  let fileRoots: string[] = [];
   try {
-    fileRoots = fileRootsOf(r.data.LOUPE_FILE_ROOTS, { ...host, dataDir });
+    if (localFiles) fileRoots = fileRootsOf(r.data.LOUPE_FILE_ROOTS, { ...host, dataDir });
   } catch (e) {
     if (!(e instanceof FileRootsError)) throw e;
     throw new ConfigError(`invalid configuration:\n  LOUPE_FILE_ROOTS: ${e.message} (got '${r.data.LOUPE_FILE_ROOTS}')`);
   }
-  return { ...r.data, dataDir, fileRoots };
+  return { ...r.data, dataDir, fileRoots, localFiles };
 }

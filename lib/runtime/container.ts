@@ -1,6 +1,6 @@
 // The container: config → adapters → services. The only place that names concrete adapters.
 import path from 'node:path';
-import { invalid } from '../domain/errors.js';
+import { DomainError, invalid } from '../domain/errors.js';
 import { LocalFolderObjectStore } from '../adapters/objectstore/local-folder.js';
 import { SqliteMetaStore } from '../adapters/metastore/sqlite-meta-store.js';
 import { SqliteQueue } from '../adapters/queue/sqlite-queue.js';
@@ -65,13 +65,22 @@ export interface Container {
   close(): Promise<void>;
 }
 
+/**
+ * The object store of each URI scheme. A scheme turned off by configuration (`file` with
+ * LOUPE_FILE_ROOTS=none) is refused as Forbidden with the reason, like a folder outside the roots.
+ */
 class SchemeRegistry implements ObjectStores {
-  constructor(private readonly byScheme: Record<string, ObjectStore>) {}
+  constructor(
+    private readonly byScheme: Record<string, ObjectStore>,
+    private readonly turnedOff: Record<string, string> = {},
+  ) {}
   get schemes() {
     return Object.keys(this.byScheme);
   }
   forUri(uri: string): ObjectStore {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+    const off = scheme ? this.turnedOff[scheme] : undefined;
+    if (off) throw new DomainError('Forbidden', `'${uri}' is refused: ${off}`);
     const store = scheme ? this.byScheme[scheme] : undefined;
     if (!store) throw invalid(`no object store for '${uri}' (supported schemes: ${this.schemes.join(', ')})`, 'Uri');
     return store;
@@ -89,11 +98,14 @@ export interface ContainerOptions {
 
 export function buildContainer(config: Config, opts: ContainerOptions = {}): Container {
   const log = opts.log ?? jsonLogger(config.LOUPE_LOG_LEVEL);
-  // 0700, with what Loupe keeps there 0600 (files of an older version tightened too).
-  secureDataDir(config.dataDir, ['meta.db', 'meta.db-wal', 'meta.db-shm', 'queue.db', 'queue.db-wal', 'queue.db-shm', 'secret.key', 'api-key', 'vectors']);
+  // 0700, with what Loupe keeps there 0600 (files of an older version tightened too). The SQLite
+  // databases (with their -wal and -shm) are made and tightened by their stores as they open them.
+  secureDataDir(config.dataDir, ['secret.key', 'api-key', 'vectors']);
   const store = new SqliteMetaStore({ file: path.join(config.dataDir, 'meta.db'), memoryIndexMinFiles: opts.memoryIndexMinFiles });
   const queue = new SqliteQueue({ file: path.join(config.dataDir, 'queue.db'), maxReceives: config.LOUPE_QUEUE_MAX_RECEIVES });
-  const objects = new SchemeRegistry({ file: new LocalFolderObjectStore({ roots: config.fileRoots, dataDir: config.dataDir }) });
+  const objects = config.localFiles
+    ? new SchemeRegistry({ file: new LocalFolderObjectStore({ roots: config.fileRoots, dataDir: config.dataDir }) })
+    : new SchemeRegistry({}, { file: 'local files are turned off on this server (LOUPE_FILE_ROOTS=none)' });
   const prefix = config.LOUPE_QUEUE_PREFIX;
   const queues: QueueNames = {
     fanout: `${prefix}fanout`,
@@ -115,7 +127,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
   const search = new SearchService(deps, { connections, models, vectorStores, retry, ...opts.search });
   const specs = new JobSpecs(deps, connections, tagDefinitions, models, vectorStores, search);
-  const jobs = new JobService(deps, specs);
+  const jobs = new JobService(deps, specs, { maxDeliveries: config.LOUPE_QUEUE_MAX_RECEIVES });
   const probing = new ProbingService(deps, jobs);
   const gate = new ModelGate(store, { leaseTtlMs: config.LOUPE_LEASE_SECONDS * 1000 });
   const modelConsumers = { jobs, connections, models, gate, retry };

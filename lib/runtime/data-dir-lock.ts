@@ -2,9 +2,10 @@
 // for as long as it runs; the OS drops it when the process ends, however it ends (SIGKILL included), so a
 // crash never leaves a stale lock behind. Holding it is what lets a starting server treat every message
 // still in flight in the queue as its dead predecessor's. Worker threads of the server do not take it.
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { makePrivateDir, preparePrivateSqliteFile, PRIVATE_FILE_MODE } from '../adapters/private-files.js';
 
 export class DataDirLockedError extends Error {
   override readonly name = 'DataDirLockedError';
@@ -17,14 +18,15 @@ export interface DataDirLock {
 
 /** Takes the data directory for this process, or throws DataDirLockedError naming the server that has it. */
 export function lockDataDir(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(dataDir);
   const file = path.join(dataDir, 'server.lock');
   // The PID is only for the message: the lock itself is the database's.
   const pidFile = path.join(dataDir, 'server.pid');
+  // Made 0600 before SQLite opens it, like every database of the data directory.
+  preparePrivateSqliteFile(file);
   // timeout 0: a held lock is an answer, not something to wait for.
   const db = new Database(file, { timeout: 0 });
   try {
-    chmodSync(file, 0o600);
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = MEMORY'); // nothing in it is worth a journal file
     // In exclusive locking mode the first write takes the EXCLUSIVE lock and keeps it until close.
@@ -37,7 +39,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
       `the data directory ${dataDir} is in use by another Loupe server${pid ? ` (pid ${pid})` : ''}: stop it first, or set LOUPE_DATA_DIR to another folder`,
     );
   }
-  writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
+  writeFileSync(pidFile, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
   let held = true;
   return {
     release() {

@@ -1,6 +1,6 @@
 // Use cases of datasets and their versions. Registering a URI records it; nothing is copied.
 import type { Dataset, DatasetEdition, DatasetVersion } from '../domain/dataset.js';
-import { conflict, DomainError, invalid, isDomainError, notFound } from '../domain/errors.js';
+import { conflict, invalid, isDomainError, notFound, withField } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { LogicalChange, LogicalRef } from '../domain/logical.js';
 import type { Page } from '../ports/meta-store.js';
@@ -167,15 +167,16 @@ export class DatasetService {
       throw invalid(`${field} is not a URI: '${raw}'`, field);
     }
     const scheme = url.protocol.replace(/:$/, '');
-    if (!this.deps.objects.schemes.includes(scheme)) {
-      throw invalid(`${field} scheme '${scheme}' is not supported here (supported: ${this.deps.objects.schemes.join(', ')})`, field);
-    }
     const uri = raw.endsWith('/') ? raw : `${raw}/`;
     try {
       await this.deps.objects.forUri(uri).checkPrefix(uri);
     } catch (e) {
-      // A location Loupe may not serve stays a 403 (the message says which rule refused it).
-      if (isDomainError(e) && e.kind === 'Forbidden') throw new DomainError('Forbidden', `${field}: ${e.message}`, field);
+      // A location Loupe may not serve (outside the allowed folders, local files turned off) stays a
+      // 403; the message says which rule refused it.
+      if (isDomainError(e) && e.kind === 'Forbidden') throw withField(e, field);
+      if (!this.deps.objects.schemes.includes(scheme)) {
+        throw invalid(`${field} scheme '${scheme}' is not supported here (supported: ${this.deps.objects.schemes.join(', ') || 'none'})`, field);
+      }
       throw invalid(`${field} '${raw}' is not usable: ${e instanceof Error ? e.message : String(e)}`, field);
     }
     return uri;

@@ -6,7 +6,7 @@
 // thrown again for the queue to redeliver.
 import { ZodError } from 'zod';
 import { isDomainError, type ErrorKind } from '../domain/errors.js';
-import type { BatchMessage } from '../domain/job.js';
+import type { BatchMessage, JobCounts } from '../domain/job.js';
 import { permanentStorageError } from '../domain/storage-errors.js';
 import { isModelError } from '../ports/model-errors.js';
 import type { JobService } from './jobs.js';
@@ -37,7 +37,8 @@ export interface DeliveryOf {
 /**
  * Runs one delivery. When `run` throws a permanent cause, `failAtOnce(reason)` records the failure (the
  * job, or the batch's files) and its result is the delivery's: nothing is thrown, the queue deletes the
- * message. Any other error is logged to the job as WARN with its cause, then thrown again.
+ * message. Any other error is logged to the job as WARN with its cause (and whether another delivery
+ * will come), then thrown again.
  */
 export async function deliver<T>(jobs: JobService, d: DeliveryOf, run: () => Promise<T>, failAtOnce: (reason: string) => Promise<T>): Promise<T> {
   try {
@@ -45,11 +46,18 @@ export async function deliver<T>(jobs: JobService, d: DeliveryOf, run: () => Pro
   } catch (e) {
     const reason = permanentCause(e);
     if (reason !== undefined) return failAtOnce(reason);
-    const nth = d.delivery ? ` (delivery ${d.delivery})` : '';
     // Best effort: a failing log write must not hide the error the queue needs to see.
-    await jobs.log(d.jobId, 'WARN', `${d.work} failed${nth}, it will be delivered again: ${causeOf(e)}`).catch(() => undefined);
+    await jobs.log(d.jobId, 'WARN', `${d.work} failed${whatComesNext(d.delivery, jobs.maxDeliveries)}: ${causeOf(e)}`).catch(() => undefined);
     throw e;
   }
+}
+
+/** After a failed delivery: another one, or none (the message is dead-lettered), or unknown. */
+function whatComesNext(delivery: number | undefined, max: number | undefined): string {
+  if (!delivery) return ', it may be delivered again';
+  if (!max) return ` (delivery ${delivery}), it may be delivered again`;
+  if (delivery >= max) return ` on its last delivery (${delivery} of ${max}), it will not be delivered again`;
+  return ` (delivery ${delivery} of ${max}), it will be delivered again`;
 }
 
 /**
@@ -63,21 +71,24 @@ export function fileFailureOrThrow(metaId: string, e: unknown): { metaId: string
 }
 
 /**
+ * What one delivery of a consumer's batch did: the files it newly counted (`skipped`: not images, as in
+ * the job's counters), and `notOpen`, those it left alone (counted by an earlier delivery, or the job no
+ * longer running).
+ */
+export interface ConsumerResult extends Omit<JobCounts, 'total'> {
+  notOpen: number;
+}
+
+/**
  * One delivery of a consumer's batch (`verb`: probing, tagging, embedding): a permanent cause fails the
  * batch's open files at once, anything else is logged and thrown back to the queue.
  */
-export function deliverBatch(
-  jobs: JobService,
-  msg: BatchMessage,
-  delivery: number,
-  verb: string,
-  run: () => Promise<{ completed: number; failed: number; skipped: number }>,
-): Promise<{ completed: number; failed: number; skipped: number }> {
+export function deliverBatch(jobs: JobService, msg: BatchMessage, delivery: number, verb: string, run: () => Promise<ConsumerResult>): Promise<ConsumerResult> {
   return deliver(jobs, { jobId: msg.jobId, work: `${verb} a batch of ${msg.items.length} files`, delivery }, run, (reason) => failBatchAtOnce(jobs, msg, reason));
 }
 
 /** A batch whose cause will not pass (a deleted connection, a refused model URL): its open files fail now. */
-async function failBatchAtOnce(jobs: JobService, msg: BatchMessage, reason: string): Promise<{ completed: number; failed: number; skipped: number }> {
+async function failBatchAtOnce(jobs: JobService, msg: BatchMessage, reason: string): Promise<ConsumerResult> {
   const failed = await jobs.failOpenItems(msg, reason);
-  return { completed: 0, failed, skipped: msg.items.length - failed };
+  return { completed: 0, failed, skipped: 0, notOpen: msg.items.length - failed };
 }

@@ -3,7 +3,8 @@
 // the tag are its relevant results. Reports P@K, R@K, mAP per index and per tag (evaluation-metrics.ts),
 // and optionally the score threshold that reaches a target precision.
 import { z } from 'zod';
-import { conflict, invalid, isDomainError, notFound } from '../domain/errors.js';
+import { conflict, invalid, isDomainError, notFound, withField } from '../domain/errors.js';
+import { DEFAULT_LISTED_STATUSES, IMAGE_EXTENSIONS } from '../domain/file-meta.js';
 import { fileMetaId } from '../domain/ids.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
 import type { ServiceDeps } from './deps.js';
@@ -18,7 +19,7 @@ export const DEFAULT_KS = [1, 5, 10, 50, 100];
 /** Queries in flight at once (each embeds one text and searches one index). */
 const QUERY_CONCURRENCY = 4;
 /** Extensions tried for `images/<image_id>` when a line names no `file` (the name as is first). */
-const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'tif', 'tiff'].flatMap((e) => [e, e.toUpperCase()]);
+const LABEL_IMAGE_EXTENSIONS = IMAGE_EXTENSIONS.flatMap((e) => [e, e.toUpperCase()]);
 
 /** One index to compare. */
 export interface EvaluatedIndex extends IndexConfigInput {
@@ -207,7 +208,7 @@ export class EvaluationService {
       got = await this.deps.objects.forUri(uri).get(uri, { maxBytes: MAX_LABELS_BYTES });
     } catch (e) {
       if (isDomainError(e) && e.kind === 'NotFound') throw invalid(`LabelsUri: no labels file at '${uri}'`, 'LabelsUri');
-      if (isDomainError(e) && (e.kind === 'Invalid' || e.kind === 'Forbidden')) throw invalid(`LabelsUri: ${e.message}`, 'LabelsUri');
+      if (isDomainError(e) && (e.kind === 'Invalid' || e.kind === 'Forbidden')) throw withField(e, 'LabelsUri');
       throw e;
     }
     if (!got.data) throw invalid(`LabelsUri: the labels file is ${got.info.size} bytes, more than the ${MAX_LABELS_BYTES / 1024 / 1024} MB limit`, 'LabelsUri');
@@ -215,17 +216,18 @@ export class EvaluationService {
   }
 
   /**
-   * image_id → DatasetFileMetaId for the labelled images that are files of the version (not DELETED). A
-   * line's image is `file`, resolved against the labels file's folder (or a full URI as is), else
-   * `images/<image_id>` as named or with an image extension. Ids are stable hashes of the URI, so each
-   * candidate is looked up directly instead of listing the version.
+   * image_id → DatasetFileMetaId for the labelled images that are images of the version (the statuses a
+   * listing shows by default: not DELETED, nor SKIPPED as not an image). A line's image is `file`,
+   * resolved against the labels file's folder (or a full URI as is), else `images/<image_id>` as named or
+   * with an image extension. Ids are stable hashes of the URI, so each candidate is looked up directly
+   * instead of listing the version.
    */
   private async matchLabels(datasetId: string, versionName: string, labelsUri: string, labels: Label[]): Promise<Map<string, string>> {
     const folder = folderOf(labelsUri);
     const candidates = labels.map((l) => candidateUris(folder, l).map((uri) => fileMetaId(datasetId, versionName, uri)));
     const live = new Set(
       (await this.deps.store.getFileMetas([...new Set(candidates.flat())]))
-        .filter((m) => m.datasetId === datasetId && m.versionName === versionName && m.status !== 'DELETED')
+        .filter((m) => m.datasetId === datasetId && m.versionName === versionName && DEFAULT_LISTED_STATUSES.includes(m.status))
         .map((m) => m.datasetFileMetaId),
     );
     const out = new Map<string, string>();
@@ -289,7 +291,7 @@ const folderOf = (uri: string) => uri.slice(0, uri.lastIndexOf('/') + 1);
 
 /** The URIs a label's image may have, most likely first. */
 function candidateUris(folder: string, label: Label): string[] {
-  const rels = label.file !== undefined ? [label.file] : [`images/${label.imageId}`, ...IMAGE_EXTENSIONS.map((e) => `images/${label.imageId}.${e}`)];
+  const rels = label.file !== undefined ? [label.file] : [`images/${label.imageId}`, ...LABEL_IMAGE_EXTENSIONS.map((e) => `images/${label.imageId}.${e}`)];
   return [...new Set(rels.flatMap((rel) => objectUris(folder, rel)))];
 }
 

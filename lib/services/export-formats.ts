@@ -20,9 +20,19 @@ export function exportFilesOf(format: ExportFormat, copyImages: boolean): string
 }
 
 /**
+ * A file Loupe's exports wrote, as the store reported it right after writing: replaced later only while
+ * its ETag is still this one (a file edited since is the user's). For `images/`, the ETag is a digest
+ * of the names and ETags of every file under it when the export ended (`folderEtag`), and `Count` their number.
+ */
+export const LoupeFile = z.object({ Name: z.string().min(1), ETag: z.string().min(1), Count: z.number().int().nonnegative().optional() }).passthrough();
+export type LoupeFile = z.infer<typeof LoupeFile>;
+
+/**
  * The fields of `export.json` that make a folder a Loupe export: written first with `Status: Running`,
- * rewritten when the export ends. `LoupeFiles` lists every file of the folder Loupe's exports wrote
- * (this one's and those an earlier export left), the only ones a later export may replace.
+ * rewritten when the export ends. `LoupeFiles` lists the files of the folder Loupe's exports wrote
+ * (this one's and those an earlier export left) with their ETags, the only ones a later export may
+ * replace; the marker itself is Loupe's by its content. Entries of older markers (bare names, no
+ * ETag) prove nothing: their files count as the user's.
  */
 export const ExportMarker = z
   .object({
@@ -30,10 +40,20 @@ export const ExportMarker = z
     DatasetJobId: z.string().min(1),
     Status: z.string(),
     Files: z.array(z.string()),
-    LoupeFiles: z.array(z.string()).optional(),
+    LoupeFiles: z.array(z.unknown()).optional(),
   })
   .passthrough();
 export type ExportMarker = z.infer<typeof ExportMarker>;
+
+/** The entries of a marker's `LoupeFiles` that prove something (a name with an ETag), by name. */
+export function provenFilesOf(marker: ExportMarker): Map<string, LoupeFile> {
+  const proven = new Map<string, LoupeFile>();
+  for (const entry of marker.LoupeFiles ?? []) {
+    const r = LoupeFile.safeParse(entry);
+    if (r.success) proven.set(r.data.Name, r.data);
+  }
+  return proven;
+}
 
 /** The marker in an `export.json`'s text; undefined when the file is not Loupe's (anyone may name a file export.json). */
 export function parseExportMarker(text: string): ExportMarker | undefined {

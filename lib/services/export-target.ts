@@ -1,15 +1,25 @@
-// Where a file export may write. Never into a dataset version's folder (the next Increment would index
-// the export, and a `dataset.jsonl` of the user's could be replaced); only into a folder that is empty
-// (or absent) or holds a previous Loupe export (its own `export.json`). Replacing that export takes
-// `overwrite: true`, and even then only files Loupe wrote are replaced. Checked when the job is created
-// (a 400/409 naming the file that would be lost) and again when the exporter starts: files may appear
-// in between.
-import { DomainError, invalid, isDomainError } from '../domain/errors.js';
+// Where a file export may write. Never into a dataset version's folder, however either is named
+// (through a symlink too: folders compare by their canonical form; the next Increment would index the
+// export, and a `dataset.jsonl` of the user's could be replaced); only into a folder that is empty (or
+// absent) or holds a previous Loupe export (its own `export.json`). Replacing that export takes
+// `overwrite: true`, and even then only files Loupe wrote and nobody changed since (the marker records
+// each one's ETag) are replaced. Checked when the job is created (a 400/409 naming the file that would
+// be lost) and again when the exporter starts: files may appear in between.
+import { createHash } from 'node:crypto';
+import { DomainError, invalid, isDomainError, withField } from '../domain/errors.js';
 import type { FileMetaExportSpec } from '../domain/job.js';
 import { permanentStorageError } from '../domain/storage-errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ServiceDeps } from './deps.js';
-import { EXPORT_DESCRIPTION_FILE, exportFilesOf, GME_IMAGES_FOLDER, parseExportMarker, type ExportMarker } from './export-formats.js';
+import {
+  EXPORT_DESCRIPTION_FILE,
+  exportFilesOf,
+  GME_IMAGES_FOLDER,
+  parseExportMarker,
+  provenFilesOf,
+  type ExportMarker,
+  type LoupeFile,
+} from './export-formats.js';
 
 /** A marker is a few KB; anything much larger named export.json is not one. */
 const MARKER_MAX_BYTES = 1024 * 1024;
@@ -20,24 +30,30 @@ export interface ExportTarget {
   store: ObjectStore;
   /** What this export writes, relative to the folder (`images/` stands for every copy). */
   files: string[];
-  /** Every file of the folder Loupe's exports will have written once this one is done. */
-  loupeFiles: string[];
+  /**
+   * The files of the folder an earlier Loupe export wrote, as its marker recorded them: carried into
+   * this export's marker, each replaced by a fresh entry once this export has rewritten that file.
+   */
+  loupeFiles: LoupeFile[];
   /** The folder's `export.json` as found, when it is Loupe's: put back if this export publishes nothing. */
   previous?: { text: string; marker: ExportMarker };
 }
 
 /**
  * Checks that the export of `spec` may write where it says; throws a 400 (a dataset's folder, a folder
- * not allowed) or a 409 (a file Loupe did not write, a previous export without `overwrite`). `jobId`
- * is the running job's: its own marker, from an earlier delivery, is replaced without asking.
+ * not allowed) or a 409 (a file Loupe did not write or that changed since, a previous export without
+ * `overwrite`). `jobId` is the running job's: its own marker, from an earlier delivery, is replaced
+ * without asking, and so are the files that delivery may have written.
  */
 export async function checkExportTarget(deps: ServiceDeps, spec: FileMetaExportSpec, jobId?: string): Promise<ExportTarget> {
   const folder = spec.uri!;
   const files = exportFilesOf(spec.format!, spec.format === 'gme' && spec.images !== 'reference');
   try {
-    await refuseDatasetFolders(deps, folder, files);
     const store = deps.objects.forUri(folder);
+    // Reading the marker first puts the target through the store's confinement: a folder outside the
+    // allowed ones is refused alike whatever it links to.
     const previous = await readMarker(store, folder + EXPORT_DESCRIPTION_FILE);
+    await refuseDatasetFolders(deps, store, folder, files);
     const own = previous !== undefined && jobId !== undefined && previous.marker.DatasetJobId === jobId;
     if (previous && !own && !spec.overwrite) {
       throw refused(
@@ -51,12 +67,10 @@ export async function checkExportTarget(deps: ServiceDeps, spec: FileMetaExportS
         throw refused(`JobSpec.uri: job ${writer.datasetJobId} is exporting into '${folder}' now: wait for it or stop it`);
       }
     }
-    const loupeFiles = new Set(previous ? (previous.marker.LoupeFiles ?? previous.marker.Files) : []);
-    for (const f of files) {
-      if (loupeFiles.has(f)) continue;
-      const found = f.endsWith('/') ? await firstObjectUnder(store, folder + f) : await existing(store, folder + f);
-      if (found) throw refused(`JobSpec.uri: the export would replace '${found}', which Loupe did not write: export into an empty folder`);
-    }
+    const proven = previous ? provenFilesOf(previous.marker) : new Map<string, LoupeFile>();
+    // This job's earlier delivery may have rewritten its files before it stopped: they were checked
+    // when the job was created and when that delivery started.
+    if (!own) for (const f of files) await refuseUnproven(store, folder, f, previous, proven.get(f));
     if (!previous) {
       const other = await firstObjectUnder(store, folder);
       if (other) {
@@ -66,13 +80,12 @@ export async function checkExportTarget(deps: ServiceDeps, spec: FileMetaExportS
         );
       }
     }
-    for (const f of files) loupeFiles.add(f);
-    return { folder, store, files, loupeFiles: [...loupeFiles], ...(previous ? { previous } : {}) };
+    return { folder, store, files, loupeFiles: [...proven.values()], ...(previous ? { previous } : {}) };
   } catch (e) {
-    // Outside the allowed folders, not a URI this server can write, or a folder it cannot read or
-    // name (EACCES, ENAMETOOLONG…): a bad JobSpec.uri, now rather than a failed job later.
+    // Outside the allowed folders (403), not a URI this server can write, or a folder it cannot read
+    // or name (EACCES, ENAMETOOLONG…: 400): a bad JobSpec.uri, now rather than a failed job later.
     if (isDomainError(e) && (e.kind === 'Forbidden' || (e.kind === 'Invalid' && !e.field?.startsWith('JobSpec')))) {
-      throw invalid(`JobSpec.uri: ${e.message}`, 'JobSpec.uri');
+      throw withField(e, 'JobSpec.uri');
     }
     const cause = permanentStorageError(e);
     if (cause) throw invalid(`JobSpec.uri: cannot use '${folder}': ${cause}`, 'JobSpec.uri');
@@ -83,21 +96,77 @@ export async function checkExportTarget(deps: ServiceDeps, spec: FileMetaExportS
 const refused = (message: string) => new DomainError('Conflict', message, 'JobSpec.uri');
 
 /**
- * Refuses a folder inside (or equal to) any dataset version's folder, and copies into an `images/`
- * that is, or holds, one. URIs compare normalised (decoded, repeated slashes folded, a trailing slash).
+ * Refuses to let the export write `f` (relative to the folder) over anything Loupe cannot prove it
+ * wrote: a file with no entry in the marker, a file whose ETag is no longer the recorded one, an
+ * `images/` whose files changed in any way since the export that wrote them ended. The folder's
+ * `export.json`, when it is a marker, is Loupe's by its content.
  */
-async function refuseDatasetFolders(deps: ServiceDeps, folder: string, files: string[]): Promise<void> {
-  const target = folderKey(folder);
-  const images = files.includes(GME_IMAGES_FOLDER) ? folderKey(folder + GME_IMAGES_FOLDER) : undefined;
+async function refuseUnproven(store: ObjectStore, folder: string, f: string, marker: ExportTarget['previous'], entry: LoupeFile | undefined): Promise<void> {
+  const uri = folder + f;
+  if (f === EXPORT_DESCRIPTION_FILE && marker) return;
+  // An older marker lists bare names: it says so, but nothing shows the file is still the one it wrote.
+  const unproven = marker?.marker.LoupeFiles?.includes(f) ? ' (or not provably: its export.json records no ETag for it)' : '';
+  const notLoupes = (found: string) => refused(`JobSpec.uri: the export would replace '${found}', which Loupe did not write${unproven}: export into an empty folder`);
+  if (f.endsWith('/')) {
+    if (!entry) {
+      const found = await firstObjectUnder(store, uri);
+      if (found) throw notLoupes(found);
+      return;
+    }
+    const now = await folderEtag(store, uri);
+    if (now.count === 0 || now.etag === entry.ETag) return;
+    throw refused(
+      `JobSpec.uri: the export would replace files in '${uri}', which changed after Loupe wrote them ` +
+        `(${now.count} files now, ${entry.Count ?? '?'} when Loupe wrote them; the last modified is '${now.latest}'): export into an empty folder`,
+    );
+  }
+  const found = await headOrNothing(store, uri);
+  if (!found) return;
+  if (!entry) throw notLoupes(found.uri);
+  if (found.etag !== entry.ETag) {
+    throw refused(`JobSpec.uri: the export would replace '${found.uri}', which was changed after Loupe wrote it: export into an empty folder`);
+  }
+}
+
+/**
+ * Refuses a folder inside (or equal to) any dataset version's folder, and copies into an `images/`
+ * that is inside, or holds, one. Folders compare both as named (normalised: decoded, repeated slashes
+ * folded, a trailing slash) and canonical (the store resolves symlinks), so that neither a link to a
+ * dataset's folder nor a dataset registered through a link lets an export in.
+ */
+async function refuseDatasetFolders(deps: ServiceDeps, store: ObjectStore, folder: string, files: string[]): Promise<void> {
+  const target = await spellingsOf(store, folder);
+  const images = files.includes(GME_IMAGES_FOLDER) ? await spellingsOf(store, folder + GME_IMAGES_FOLDER) : [];
   for (const v of await deps.store.listVersionFolders()) {
-    const own = folderKey(v.uri);
+    const own = await versionSpellingsOf(deps, v.uri);
     const where = `dataset '${v.datasetId}' version ${v.versionName} (${v.uri})`;
-    if (target.startsWith(own)) {
-      throw invalid(`JobSpec.uri: '${folder}' is ${target === own ? 'the folder' : 'inside the folder'} of ${where}; an export never writes into a dataset`, 'JobSpec.uri');
+    for (const o of own) {
+      const t = target.find((t) => t.startsWith(o));
+      if (t !== undefined) {
+        throw invalid(`JobSpec.uri: '${folder}' is ${t === o ? 'the folder' : 'inside the folder'} of ${where}; an export never writes into a dataset`, 'JobSpec.uri');
+      }
+      if (images.some((i) => o.startsWith(i) || i.startsWith(o))) {
+        throw invalid(`JobSpec.uri: the images would be copied into '${folder}${GME_IMAGES_FOLDER}', which is or holds ${where}; an export never writes into a dataset`, 'JobSpec.uri');
+      }
     }
-    if (images && own.startsWith(images)) {
-      throw invalid(`JobSpec.uri: the images would be copied into '${folder}${GME_IMAGES_FOLDER}', which holds ${where}; an export never writes into a dataset`, 'JobSpec.uri');
-    }
+  }
+}
+
+/** A target folder as named and as the store resolves it (an error resolving it is the target's). */
+async function spellingsOf(store: ObjectStore, uri: string): Promise<string[]> {
+  return [...new Set([folderKey(uri), folderKey(await store.canonicalFolder(uri))])];
+}
+
+/**
+ * A version's folder as named and, when its store can resolve it, canonical. A folder that cannot be
+ * resolved (a scheme no store serves now, a folder unreadable) still compares as named.
+ */
+async function versionSpellingsOf(deps: ServiceDeps, uri: string): Promise<string[]> {
+  const named = folderKey(uri);
+  try {
+    return [...new Set([named, folderKey(await deps.objects.forUri(uri).canonicalFolder(uri))])];
+  } catch {
+    return [named];
   }
 }
 
@@ -134,9 +203,9 @@ async function readMarker(store: ObjectStore, uri: string): Promise<ExportTarget
   return marker ? { text, marker } : undefined;
 }
 
-async function existing(store: ObjectStore, uri: string): Promise<string | undefined> {
+async function headOrNothing(store: ObjectStore, uri: string) {
   try {
-    return (await store.head(uri)).uri;
+    return await store.head(uri);
   } catch (e) {
     if (isDomainError(e) && e.kind === 'NotFound') return undefined;
     throw e;
@@ -145,4 +214,34 @@ async function existing(store: ObjectStore, uri: string): Promise<string | undef
 
 async function firstObjectUnder(store: ObjectStore, prefix: string): Promise<string | undefined> {
   return (await store.list(prefix, { maxKeys: 1 })).objects[0]?.uri;
+}
+
+/**
+ * The "ETag" of a folder: a digest of the name (relative to the folder) and ETag of every file under
+ * it, in listing order. Any file added, removed, edited or renamed changes it. Also the number of
+ * files and the one modified last (what a refusal names).
+ */
+export async function folderEtag(store: ObjectStore, prefix: string): Promise<{ etag: string; count: number; latest?: string }> {
+  const hash = createHash('sha256');
+  const base = folderKey(prefix);
+  let count = 0;
+  let latest: { uri: string; at: number } | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(prefix, { cursor });
+    for (const o of page.objects) {
+      const key = folderKey(o.uri).slice(0, -1);
+      hash.update(key.startsWith(base) ? key.slice(base.length) : key).update('\0').update(o.etag).update('\n');
+      count++;
+      if (!latest || o.lastModified.getTime() > latest.at) latest = { uri: o.uri, at: o.lastModified.getTime() };
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return { etag: `sha256:${hash.digest('hex')}`, count, ...(latest ? { latest: latest.uri } : {}) };
+}
+
+/** What a marker records for the `images/` an export leaves in `folder`. */
+export async function imagesEntryOf(store: ObjectStore, folder: string): Promise<LoupeFile> {
+  const { etag, count } = await folderEtag(store, folder + GME_IMAGES_FOLDER);
+  return { Name: GME_IMAGES_FOLDER, ETag: etag, Count: count };
 }

@@ -5,7 +5,7 @@
 // folder export never destroys data (export-target.ts): it marks the folder as Loupe's before
 // writing anything else, so a redelivered export recognises its own folder, starts over and
 // overwrites what it made (idempotent).
-import { isDomainError, invalid, notFound } from '../domain/errors.js';
+import { isDomainError, invalid, notFound, withField } from '../domain/errors.js';
 import { FileMetaExportSpec, type DatasetJob, type ExportMessage, type JobOutput, type JobStatus } from '../domain/job.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -23,10 +23,12 @@ import {
   logicalRefOf,
   manifestLine,
   type ExportedMeta,
+  type LoupeFile,
 } from './export-formats.js';
-import { checkExportTarget, type ExportTarget } from './export-target.js';
+import { checkExportTarget, imagesEntryOf, type ExportTarget } from './export-target.js';
 import { finalStatus, type JobService } from './jobs.js';
 import { forEachLimit } from './parallel.js';
+import type { BatchContext } from './probing.js';
 import { searchParamsOf, WireSearch } from './search-request.js';
 import type { SearchParams, SearchResult, SearchService } from './search.js';
 
@@ -68,7 +70,7 @@ export async function resolveExportSpec(
     try {
       deps.objects.forUri(uri);
     } catch (e) {
-      throw invalid(`JobSpec.uri: ${e instanceof Error ? e.message : String(e)}`, 'JobSpec.uri');
+      throw isDomainError(e) ? withField(e, 'JobSpec.uri') : e;
     }
     const resolved = { ...spec, uri, ...(spec.format === 'gme' ? { images: spec.images ?? 'copy' } : {}) };
     await checkExportTarget(deps, resolved);
@@ -90,7 +92,7 @@ export class ExportService {
   ) {}
 
   /** The exporter's step: runs the whole export of one job. */
-  async run(msg: ExportMessage): Promise<'done' | 'dropped'> {
+  async run(msg: ExportMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<'done' | 'dropped'> {
     const job = await this.jobs.begin(msg.jobId, 'running: exporting');
     if (!job) return 'dropped';
     const spec = FileMetaExportSpec.parse(job.jobSpec);
@@ -100,7 +102,7 @@ export class ExportService {
     // A cause no redelivery cures (a folder that would lose a file, EACCES, a deleted version) fails the job now.
     const output = await deliver(
       this.jobs,
-      { jobId: job.datasetJobId, work: 'the export' },
+      { jobId: job.datasetJobId, work: 'the export', delivery: ctx.dequeueCount },
       async () => {
         try {
           return spec.target === 'file' ? await this.toFolder(job, spec, counts) : await this.toLogicalVersion(job, spec, counts);
@@ -174,7 +176,7 @@ export class ExportService {
     const checked = await checkExportTarget(this.deps, spec, job.datasetJobId).catch((e: unknown) => {
       throw isDomainError(e) && e.kind === 'Conflict' ? invalid(e.message, e.field) : e;
     });
-    const marker: MarkerOf = (status, { Files = checked.files, ...more } = {}) =>
+    const marker: MarkerOf = (status, { Files = checked.files, written = [], ...more } = {}) =>
       JSON.stringify(
         {
           Generator: EXPORT_GENERATOR,
@@ -187,7 +189,7 @@ export class ExportService {
           Search: spec.search,
           ...more,
           Files,
-          LoupeFiles: checked.loupeFiles,
+          LoupeFiles: [...checked.loupeFiles.filter((f) => !written.some((w) => w.Name === f.Name)), ...written],
         },
         null,
         2,
@@ -199,7 +201,10 @@ export class ExportService {
     } catch (e) {
       if (e instanceof ExportInterrupted || permanentCause(e) !== undefined) {
         const status = e instanceof ExportInterrupted ? ((await this.deps.store.getJob(job.datasetJobId))?.status ?? 'Failed') : 'Failed';
-        await unpublish(checked, copies.started && marker(status, { Files: [GME_IMAGES_FOLDER, EXPORT_DESCRIPTION_FILE] }));
+        // Copies were made: the folder stays Loupe's, its images/ recorded as it is now (when it can be
+        // listed; otherwise its old entry no longer matches, and the copies count as the user's).
+        const images = copies.started ? await imagesEntryOf(checked.store, checked.folder).catch(() => undefined) : undefined;
+        await unpublish(checked, copies.started && marker(status, { Files: [GME_IMAGES_FOLDER, EXPORT_DESCRIPTION_FILE], written: images ? [images] : [] }));
       }
       throw e;
     }
@@ -245,7 +250,11 @@ export class ExportService {
       if (buf) yield buf;
     }
     await target.write(folder + EXPORT_FILE[format], chunks());
+    // What the store reports now is what a later export must still find to replace these files.
+    const written: LoupeFile[] = [{ Name: EXPORT_FILE[format], ETag: (await target.head(folder + EXPORT_FILE[format])).etag }];
+    if (copyImages) written.push(await imagesEntryOf(target, folder));
     const final = marker(finalStatus(counts), {
+      written,
       ...(vectorInfo ? { VectorSearch: { TopK: vectorInfo.topK, Returned: vectorInfo.returned, IndexName: vectorInfo.indexName, EmbedderId: vectorInfo.embedderId } } : {}),
       ExportTime: nowIso(this.deps),
       FileCount: counts.completed,
@@ -256,8 +265,9 @@ export class ExportService {
   }
 
   /**
-   * Copies a page's images into `images/`; returns the files copied. A source that is gone fails
-   * that file (logged, left out of the layout); any other error stops the export.
+   * Copies a page's images into `images/`; returns the files copied. A source that is gone, or whose
+   * bytes are no longer those indexed (its ETag differs from the fingerprint), fails that file (logged,
+   * left out of the layout); any other error stops the export.
    */
   private async copyImages(job: DatasetJob, metas: ExportedMeta[], target: ObjectStore, folder: string, concurrency: number, counts: Counts): Promise<ExportedMeta[]> {
     const results: Array<string | undefined> = [];
@@ -265,12 +275,13 @@ export class ExportService {
       const m = metas[i]!;
       const to = folder + gmeImagePath(m);
       const source = this.deps.objects.forUri(m.uri);
+      const ifMatch = { ifMatch: m.fileFingerPrint };
       try {
-        if (source === target) await target.copy(m.uri, to);
-        else await target.write(to, await source.openReadStream(m.uri));
+        if (source === target) await target.copy(m.uri, to, ifMatch);
+        else await target.write(to, await source.openReadStream(m.uri, ifMatch));
       } catch (e) {
-        if (!isDomainError(e) || e.kind !== 'NotFound') throw e;
-        results[i] = `${m.uri}: source gone`;
+        if (!isDomainError(e) || (e.kind !== 'NotFound' && e.kind !== 'Conflict')) throw e;
+        results[i] = `${m.uri}: ${e.kind === 'NotFound' ? 'source gone' : 'changed since it was indexed'}`;
       }
     });
     const failed = metas.flatMap((m, i) => (results[i] ? [{ metaId: m.datasetFileMetaId, ok: false as const, reason: results[i]! }] : []));
@@ -305,8 +316,11 @@ export class ExportService {
   }
 }
 
-/** The text of the folder's `export.json` for a job status; `more` adds fields (and may say which Files). */
-type MarkerOf = (status: JobStatus, more?: Record<string, unknown> & { Files?: string[] }) => string;
+/**
+ * The text of the folder's `export.json` for a job status; `more` adds fields, may say which Files,
+ * and which files this export has `written` (their entries replace the earlier ones in LoupeFiles).
+ */
+type MarkerOf = (status: JobStatus, more?: Record<string, unknown> & { Files?: string[]; written?: LoupeFile[] }) => string;
 
 /**
  * Puts a folder back as the export found it: the previous export's marker, or no marker at all. When

@@ -1,8 +1,7 @@
 // Use cases of one file meta: get, user tag edits, thumbnail, download (listing is SearchService).
-import type { Readable } from 'node:stream';
-import { conflict, invalid, isDomainError, notFound } from '../domain/errors.js';
-import type { FileMeta, ImageFormat } from '../domain/file-meta.js';
-import { ImageFormat as ImageFormatSchema } from '../domain/file-meta.js';
+import { Readable } from 'node:stream';
+import { DomainError, conflict, invalid, isDomainError, notFound } from '../domain/errors.js';
+import type { FileMeta } from '../domain/file-meta.js';
 import { MediaError, renderThumbnail, type ThumbnailMode } from '../media/thumbnail.js';
 import { sniffFormat } from '../media/sniff.js';
 import { nowIso, type ServiceDeps } from './deps.js';
@@ -22,21 +21,25 @@ export class FileMetaService {
     return m;
   }
 
-  /** A resized image of the file. One that cannot be rendered is a Conflict (409) naming why; its status stays. */
+  /**
+   * A resized image of the file. A file that is no image is Forbidden (see `notAnImage`); an image
+   * that cannot be rendered is a Conflict (409) naming why; its status stays.
+   */
   async thumbnail(datasetId: string, id: string, mode: ThumbnailMode): Promise<{ data: Buffer; contentType: string }> {
     const meta = await this.get(datasetId, id);
+    if (meta.status === 'SKIPPED') throw notAnImage();
     if (meta.dataSize > this.deps.media.maxBytes) {
       throw invalid(`file is too large to render (${meta.dataSize} bytes > ${this.deps.media.maxBytes})`, 'DatasetFileMetaId');
     }
     const bytes = await indexedBytes(meta, () => this.deps.objects.forUri(meta.uri).read(meta.uri, undefined, { ifMatch: meta.fileFingerPrint }));
-    const format: ImageFormat | undefined = sniffFormat(bytes) ?? ImageFormatSchema.safeParse(meta.fileType).data;
+    const format = sniffFormat(bytes);
+    if (!format) throw notAnImage();
     // A failed render changes nothing on the file: a file caught mid-replacement, or a limit of the
     // renderer, must not fail it for good; FileMetaBuild alone judges files.
     const fail = (reason: string) => {
       this.deps.log.warn('file failed to render', { metaId: meta.datasetFileMetaId, reason });
       return conflict(`the file cannot be rendered as it is in storage now: ${reason}`);
     };
-    if (!format) throw fail('its content is not a supported image');
     try {
       return await renderThumbnail(bytes, format, mode, this.deps.media);
     } catch (e) {
@@ -63,10 +66,56 @@ export class FileMetaService {
     return Promise.all(updates.map((u) => this.get(datasetId, u.datasetFileMetaId)));
   }
 
+  /** The original file, streamed; only an image (see `notAnImage`), judged by its first bytes before any is sent. */
   async download(datasetId: string, id: string): Promise<{ meta: FileMeta; stream: Readable }> {
     const meta = await this.get(datasetId, id);
+    if (meta.status === 'SKIPPED') throw notAnImage();
     const stream = await indexedBytes(meta, () => this.deps.objects.forUri(meta.uri).openReadStream(meta.uri, { ifMatch: meta.fileFingerPrint }));
-    return { meta, stream };
+    return { meta, stream: await onlyIfImage(stream) };
+  }
+}
+
+/**
+ * Download and thumbnail serve images, nothing else: a dataset folder may hold notes, keys or
+ * labels next to its images, and a signed link works without the API key. A SKIPPED file is refused
+ * outright; any other (a PENDING one not probed yet, a FAILED `.jpg` that is text) by its bytes.
+ * The answer quotes none of them.
+ */
+const notAnImage = () => new DomainError('Forbidden', 'not an image: Loupe serves only image files');
+
+/** What the sniffer needs to recognise every format it knows (WebP's is the longest: 12 bytes). */
+const SNIFF_BYTES = 16;
+
+/** `stream` from its first byte if those bytes are an image; else it is closed and the answer is `notAnImage`. */
+async function onlyIfImage(stream: Readable): Promise<Readable> {
+  const chunks: AsyncIterator<Buffer> = stream[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  try {
+    while (size < SNIFF_BYTES) {
+      const next = await chunks.next();
+      if (next.done) break;
+      head.push(next.value);
+      size += next.value.length;
+    }
+  } catch (e) {
+    stream.destroy();
+    throw e;
+  }
+  if (!sniffFormat(Buffer.concat(head))) {
+    await chunks.return?.(); // closes the file
+    throw notAnImage();
+  }
+  return Readable.from(replay(head, chunks), { objectMode: false });
+}
+
+/** The chunks already read, then the rest; stopping early (a client gone) closes the file. */
+async function* replay(head: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* head;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
   }
 }
 

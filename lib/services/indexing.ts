@@ -11,13 +11,13 @@ import type { VectorRecord, VectorStore } from '../ports/vector-store.js';
 import type { VectorStores } from '../ports/vector-stores.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
-import { deliverBatch } from './delivery-failures.js';
+import { deliverBatch, type ConsumerResult } from './delivery-failures.js';
 import { JobStoppedError } from './model-gate.js';
 import { ModelInputReader, unusableOutcome } from './model-input.js';
 import { forEachLimit } from './parallel.js';
 import { withRetry } from './retry.js';
 import type { BatchContext } from './probing.js';
-import { readForModel, type ConsumerResult, type ModelConsumerDeps } from './tagging.js';
+import { readForModel, type ModelConsumerDeps } from './tagging.js';
 
 type Item = BatchMessage['items'][number];
 
@@ -37,13 +37,13 @@ export class IndexingService {
 
   private async embedBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
-    if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
+    if (!batch) return { completed: 0, failed: 0, skipped: 0, notOpen: msg.items.length };
     const { job, items } = batch;
     const spec = SemanticIndexSpec.parse(job.jobSpec);
     const embedder = this.m.models.embedder(await this.m.connections.resolve(spec.embeddingConnectionId!), spec.modelName);
     if (embedder.id !== spec.embedderId) {
       await this.jobs.failOpenItems(msg, `the embedding connection now serves ${embedder.id}, not ${spec.embedderId}; start a new job`);
-      return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
+      return { completed: 0, failed: items.length, skipped: 0, notOpen: msg.items.length - items.length };
     }
     const store = await this.vectorStoreOf(spec.vectorConnectionId!);
     const reader = await ModelInputReader.open(this.deps, items, spec.imageLongSide);
@@ -129,7 +129,7 @@ export class IndexingService {
     }
     const counted = await this.jobs.closeBatch(job, items, outcomes);
     if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry (last: ${lastTransient!.message})`);
-    return { ...counted, skipped: msg.items.length - items.length };
+    return { ...counted, notOpen: msg.items.length - items.length };
   }
 
   async failBatch(msg: BatchMessage, reason: string): Promise<void> {

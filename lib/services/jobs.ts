@@ -1,5 +1,5 @@
 // Use cases of dataset jobs: create (then the fan-out takes over), read, list, stop, and finish.
-import { conflict, DomainError, invalid, isDomainError, notFound } from '../domain/errors.js';
+import { conflict, invalid, isDomainError, notFound, withField } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import {
   isTerminal,
@@ -37,11 +37,24 @@ export function finalStatus(c: Pick<JobCounts, 'completed' | 'failed'> & Partial
   return c.completed === 0 ? 'Failed' : 'PartialFailed';
 }
 
+export interface JobServiceOptions {
+  /**
+   * How many times the queues deliver a job's message before dead-lettering it
+   * (LOUPE_QUEUE_MAX_RECEIVES), so that a failed delivery's log line says whether another will come.
+   */
+  maxDeliveries?: number;
+}
+
 export class JobService {
+  readonly maxDeliveries?: number;
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly specs: JobSpecs,
-  ) {}
+    opts: JobServiceOptions = {},
+  ) {
+    this.maxDeliveries = opts.maxDeliveries;
+  }
 
   async create(input: CreateJobInput): Promise<DatasetJob> {
     if (!AVAILABLE_ACTIONS.includes(input.jobAction)) {
@@ -52,7 +65,7 @@ export class JobService {
     if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
     const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
     if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
-    await this.checkStorageAllowed(version.uri);
+    await this.checkStorage(version.versionName, version.uri, input.jobAction);
     const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {}, input.versionName);
     // One job per action on a version at a time: a second would redo the same work (exports only read).
     for (const status of input.jobAction === 'FileMetaExport' ? [] : (['Pending', 'Running'] as const)) {
@@ -94,16 +107,21 @@ export class JobService {
   }
 
   /**
-   * The version's storage must still be allowed when a job is created (the allowed folders may have
-   * changed since the dataset was registered): a refusal is a 403 now, not a job failing in its consumers.
-   * A folder that is merely gone is left to the job (its files become DELETED).
+   * The version's storage is checked when a job is created, so that what would fail the job in its
+   * first delivery is refused now: storage no longer allowed (the allowed folders changed since the
+   * dataset was registered) is a 403; a folder that is gone is a 400 for the jobs that list it (the
+   * fan-out fails on it rather than marking every file DELETED). An export reads the file metas, not the
+   * folder: it may still salvage the metadata of a dataset whose folder is gone.
    */
-  private async checkStorageAllowed(uri: string): Promise<void> {
+  private async checkStorage(versionName: string, uri: string, action: JobAction): Promise<void> {
     try {
       await this.deps.objects.forUri(uri).checkPrefix(uri);
     } catch (e) {
-      if (isDomainError(e) && e.kind === 'NotFound') return;
-      if (isDomainError(e) && e.kind === 'Forbidden') throw new DomainError('Forbidden', `the dataset version's storage is not allowed: ${e.message}`, 'DatasetId');
+      if (isDomainError(e) && e.kind === 'NotFound') {
+        if (action === 'FileMetaExport') return;
+        throw invalid(`DatasetVersion ${versionName}'s folder '${uri}' does not exist`, 'DatasetVersion');
+      }
+      if (isDomainError(e) && e.kind === 'Forbidden') throw withField(e, 'DatasetVersion');
       throw e;
     }
   }
@@ -191,7 +209,7 @@ export class JobService {
     items: BatchMessage['items'],
     outcomes: FileOutcome[],
     extraLogs: Array<{ level: LogLevel; message: string }> = [],
-  ): Promise<{ completed: number; failed: number }> {
+  ): Promise<Omit<JobCounts, 'total'>> {
     const counted = await this.deps.store.recordOutcomes(job.datasetJobId, outcomes);
     const uriOf = new Map(items.map((i) => [i.metaId, i.uri]));
     const failures = outcomes.filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);

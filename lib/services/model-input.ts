@@ -1,10 +1,12 @@
 // What a model receives for each file of a batch: the file is read once, probed from those bytes when
 // it has not been probed at its current fingerprint, and sent as it is when it already suits the model
 // (small JPEG/PNG/WebP, upright, one frame); otherwise downscaled (GIF first frame, TIFF first page,
-// BMP decoded by us). A file that cannot be used is marked FAILED with the reason; one that is not an
-// image by name nor by content is marked SKIPPED and counted apart (never sent to a model).
+// BMP decoded by us). A file whose bytes cannot be used is marked FAILED with the reason; one that is not
+// an image by name nor by content is marked SKIPPED and counted apart (never sent to a model). A file gone
+// for a moment or over the decode limit fails in this job only: that says nothing about its bytes, and
+// recorded as FAILED it would stick (an Increment probes again only a file whose fingerprint changed).
 import { isDomainError } from '../domain/errors.js';
-import { hasImageExtension, ImageFormat, NOT_AN_IMAGE_REASON, type FileMeta } from '../domain/file-meta.js';
+import { ImageFormat, NOT_AN_IMAGE_REASON, unrecognisedVerdict, type FileMeta } from '../domain/file-meta.js';
 import type { BatchMessage, FileOutcome } from '../domain/job.js';
 import { bufferSource } from '../media/byte-source.js';
 import type { ImageFacts } from '../media/model-input.js';
@@ -39,21 +41,28 @@ export class ModelInputReader {
     return new ModelInputReader(deps, new Map(metas.map((m) => [m.datasetFileMetaId, m])), longSide);
   }
 
-  async read(item: Item): Promise<ModelInputResult> {
-    const meta = this.metas.get(item.metaId);
-    const probed = meta?.probedFingerPrint === item.fingerprint ? meta : undefined;
+  /** What is on record about the file at this fingerprint when it is not to be read (FAILED, SKIPPED); no I/O. */
+  recorded(item: Item): Extract<ModelInputResult, { ok: false }> | undefined {
+    const probed = this.probedAt(item);
     if (probed?.status === 'FAILED') return { ok: false, reason: probed.failReason ?? 'unusable file' };
     if (probed?.status === 'SKIPPED') return { ok: false, skipped: true, reason: probed.failReason ?? NOT_AN_IMAGE_REASON };
+    return undefined;
+  }
+
+  async read(item: Item): Promise<ModelInputResult> {
+    const onRecord = this.recorded(item);
+    if (onRecord) return onRecord;
+    const probed = this.probedAt(item);
     const objects = this.deps.objects.forUri(item.uri);
     let bytes: Buffer;
     try {
       const { info, data } = await objects.get(item.uri, { maxBytes: this.deps.media.maxBytes });
       if (info.etag !== item.fingerprint) return { ok: false, reason: 'file changed while the job ran; run an Increment job' };
-      if (!data) return this.unusable(item, probed, `file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`);
+      if (!data) return { ok: false, reason: `file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}` };
       if (data.length === 0) return probed ? this.unusable(item, probed, 'empty file (0 bytes)') : this.unrecognised(item, 'empty file (0 bytes)');
       bytes = data;
     } catch (e) {
-      if (isDomainError(e) && e.kind === 'NotFound') return this.unusable(item, probed, 'file not found in storage (deleted after listing)');
+      if (isDomainError(e) && e.kind === 'NotFound') return { ok: false, reason: 'file not found in storage (deleted after listing)' };
       throw e;
     }
 
@@ -97,9 +106,15 @@ export class ModelInputReader {
 
   /** A fresh probe found no image format in the bytes: skipped when the name is no image's either, else failed. */
   private unrecognised(item: Item, reason: string): ModelInputResult {
-    if (hasImageExtension(item.uri)) return this.unusable(item, undefined, reason);
-    this.probeUpdates.push(probeUpdate(item, { status: 'SKIPPED', fileType: '', contentType: null, metaAttributes: {}, failReason: NOT_AN_IMAGE_REASON }));
-    return { ok: false, skipped: true, reason: NOT_AN_IMAGE_REASON };
+    const v = unrecognisedVerdict(item.uri, reason);
+    if (v.status === 'FAILED') return this.unusable(item, undefined, v.reason);
+    this.probeUpdates.push(probeUpdate(item, { status: 'SKIPPED', fileType: '', contentType: null, metaAttributes: {}, failReason: v.reason }));
+    return { ok: false, skipped: true, reason: v.reason };
+  }
+
+  private probedAt(item: Item): FileMeta | undefined {
+    const meta = this.metas.get(item.metaId);
+    return meta?.probedFingerPrint === item.fingerprint ? meta : undefined;
   }
 }
 

@@ -1,8 +1,10 @@
 // Prober: FileMetaBuild for one batch. Reads each file's header (and with verify=decode its pixels),
 // records format, size and dimensions or the reason it is unusable, and counts each file once. A file
-// that is an image neither by name nor by content is SKIPPED: counted apart, never a failure.
+// that is an image neither by name nor by content is SKIPPED: counted apart, never a failure. What says
+// nothing about the bytes (the file gone for a moment, over the decode limit) fails it for this job only:
+// recorded on the file, it would stick, since an Increment probes again only what changed.
 import { isDomainError } from '../domain/errors.js';
-import { hasImageExtension, NOT_AN_IMAGE_REASON, type ImageFormat } from '../domain/file-meta.js';
+import { unrecognisedVerdict, type ImageFormat } from '../domain/file-meta.js';
 import { FileMetaBuildSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
 import type { ByteSource } from '../media/byte-source.js';
 import { decodeImage } from '../media/decode.js';
@@ -10,7 +12,7 @@ import { probeImage } from '../media/probe.js';
 import { probeAttributes } from '../media/probe-result.js';
 import type { ProbeUpdate } from '../ports/meta-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { deliverBatch, fileFailureOrThrow } from './delivery-failures.js';
+import { deliverBatch, fileFailureOrThrow, type ConsumerResult } from './delivery-failures.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import { forEachLimit } from './parallel.js';
 import type { JobService } from './jobs.js';
@@ -31,13 +33,13 @@ export class ProbingService {
     private readonly jobs: JobService,
   ) {}
 
-  processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<{ completed: number; failed: number; skipped: number }> {
+  processBatch(msg: BatchMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<ConsumerResult> {
     return deliverBatch(this.jobs, msg, ctx.dequeueCount, 'probing', () => this.probeBatch(msg));
   }
 
-  private async probeBatch(msg: BatchMessage): Promise<{ completed: number; failed: number; skipped: number }> {
+  private async probeBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
-    if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
+    if (!batch) return { completed: 0, failed: 0, skipped: 0, notOpen: msg.items.length };
     const { job, items } = batch;
     const spec = FileMetaBuildSpec.parse(job.jobSpec);
     const updates: ProbeUpdate[] = [];
@@ -51,7 +53,7 @@ export class ProbingService {
     const now = nowIso(this.deps);
     await this.deps.store.applyProbeResults(updates, now);
     const counted = await this.jobs.closeBatch(job, items, outcomes);
-    return { ...counted, skipped: msg.items.length - items.length };
+    return { ...counted, notOpen: msg.items.length - items.length };
   }
 
   /** A batch that kept failing (dead-lettered): its open files are failed with the reason, not lost. */
@@ -82,46 +84,48 @@ export class ProbingService {
     });
     const fail = (reason: string, format?: ImageFormat, contentType: string | null = null) => verdict('FAILED', reason, format, contentType);
     /** Unrecognised bytes: a failure for an image by name, a skip for anything else (a dataset.jsonl). */
-    const unrecognised = (reason: string) => (hasImageExtension(item.uri) ? fail(reason) : verdict('SKIPPED', NOT_AN_IMAGE_REASON));
+    const unrecognised = (reason: string) => {
+      const v = unrecognisedVerdict(item.uri, reason);
+      return verdict(v.status, v.reason);
+    };
+    /** Fails the file in this job and records nothing on it. */
+    const failThisJob = (reason: string) => ({ update: [], outcome: { metaId: item.metaId, ok: false as const, reason } });
     let info;
     try {
       info = await objects.head(item.uri);
     } catch (e) {
-      if (isDomainError(e) && e.kind === 'NotFound') return fail('file not found in storage (deleted after listing)');
+      // Gone since the listing: the next listing marks it DELETED, or probes it again if it is back.
+      if (isDomainError(e) && e.kind === 'NotFound') return failThisJob('file not found in storage (deleted after listing)');
       throw e;
     }
-    if (info.etag !== item.fingerprint) {
-      // Changed since the listing: this job's view of it is stale; the next Increment picks it up.
-      return { update: [], outcome: { metaId: item.metaId, ok: false, reason: 'file changed while the job ran; run an Increment job' } };
-    }
+    // Changed since the listing: this job's view of it is stale; the next Increment picks it up.
+    if (info.etag !== item.fingerprint) return failThisJob('file changed while the job ran; run an Increment job');
     if (info.size === 0) return unrecognised('empty file (0 bytes)');
     const source = headCachedSource(objects, item.uri, info.size);
     const probed = await probeImage(source, this.deps.media);
     if (!probed.ok) return probed.format ? fail(probed.reason, probed.format) : unrecognised(probed.reason);
-    const attrs = probeAttributes(probed);
+    const active = (depth: 'header' | 'decode'): ProbeUpdate => ({
+      datasetFileMetaId: item.metaId,
+      fileFingerPrint: item.fingerprint,
+      status: 'ACTIVE',
+      fileType: probed.format,
+      contentType: probed.contentType,
+      metaAttributes: probeAttributes(probed),
+      failReason: null,
+      probeDepth: depth,
+    });
     if (verify === 'decode') {
       if (info.size > this.deps.media.maxBytes) {
-        return fail(`file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`, probed.format, probed.contentType);
+        // A limit, not a judgement of the bytes: the header's facts stand (at header depth, so a decode
+        // Increment tries again once the limit is raised) and the file fails in this job only.
+        const reason = `file too large to decode: ${info.size} bytes > limit ${this.deps.media.maxBytes}`;
+        return { update: [active('header')], outcome: { metaId: item.metaId, ok: false, reason } };
       }
       const bytes = await objects.read(item.uri);
       const decoded = await decodeImage(bytes, probed.format, this.deps.media);
       if (!decoded.ok) return fail(`decode failed: ${decoded.reason}`, probed.format, probed.contentType);
     }
-    return {
-      update: [
-        {
-          datasetFileMetaId: item.metaId,
-          fileFingerPrint: item.fingerprint,
-          status: 'ACTIVE',
-          fileType: probed.format,
-          contentType: probed.contentType,
-          metaAttributes: attrs,
-          failReason: null,
-          probeDepth: verify,
-        },
-      ],
-      outcome: { metaId: item.metaId, ok: true },
-    };
+    return { update: [active(verify)], outcome: { metaId: item.metaId, ok: true } };
   }
 }
 

@@ -5,7 +5,7 @@
 // with the reason.
 import type { Expr } from '../dsl/ast.js';
 import { parseQuery } from '../dsl/parser.js';
-import { conflict, invalid, notFound, unavailable } from '../domain/errors.js';
+import { conflict, invalid, isDomainError, notFound, unavailable, withField } from '../domain/errors.js';
 import type { FileMeta, FileStatus } from '../domain/file-meta.js';
 import { ImageFormat } from '../domain/file-meta.js';
 import { bufferSource } from '../media/byte-source.js';
@@ -275,9 +275,10 @@ export class SearchService {
       try {
         got = await this.deps.objects.forUri(image.uri).get(image.uri, { maxBytes: MAX_QUERY_IMAGE_BYTES });
       } catch (e) {
-        const kind = (e as { kind?: string }).kind;
-        if (kind === 'NotFound') throw invalid(`QueryImage: no object at '${image.uri}'`, 'QueryImage');
-        if (kind === 'Invalid' || kind === 'Forbidden') throw invalid(`QueryImage: ${(e as Error).message}`, 'QueryImage');
+        if (!isDomainError(e)) throw e;
+        if (e.kind === 'NotFound') throw invalid(`QueryImage: no object at '${image.uri}'`, 'QueryImage');
+        // A path outside the allowed folders stays a 403, as for a dataset's Uri.
+        if (e.kind === 'Invalid' || e.kind === 'Forbidden') throw withField(e, 'QueryImage');
         throw e;
       }
       if (!got.data) throw invalid(`QueryImage: the image is larger than ${MAX_QUERY_IMAGE_BYTES} bytes`, 'QueryImage');

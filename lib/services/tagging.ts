@@ -12,7 +12,7 @@ import type { TagUpdate } from '../ports/meta-store.js';
 import type { ConnectionService } from './connections.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
-import { deliverBatch, fileFailureOrThrow } from './delivery-failures.js';
+import { deliverBatch, fileFailureOrThrow, type ConsumerResult } from './delivery-failures.js';
 import { JobStoppedError, type ModelGate } from './model-gate.js';
 import { ModelInputReader, unusableOutcome } from './model-input.js';
 import { forEachLimit } from './parallel.js';
@@ -26,12 +26,6 @@ export interface ModelConsumerDeps {
   models: ModelFactory;
   gate: ModelGate;
   retry: RetryOptions;
-}
-
-export interface ConsumerResult {
-  completed: number;
-  failed: number;
-  skipped: number;
 }
 
 export class TaggingService {
@@ -49,13 +43,13 @@ export class TaggingService {
 
   private async tagBatch(msg: BatchMessage): Promise<ConsumerResult> {
     const batch = await this.jobs.openBatch(msg);
-    if (!batch) return { completed: 0, failed: 0, skipped: msg.items.length };
+    if (!batch) return { completed: 0, failed: 0, skipped: 0, notOpen: msg.items.length };
     const { job, items } = batch;
     const spec = IntelligentTagSpec.parse(job.jobSpec);
     const definition = await this.deps.store.getTagDefinition(spec.tagDefinitionId);
     if (!definition) {
       await this.jobs.failOpenItems(msg, `tag definition ${spec.tagDefinitionId} was deleted`);
-      return { completed: 0, failed: items.length, skipped: msg.items.length - items.length };
+      return { completed: 0, failed: items.length, skipped: 0, notOpen: msg.items.length - items.length };
     }
     const tagger = this.m.models.tagger(await this.m.connections.resolve(spec.connectionId));
     const reader = await ModelInputReader.open(this.deps, items, spec.imageLongSide);
@@ -71,13 +65,15 @@ export class TaggingService {
     let halted = false;
     await forEachLimit(items, spec.concurrency, async (item) => {
       if (halted) return;
-      const input = await readForModel(reader, item);
-      if (!input.ok) return void outcomes.push(unusableOutcome(item.metaId, input));
-      // Read first all the same: a file that is not an image is skipped, whatever the model's state.
+      // The service is down: the rest fails unread (a file on record as not an image is still skipped).
       if (refused !== undefined) {
+        const onRecord = reader.recorded(item);
+        if (onRecord) return void outcomes.push(unusableOutcome(item.metaId, onRecord));
         await this.deps.store.recordTagError(item.metaId, refused, nowIso(this.deps));
         return void outcomes.push({ metaId: item.metaId, ok: false, reason: `model: ${refused}` });
       }
+      const input = await readForModel(reader, item);
+      if (!input.ok) return void outcomes.push(unusableOutcome(item.metaId, input));
       try {
         const result = await this.m.gate.run(
           job.datasetJobId,
@@ -111,7 +107,7 @@ export class TaggingService {
     await this.deps.store.applyTagResults(updates, nowIso(this.deps));
     const counted = await this.jobs.closeBatch(job, items, outcomes, logs);
     if (unfinished) throw new Error(`${unfinished} files hit transient model errors after every retry (last: ${lastTransient!.message})`);
-    return { ...counted, skipped: msg.items.length - items.length };
+    return { ...counted, notOpen: msg.items.length - items.length };
   }
 
   async failBatch(msg: BatchMessage, reason: string): Promise<void> {

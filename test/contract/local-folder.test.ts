@@ -1,6 +1,6 @@
 // LocalFolderObjectStore: the ObjectStore contract, plus what only a local folder has (symlinks, `..`, roots).
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -175,6 +175,16 @@ describe('LocalFolderObjectStore (local only)', () => {
     expect(await keysOf(dirUri(root))).toEqual(['w/out.txt']);
     await expectDomainError(store.write(dirUri(path.join(root, 'w')), 'x'), 'Invalid');
     await expectDomainError(store.write(uriOf(root, 'w', 'out.txt', 'child'), 'x'), 'Invalid');
+  });
+
+  it('names a folder reached through a symlink by its real path, also below the link where nothing exists yet', async () => {
+    await mkdir(path.join(root, 'real', 'deep'), { recursive: true });
+    await symlink(path.join(root, 'real'), path.join(root, 'link'));
+    const real = await store.canonicalFolder(dirUri(path.join(root, 'real')));
+    expect(real).toBe(dirUri(await realpath(path.join(root, 'real'))));
+    expect(await store.canonicalFolder(dirUri(path.join(root, 'link')))).toBe(real);
+    expect(await store.canonicalFolder(uriOf(root, 'link', 'deep'))).toBe(real + 'deep/');
+    expect(await store.canonicalFolder(uriOf(root, 'link', 'not', 'yet'))).toBe(real + 'not/yet/');
   });
 
   it('sees files added to a cached folder listing', async () => {

@@ -214,6 +214,26 @@ export function objectStoreContract(name: string, makeFixture: () => Promise<Obj
       await expectDomainError(fx.store.copy(fx.rootUri + 'src/missing.jpg', fx.rootUri + 'dst/x.jpg'), 'NotFound');
     });
 
+    it('copies with ifMatch only while the source is the expected one, else Conflict and nothing written', async () => {
+      await putKeys(['src/m.jpg']);
+      const from = fx.rootUri + 'src/m.jpg';
+      const etag = (await fx.store.head(from)).etag;
+      await fx.store.copy(from, fx.rootUri + 'dst/m.jpg', { ifMatch: etag });
+      expect((await fx.store.read(fx.rootUri + 'dst/m.jpg')).toString()).toBe('src/m.jpg');
+      await fx.store.write(from, 'replaced since');
+      await expectDomainError(fx.store.copy(from, fx.rootUri + 'dst/n.jpg', { ifMatch: etag }), 'Conflict');
+      await expectDomainError(fx.store.head(fx.rootUri + 'dst/n.jpg'), 'NotFound');
+    });
+
+    it('names a folder canonically: one spelling ending with /, whether it exists or not, and prefixes compare', async () => {
+      await putKeys(['c/d/e.txt']);
+      const c = await fx.store.canonicalFolder(fx.rootUri + 'c/');
+      expect(c.endsWith('/')).toBe(true);
+      expect(await fx.store.canonicalFolder(fx.rootUri + 'c')).toBe(c);
+      expect(await fx.store.canonicalFolder(fx.rootUri + 'c/d/')).toBe(c + 'd/');
+      expect(await fx.store.canonicalFolder(fx.rootUri + 'c/not/yet/')).toBe(c + 'not/yet/');
+    });
+
     it('changes the etag when content is rewritten, even at the same size', async () => {
       const uri = fx.rootUri + 'e.txt';
       await fx.store.write(uri, 'hello');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/index.js';
-import { defaultFileRoots, fileRootsOf } from '../../lib/adapters/objectstore/file-confinement.js';
+import { defaultFileRoots, FileConfinement, fileRootsOf } from '../../lib/adapters/objectstore/file-confinement.js';
 import { BatchMessage, FanoutMessage } from '../../lib/domain/job.js';
 import { fileMetaId } from '../../lib/domain/ids.js';
 import { resolveApiKeys } from '../../lib/runtime/api-keys.js';
@@ -50,6 +50,16 @@ describe('confinement: the roots rule', () => {
     expect(defaultFileRoots({ cwd: '/srv/x/.loupe', home: '/home/ann', uid: 1000, dataDir: '/srv/x/.loupe' })).toEqual(['/home/ann']);
     // loadConfig applies it to where Loupe runs.
     expect(loadConfig({}, { cwd: path.join(tmp, 'a'), home: tmp, uid: 1000 }).fileRoots).toEqual([path.join(tmp, 'a'), tmp]);
+  });
+
+  it('#2 /var/backups, /var/cache, /var/mail and /var/spool are system folders, as /var/lib and /var/log are; /var/tmp is not', () => {
+    const underVar = new FileConfinement({ roots: ['/var'] });
+    for (const p of ['/var/backups/shadow.bak', '/var/cache/ldconfig/aux-cache', '/var/mail/root', '/var/spool/cron/crontabs/root', '/var/lib/x', '/var/log/auth.log']) {
+      expect(underVar.allows(p), p).toBe(false);
+    }
+    expect(underVar.allows('/var/tmp/photos/a.png')).toBe(true);
+    expect(defaultFileRoots({ cwd: '/var/spool/photos', home: '/home/ann', uid: 1000 })).toEqual(['/home/ann']);
+    expect(defaultFileRoots({ cwd: '/var/tmp/photos', home: '/home/ann', uid: 1000 })).toEqual(['/var/tmp/photos', '/home/ann']);
   });
 
   it('#11 a LOUPE_FILE_ROOTS that names no usable folder stops start-up with a ConfigError naming the variable', () => {
@@ -213,11 +223,11 @@ describe('confinement on the default configuration (no LOUPE_FILE_ROOTS)', () =>
     expect(existsSync(path.join(state, 'api-key'))).toBe(true);
   });
 
-  it('#4 a path outside the roots gets the same 400 whether it exists or not, and no message quotes a file’s bytes', async () => {
+  it('#4 a path outside the roots gets the same 403 whether it exists or not, and no message quotes a file’s bytes', async () => {
     const search = (q: Record<string, string>) => call('GET', `/api/v1/datasets/${ds}/datasetfilemetas?${new URLSearchParams(q)}`);
     const answer = async (uri: string) => {
       const r = await search({ QueryImage: uri });
-      expect(r.status, uri).toBe(400);
+      expect(r.status, uri).toBe(403);
       expect(JSON.stringify(r.body)).not.toContain('root:');
       return r.body.Message.split(uri).join('<URI>');
     };
@@ -236,9 +246,99 @@ describe('confinement on the default configuration (no LOUPE_FILE_ROOTS)', () =>
     const labels = await evaluate(passwd);
     expect([labels.status, labels.body.Message]).toEqual([400, 'LabelsUri: line 1 is not JSON']);
     const [secret, absent] = await Promise.all([evaluate(fileUri(path.join(outside, 'secret.txt'))), evaluate(fileUri(path.join(outside, 'absent.txt')))]);
-    expect([secret.status, absent.status]).toEqual([400, 400]);
+    expect([secret.status, absent.status]).toEqual([403, 403]);
     expect(secret.body.Message.replace('secret.txt', 'X')).toBe(absent.body.Message.replace('absent.txt', 'X'));
     expect(secret.body.Message).not.toContain('root:');
+  });
+
+  it('#4 a path through a symlink out of a root gets the same refusal whether or not it exists: QueryImage, LabelsUri, a dataset Uri, an export target', async () => {
+    await symlink(state, path.join(start, 'data-link'));
+    await symlink(path.join(outside, 'absent.txt'), path.join(start, 'dangling-out.png')); // a link whose target does not exist
+    await symlink(path.join(outside, 'secret.txt'), path.join(start, 'link-out.png'));
+    const at = (...p: string[]) => fileUri(path.join(start, ...p));
+    // Each pair: an existing target, then an absent one, both reached through a link in the root.
+    const pairs: Array<[string, string]> = [
+      [at('etc-link', 'passwd'), at('etc-link', 'nope')],
+      [at('etc-link', 'passwd', 'x'), at('etc-link', 'no-dir', 'x')],
+      [at('data-link', 'api-key'), at('data-link', 'nope')],
+      [at('data-link', 'secret.key'), at('data-link', 'a'.repeat(300))],
+      [at('link-out.png'), at('dangling-out.png')],
+    ];
+    const gme = (await call('POST', '/api/v1/connections', { ConnectionName: 'g4', ConnectionType: 'EasEmbeddingConnection', Configs: { Endpoint: 'http://127.0.0.1:9/' } })).body.ConnectionId;
+    const vec = (await call('POST', '/api/v1/connections', { ConnectionName: 'v4', ConnectionType: 'LocalVectorConnection' })).body.ConnectionId;
+    const answers = {
+      query: (uri: string) => call('GET', `/api/v1/datasets/${ds}/datasetfilemetas?${new URLSearchParams({ QueryImage: uri })}`),
+      post: (uri: string) => call('POST', `/api/v1/datasets/${ds}/datasetfilemetas/action/search`, { QueryImage: uri }),
+      labels: (uri: string) =>
+        call('POST', `/api/v1/datasets/${ds}/evaluations`, { DatasetVersion: 'v1', LabelsUri: uri, Indexes: [{ IndexName: 'i', EmbeddingConnectionId: gme, VectorConnectionId: vec }] }),
+    };
+    for (const [there, absent] of pairs) {
+      for (const [name, ask] of Object.entries(answers)) {
+        const [a, b] = [await ask(there), await ask(absent)];
+        // 400 or 403 (whichever the field's rule gives a refused location), the same for both.
+        expect([400, 403], `${name} ${absent}`).toContain(b.status);
+        expect(a.status, `${name} ${absent}`).toBe(b.status);
+        expect(b.body.Message.split(absent).join('<URI>'), `${name} ${absent}`).toBe(a.body.Message.split(there).join('<URI>'));
+        expect(b.body.Message, name).toMatch(/symbolic link to a place that is not allowed/);
+      }
+    }
+    // A dataset on a folder that does not exist behind the link: 403, as for one that does.
+    for (const uri of [dirUri(path.join(start, 'etc-link', 'no-dir')), dirUri(path.join(start, 'data-link', 'no-dir')), dirUri(path.join(start, 'etc-link'))]) {
+      const r = await call('POST', '/api/v1/datasets', { Name: 'x', Uri: uri });
+      expect([r.status, r.body.Code], uri).toEqual([403, 'Forbidden']);
+    }
+    // The store itself: listing, heading, writing or deleting there is Forbidden, absent or not.
+    const store = c.objects.forUri('file:///');
+    await expectDomainError(store.list(dirUri(path.join(start, 'etc-link', 'no-dir'))), 'Forbidden');
+    await expectDomainError(store.head(at('etc-link', 'nope')), 'Forbidden');
+    await expectDomainError(store.delete(at('etc-link', 'no-dir', 'x')), 'Forbidden');
+    await expectDomainError(store.write(at('dangling-out.png'), 'x'), 'Forbidden');
+    expect(existsSync(path.join(outside, 'absent.txt'))).toBe(false);
+    // An export into a new folder behind a link is refused when the job is created, not when it runs
+    // (links in the home: the whole start directory is a dataset by now, which no export may enter).
+    await symlink('/etc', path.join(home, 'etc-link'));
+    await symlink(outside, path.join(home, 'out-link'));
+    for (const folder of [path.join(home, 'etc-link', 'new-dir'), path.join(home, 'out-link', 'new-dir')]) {
+      const r = await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, {
+        DatasetVersion: 'v1',
+        JobAction: 'FileMetaExport',
+        JobSpec: { search: {}, target: 'file', format: 'manifest', uri: dirUri(folder) },
+      });
+      expect([400, 403], `${folder}: ${JSON.stringify(r.body)}`).toContain(r.status);
+      expect(r.body.Message).toMatch(/not allowed/);
+    }
+  });
+
+  it('#4 a name over 255 bytes or a symlink loop is a 400 naming the URI in short, never a 500: QueryImage (GET and POST), LabelsUri, a dataset Uri', async () => {
+    await symlink(path.join(start, 'loop'), path.join(start, 'loop'));
+    const long = 'n'.repeat(300);
+    const cases: Array<[string, RegExp]> = [
+      [fileUri(path.join(start, 'photos', `${long}.png`)), /too long/],
+      [fileUri(path.join(start, long, 'a.png')), /too long/],
+      [fileUri(path.join(start, 'loop')), /too many symbolic links/],
+    ];
+    const gme = (await call('POST', '/api/v1/connections', { ConnectionName: 'g4b', ConnectionType: 'EasEmbeddingConnection', Configs: { Endpoint: 'http://127.0.0.1:9/' } })).body.ConnectionId;
+    const vec = (await call('POST', '/api/v1/connections', { ConnectionName: 'v4b', ConnectionType: 'LocalVectorConnection' })).body.ConnectionId;
+    for (const [uri, why] of cases) {
+      for (const r of [
+        await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas?${new URLSearchParams({ QueryImage: uri })}`),
+        await call('POST', `/api/v1/datasets/${ds}/datasetfilemetas/action/search`, { QueryImage: uri }),
+        await call('POST', `/api/v1/datasets/${ds}/evaluations`, { DatasetVersion: 'v1', LabelsUri: uri, Indexes: [{ IndexName: 'i', EmbeddingConnectionId: gme, VectorConnectionId: vec }] }),
+      ]) {
+        expect([r.status, r.body.Code], uri).toEqual([400, 'InvalidParameter']);
+        expect(r.body.Message, uri).toMatch(why);
+        expect(r.body.Message).not.toContain('n'.repeat(101));
+      }
+    }
+    // The store's own answer quotes at most about 100 characters of the URI.
+    const store = c.objects.forUri('file:///');
+    for (const call of [() => store.head(cases[0]![0]), () => store.list(`${cases[1]![0]}/`), () => store.write(cases[0]![0], 'x'), () => store.delete(cases[0]![0])]) {
+      const e = await call().then(() => undefined, (err: unknown) => err as Error & { kind?: string });
+      expect([e?.kind, e?.message.length! < 200], e?.message).toEqual(['Invalid', true]);
+    }
+    // A dataset on such a folder: a 400, not a 500.
+    const r = await call('POST', '/api/v1/datasets', { Name: 'x', Uri: dirUri(path.join(start, long)) });
+    expect(r.status).toBe(400);
   });
 });
 
@@ -341,5 +441,100 @@ describe('confinement with explicit roots', () => {
     } finally {
       await later.close();
     }
+  });
+});
+
+describe('confinement: download and thumbnail serve images only', () => {
+  let tmp: string;
+  let photos: string;
+  let c: Container;
+  let app: ReturnType<typeof createApi>;
+  let call: ApiCall;
+  let ds: string;
+  const KEY = 'conf-images-key-0123456789';
+  const NOTE = 'password=hunter2-do-not-serve';
+  const idOf = (name: string) => fileMetaId(ds, 'v1', fileUri(path.join(photos, name)));
+  const unsigned = (url: string) => app.fetch(new Request(`http://loupe.test${url}`)); // no key: the signature alone
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'loupe-conf-images-'));
+    photos = path.join(tmp, 'root', 'photos');
+    await mkdir(photos, { recursive: true });
+    await writeFile(path.join(photos, 'a.png'), tinyPng(1, 16, 12));
+    await writeFile(path.join(photos, 'notes.txt'), `${NOTE}\n`);
+    await writeFile(path.join(photos, 'fake.jpg'), `${NOTE}\n`); // an image by name only: FAILED
+    c = buildContainer(loadConfig({ LOUPE_DATA_DIR: path.join(tmp, 'data'), LOUPE_FILE_ROOTS: path.join(tmp, 'root'), LOUPE_API_KEYS: KEY }), { log: jsonLogger('silent') });
+    app = createApi(c, [KEY]);
+    call = inProcessApi(app, KEY);
+    ds = (await call('POST', '/api/v1/datasets', { Name: 'photos', Uri: fileUri(photos) })).body.DatasetId;
+    const job = await c.services.jobs.create({ datasetId: ds, versionName: 'v1', jobAction: 'FileMetaBuild' });
+    for (const m of await drainQueue(c.queue, c.queues.fanout)) await c.services.fanout.run(FanoutMessage.parse(JSON.parse(m)));
+    for (const m of await drainQueue(c.queue, c.queues.prober)) await c.services.probing.processBatch(BatchMessage.parse(JSON.parse(m)));
+    expect(await c.store.getJob(job.datasetJobId)).toMatchObject({ completedFileCount: 1, failedFileCount: 1, skippedFileCount: 1 });
+  });
+  afterAll(async () => {
+    await c?.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('#2 a SKIPPED file (notes.txt) has no DownloadUrl nor ThumbnailUrl, and its download and thumbnail are a 403 quoting nothing', async () => {
+    const listed = await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas?Status=SKIPPED`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.DatasetFileMetas.map((m: { FileName: string; DownloadUrl: unknown; ThumbnailUrl: unknown }) => [m.FileName, m.DownloadUrl, m.ThumbnailUrl])).toEqual([
+      ['notes.txt', null, null],
+    ]);
+    expect((await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${idOf('notes.txt')}`)).body.DatasetFileMeta).toMatchObject({ DownloadUrl: null, ThumbnailUrl: null });
+    for (const what of ['download', 'thumbnail']) {
+      const r = await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${idOf('notes.txt')}/${what}`);
+      expect([r.status, r.body.Code, r.body.Message], what).toEqual([403, 'Forbidden', 'not an image: Loupe serves only image files']);
+    }
+    // An image keeps its links, and they serve it.
+    const png = (await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${idOf('a.png')}`)).body.DatasetFileMeta;
+    const res = await unsigned(png.DownloadUrl);
+    expect([res.status, Buffer.from(await res.arrayBuffer()).equals(tinyPng(1, 16, 12))]).toEqual([200, true]);
+    expect((await unsigned(png.ThumbnailUrl)).status).toBe(200);
+  });
+
+  it('#2 a file whose bytes are no image — FAILED, or PENDING not probed yet — is refused by its first bytes before any is sent, even through its signed link', async () => {
+    const fake = (await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${idOf('fake.jpg')}`)).body.DatasetFileMeta;
+    expect(fake.Status).toBe('FAILED');
+    // Files added since the build, listed but not probed: a text file named .png, and a large image
+    // (a PNG signature, then more than one read chunk) that must come out whole.
+    const big = Buffer.concat([tinyPng(5), Buffer.alloc(300_000, 7)]);
+    await writeFile(path.join(photos, 'later.png'), `${NOTE}\n`);
+    await writeFile(path.join(photos, 'big.png'), big);
+    const store = c.objects.forUri(fileUri(photos));
+    const rows = [];
+    for (const name of ['later.png', 'big.png']) {
+      const info = await store.head(fileUri(path.join(photos, name)));
+      rows.push({
+        datasetFileMetaId: idOf(name),
+        datasetId: ds,
+        versionName: 'v1',
+        uri: fileUri(path.join(photos, name)),
+        fileName: name,
+        fileDir: '',
+        dataSize: info.size,
+        fileFingerPrint: info.etag,
+        fileCreateTime: null,
+        fileUpdateTime: new Date().toISOString(),
+        fileType: 'png',
+        reset: true,
+      });
+    }
+    await c.store.upsertListedFiles(rows, 'job-later', new Date().toISOString());
+    const later = (await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${idOf('later.png')}`)).body.DatasetFileMeta;
+    expect(later.Status).toBe('PENDING');
+    for (const meta of [fake, later]) {
+      for (const url of [meta.DownloadUrl, meta.ThumbnailUrl]) {
+        const res = await unsigned(url);
+        const text = await res.text();
+        expect([res.status, JSON.parse(text).Message], `${meta.FileName} ${url}`).toEqual([403, 'not an image: Loupe serves only image files']);
+        expect(text).not.toContain('hunter2');
+      }
+    }
+    const bigMeta = (await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${idOf('big.png')}`)).body.DatasetFileMeta;
+    const res = await unsigned(bigMeta.DownloadUrl);
+    expect([res.status, Buffer.from(await res.arrayBuffer()).equals(big)]).toEqual([200, true]);
   });
 });

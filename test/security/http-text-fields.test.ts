@@ -100,6 +100,35 @@ describe('#11 names and descriptions', () => {
     expect(tabbed.body.Field).toBe('Name');
   });
 
+  it('#11 text inside a JobSpec (a logical version’s description, ids, model names, the export folder) obeys the same rule, naming JobSpec.<field>', async () => {
+    const job = (JobAction: string, JobSpec: Record<string, unknown>) => call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction, JobSpec });
+    const logical = { target: 'logical', logicalDatasetId: 'ld-none' };
+    const tag = { connectionId: 'c', tagDefinitionId: 't' };
+    const SPEC_FIELDS: Array<[field: string, action: string, spec: (v: string) => Record<string, unknown>]> = [
+      ['versionDescription', 'FileMetaExport', (v) => ({ ...logical, versionDescription: v })],
+      ['logicalDatasetId', 'FileMetaExport', (v) => ({ ...logical, logicalDatasetId: v })],
+      ['uri', 'FileMetaExport', (v) => ({ target: 'file', format: 'manifest', uri: `${pathToFileURL(path.join(dir, 'out')).href}/${v}/` })],
+      ['modelName', 'IntelligentTag', (v) => ({ ...tag, modelName: v })],
+      ['connectionId', 'IntelligentTag', (v) => ({ ...tag, connectionId: v })],
+      ['tagDefinitionId', 'IntelligentTag', (v) => ({ ...tag, tagDefinitionId: v })],
+      ['modelName', 'SemanticIndex', (v) => ({ modelName: v })],
+      ['embeddingConnectionId', 'SemanticIndex', (v) => ({ embeddingConnectionId: v })],
+      ['vectorConnectionId', 'SemanticIndex', (v) => ({ vectorConnectionId: v })],
+    ];
+    for (const [field, action, spec] of SPEC_FIELDS) {
+      for (const [what, value] of Object.entries(BAD)) {
+        const r = await job(action, spec(value));
+        expect(r.status, `${action} ${field} with ${what}: ${JSON.stringify(r.body)}`).toBe(400);
+        expect(r.body.Field, `${action} ${field} with ${what}`).toBe(`JobSpec.${field}`);
+        expect(r.body.Message).toMatch(what === 'lone surrogate' ? /unpaired surrogate/ : /control character/);
+      }
+    }
+    // A description keeps its layout, as everywhere: the version an export makes gets it as written.
+    const target = (await call('POST', '/api/v1/datasets', { Name: 'picked', Edition: 'LOGICAL' })).body.DatasetId;
+    const ok = await job('FileMetaExport', { target: 'logical', logicalDatasetId: target, versionDescription: 'picked by hand\n\tround two' });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+  });
+
   it('#11 a body that is not UTF-8 is a 400, never stored with U+FFFD', async () => {
     const latin1 = Buffer.concat([Buffer.from('{"Name":"caf'), Buffer.from([0xe9]), Buffer.from('","Edition":"LOGICAL"}')]);
     const r = await send('POST', '/api/v1/datasets', latin1);

@@ -1,12 +1,17 @@
 // #14: causes no redelivery can cure fail at once with the reason in the job's Logs (a closed model
 // port after a few quick tries, a dataset folder deleted after the job was created, a deleted
-// connection); an error that is redelivered leaves a WARN line with its cause on each delivery.
+// connection); an error that is redelivered leaves a WARN line with its cause on each delivery, saying
+// whether another delivery will come. #5: a job on a folder that is already gone is refused when it is
+// created.
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLoupe } from '../../cli/serve.js';
+import { createApi } from '../../functions/api/index.js';
+import { createExporterDeadLetterHandler, createExporterHandler } from '../../functions/exporter/index.js';
 import { createFanoutHandler } from '../../functions/fanout/index.js';
 import { createTaggerHandler } from '../../functions/tagger/index.js';
 import { SqliteQueue } from '../../lib/adapters/queue/sqlite-queue.js';
@@ -19,12 +24,38 @@ import { queueTriggerEvent } from '../../lib/runtime/fc.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { LoupeClient } from '../../lib/sdk/index.js';
 import { withRetry } from '../../lib/services/retry.js';
+import { expectDomainError } from '../support/domain-error.js';
 import { drainQueue } from '../support/drain-queue.js';
+import { inProcessApi } from '../support/in-process-api.js';
 import { writePngs } from '../support/local-loupe.js';
 import { startChatServer } from '../support/loopback-dashscope-chat.js';
 
+const KEY = 'fail-fast-key-0123456789';
 const FILES = ['a.png', 'b.png', 'c.png', 'd.png', 'e.png'];
 const TAGS = [{ name: 'thing', description: 'something is visible', values: undefined }];
+
+/**
+ * A loopback port that refuses connections (ECONNREFUSED) for as long as it is held. Closing a server
+ * and reusing its port is not enough: another process may listen on it meanwhile. Here the port is the
+ * local end of a connection this process keeps open to a server of its own: nothing listens on it, so a
+ * connection to it is refused, and Linux lets no other socket listen on it while that connection lives
+ * (an explicit bind gets EADDRINUSE; a listen on port 0 never picks a port in use).
+ */
+async function refusingPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const accepted: net.Socket[] = [];
+  const server = net.createServer((s) => accepted.push(s.on('error', () => undefined)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const holder = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => holder.once('connect', resolve).once('error', reject));
+  return {
+    port: holder.localPort!,
+    async release() {
+      holder.destroy();
+      for (const s of accepted) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 describe('#14 permanent errors fail at once', () => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -42,7 +73,7 @@ describe('#14 permanent errors fail at once', () => {
     const config = loadConfig({
       LOUPE_DATA_DIR: path.join(root, 'data'),
       LOUPE_FILE_ROOTS: root,
-      LOUPE_API_KEYS: 'fail-fast-key-0123456789',
+      LOUPE_API_KEYS: KEY,
       LOUPE_PORT: '0',
       LOUPE_WORKER_THREADS: '0',
       LOUPE_MODEL_RETRY_BASE_MS: '1',
@@ -78,9 +109,9 @@ describe('#14 permanent errors fail at once', () => {
   }
 
   it('#14 IntelligentTag against a closed loopback port: 3 quick tries, one delivery, every file failed with ECONNREFUSED and host:port', async () => {
-    const closed = await startChatServer();
-    const url = closed.url;
-    await closed.close();
+    const closed = await refusingPort();
+    cleanup.push(() => closed.release());
+    const url = `http://127.0.0.1:${closed.port}/v1`;
     const hostPort = new URL(url).host;
 
     // Every receive of every queue, counted from before the consumers start.
@@ -94,7 +125,7 @@ describe('#14 permanent errors fail at once', () => {
     const w = await workspace();
     const loupe = await startLoupe(w.config, { log: jsonLogger('silent') });
     cleanup.push(() => loupe.stop());
-    const client = new LoupeClient({ url: loupe.url, apiKey: 'fail-fast-key-0123456789' });
+    const client = new LoupeClient({ url: loupe.url, apiKey: KEY });
     const c = loupe.container;
     const datasetId = (await c.services.datasets.create({ name: 'closed', uri: pathToFileURL(w.files).href })).datasetId;
     const spec = await tagSetup(c, url);
@@ -190,25 +221,71 @@ describe('#14 permanent errors fail at once', () => {
     for (const r of reasons) expect(r).toContain(`'${spec.connectionId}' not found`);
   });
 
-  it('#14 an error that is redelivered leaves a WARN line with its cause on each delivery, explaining the dead letter', async () => {
+  it('#14 an error that is redelivered leaves a WARN line with its cause on each delivery, saying which of LOUPE_QUEUE_MAX_RECEIVES it was; the last says none follows', async () => {
     const chat = await startChatServer({ failStatus: 503 });
     cleanup.push(() => chat.close());
-    const { c, datasetId } = await services({ LOUPE_MODEL_RETRIES: '1' });
+    const { c, datasetId } = await services({ LOUPE_MODEL_RETRIES: '1', LOUPE_QUEUE_MAX_RECEIVES: '3' });
     const spec = await tagSetup(c, chat.url);
     const job = await c.services.jobs.create({ datasetId, versionName: 'v1', jobAction: 'IntelligentTag', jobSpec: spec });
     await deliverAll(c, c.queues.fanout, createFanoutHandler(() => c));
     const [body] = await drainQueue(c.queue, c.queues.tagger);
     const msg = BatchMessage.parse(JSON.parse(body!));
 
-    // Two deliveries that fail (the queue redelivers what throws), then the dead-letter handler.
-    await expect(c.services.tagging.processBatch(msg, { dequeueCount: 1 })).rejects.toThrow(/HTTP 503/);
-    await expect(c.services.tagging.processBatch(msg, { dequeueCount: 2 })).rejects.toThrow(/HTTP 503/);
-    await c.services.tagging.failBatch(msg, 'batch failed 2 times (dead-lettered)');
+    // Three deliveries that fail (the queue redelivers what throws), then the dead-letter handler.
+    for (const dequeueCount of [1, 2, 3]) await expect(c.services.tagging.processBatch(msg, { dequeueCount })).rejects.toThrow(/HTTP 503/);
+    await c.services.tagging.failBatch(msg, 'batch failed 3 times (dead-lettered)');
 
-    const logs = await c.store.listJobLogs(job.datasetJobId, 100);
-    const warnings = logs.filter((l) => l.level === 'WARN' && l.message.includes('will be delivered again'));
-    expect(warnings.map((l) => l.message.match(/\(delivery (\d)\)/)?.[1])).toEqual(['1', '2']);
-    for (const w of warnings) expect(w.message).toContain('HTTP 503');
+    const warnings = (await c.store.listJobLogs(job.datasetJobId, 100)).filter((l) => l.level === 'WARN' && l.message.includes('HTTP 503'));
+    expect(warnings.map((l) => l.message.slice(0, l.message.indexOf(': ')))).toEqual([
+      'tagging a batch of 5 files failed (delivery 1 of 3), it will be delivered again',
+      'tagging a batch of 5 files failed (delivery 2 of 3), it will be delivered again',
+      'tagging a batch of 5 files failed on its last delivery (3 of 3), it will not be delivered again',
+    ]);
     expect((await c.store.getJob(job.datasetJobId))!.status).toBe('Failed');
+  });
+
+  it('#14 the exporter tells its deliveries apart like the other consumers, and its dead letter points at their WARN lines', async () => {
+    const { c, datasetId, root } = await services({ LOUPE_QUEUE_MAX_RECEIVES: '2' });
+    const out = `${pathToFileURL(path.join(root, 'out')).href}/`;
+    const job = await c.services.jobs.create({ datasetId, versionName: 'v1', jobAction: 'FileMetaExport', jobSpec: { target: 'file', format: 'manifest', uri: out } });
+    const [body] = await drainQueue(c.queue, c.queues.exporter);
+    // A passing error (EIO) on every write: delivered again, until the dead letter.
+    const store = c.objects.forUri(out);
+    store.write = async () => {
+      throw Object.assign(new Error(`EIO: i/o error, open '${path.join(root, 'out')}'`), { code: 'EIO' });
+    };
+    const handler = createExporterHandler(() => c);
+    for (const dequeueCount of [1, 2]) {
+      await expect(handler(queueTriggerEvent(c.queues.exporter, [{ messageId: 'm', body: body!, dequeueCount }]), { requestId: `r${dequeueCount}` })).rejects.toThrow(/EIO/);
+    }
+    await createExporterDeadLetterHandler(() => c)(queueTriggerEvent(`${c.queues.exporter}-dlq`, [{ messageId: 'm', body: body!, dequeueCount: 2 }]), { requestId: 'dlq' });
+
+    const warnings = (await c.store.listJobLogs(job.datasetJobId, 100)).filter((l) => l.level === 'WARN').map((l) => l.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^the export failed \(delivery 1 of 2\), it will be delivered again: EIO/),
+      expect.stringMatching(/^the export failed on its last delivery \(2 of 2\), it will not be delivered again: EIO/),
+    ]);
+    const after = (await c.store.getJob(job.datasetJobId))!;
+    expect(after.status).toBe('Failed');
+    expect(after.message).toBe("export failed 2 times (dead-lettered); each delivery's cause is a WARN line above");
+  });
+
+  it('#5 a job on a version whose folder is gone is refused when it is created (400 naming the folder), not failed a delivery later; an export of its metadata still runs', async () => {
+    const { c, datasetId, files } = await services();
+    await rm(files, { recursive: true, force: true });
+    const uri = `${pathToFileURL(files).href}/`;
+    const api = inProcessApi(createApi(c, [KEY]), KEY);
+    for (const JobAction of ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex']) {
+      const r = await api('POST', `/api/v1/datasets/${datasetId}/datasetjobs`, { DatasetVersion: 'v1', JobAction });
+      expect([r.status, r.body.Code, r.body.Field, r.body.Message], JobAction).toEqual([400, 'InvalidParameter', 'DatasetVersion', `DatasetVersion v1's folder '${uri}' does not exist`]);
+    }
+    await expectDomainError(c.services.jobs.create({ datasetId, versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Increment' }), 'Invalid');
+    expect((await c.store.listJobs({ datasetId, maxResults: 10 })).items).toEqual([]);
+    expect(await c.queue.depth(c.queues.fanout)).toBe(0);
+
+    // An export reads the file metas, not the folder: it is still accepted.
+    const out = `${pathToFileURL(path.join(path.dirname(files), 'out')).href}/`;
+    const exported = await c.services.jobs.create({ datasetId, versionName: 'v1', jobAction: 'FileMetaExport', jobSpec: { target: 'file', format: 'manifest', uri: out } });
+    expect(exported.status).toBe('Pending');
   });
 });

@@ -120,7 +120,7 @@ describe('job pipeline (services, faults injected)', () => {
     const batches = (await drain(c.queues.prober)).map((b) => BatchMessage.parse(JSON.parse(b)));
     await c.services.probing.processBatch(batches[0]!);
     await c.services.jobs.stop(job.datasetJobId);
-    for (const b of batches.slice(1)) expect((await c.services.probing.processBatch(b)).skipped).toBe(b.items.length);
+    for (const b of batches.slice(1)) expect((await c.services.probing.processBatch(b)).notOpen).toBe(b.items.length);
     expect((await c.store.getJob(job.datasetJobId))!).toMatchObject({ status: 'ManuallyStop', completedFileCount: 100 });
     await expect(c.services.jobs.stop(job.datasetJobId)).rejects.toMatchObject({ kind: 'Conflict' });
   });
@@ -142,7 +142,7 @@ describe('job pipeline (services, faults injected)', () => {
     expect(failed[0]!.reason).toMatch(/dead-lettered/);
   });
 
-  it('a file deleted after the listing is failed with a reason, not left pending', async () => {
+  it('a file deleted after the listing is failed in the job with a reason, not left pending; the file itself is not FAILED', async () => {
     const { job, start } = await startJob({ batchSize: 1000 });
     await c.services.fanout.run(start);
     const batches = (await drain(c.queues.prober)).map((b) => BatchMessage.parse(JSON.parse(b)));
@@ -151,6 +151,8 @@ describe('job pipeline (services, faults injected)', () => {
     for (const b of batches) await c.services.probing.processBatch(b);
     const j = (await c.store.getJob(job.datasetJobId))!;
     expect(j).toMatchObject({ status: 'PartialFailed', failedFileCount: 1 });
-    expect(await c.store.getFileMeta(victim.metaId)).toMatchObject({ status: 'FAILED', failReason: expect.stringMatching(/not found/) });
+    expect(await c.store.listFailedJobItems(job.datasetJobId, 10)).toEqual([{ metaId: victim.metaId, uri: victim.uri, reason: expect.stringMatching(/not found/) }]);
+    // A passing absence says nothing about the bytes: the next listing marks the file DELETED, or probes it if it is back.
+    expect(await c.store.getFileMeta(victim.metaId)).toMatchObject({ status: 'PENDING', probedFingerPrint: null });
   });
 });

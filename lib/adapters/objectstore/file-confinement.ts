@@ -26,9 +26,14 @@ export const SYSTEM_FOLDERS: readonly string[] = [
   '/snap',
   '/sys',
   '/usr',
+  // /var/tmp stays allowed: like /tmp, it is where users may put their own files.
+  '/var/backups',
+  '/var/cache',
   '/var/lib',
   '/var/log',
+  '/var/mail',
   '/var/run',
+  '/var/spool',
 ];
 const ADMIN_HOME = '/root';
 

@@ -13,7 +13,7 @@ import {
   type BigIntStats,
   type Dirent,
 } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -112,8 +112,7 @@ export class LocalFolderObjectStore implements ObjectStore {
       this.confinement.checkResolved(real, prefixUri);
       if (!(await stat(real)).isDirectory()) throw notFound('folder', prefixUri);
     } catch (e) {
-      if (isAbsence(e)) throw notFound('folder', prefixUri);
-      throw e;
+      throw (await this.unresolved(prefix, prefixUri, e)) ?? notFound('folder', prefixUri);
     }
   }
 
@@ -129,8 +128,10 @@ export class LocalFolderObjectStore implements ObjectStore {
       this.confinement.checkResolved(prefixReal, prefixUri);
       if (!(await stat(prefixReal)).isDirectory()) return { objects: [] };
     } catch (e) {
-      if (isAbsence(e)) return { objects: [] };
-      throw e;
+      // An absent prefix lists nothing, unless it leads out of bounds: then Forbidden, as if it existed.
+      const refusal = await this.unresolved(prefix, prefixUri, e);
+      if (refusal) throw refusal;
+      return { objects: [] };
     }
 
     // One more than a page, to know whether this page is the last.
@@ -200,8 +201,15 @@ export class LocalFolderObjectStore implements ObjectStore {
     return createReadStream('', { fd, autoClose: true });
   }
 
-  async copy(fromUri: string, toUri: string): Promise<void> {
-    await this.write(toUri, await this.openReadStream(fromUri));
+  async copy(fromUri: string, toUri: string, opts: ReadOptions = {}): Promise<void> {
+    await this.write(toUri, await this.openReadStream(fromUri, opts));
+  }
+
+  async canonicalFolder(uri: string): Promise<string> {
+    // Not judged by the confinement: it reads nothing, and a dataset registered outside today's roots
+    // must still compare (an export must not write into it through a link either).
+    const href = pathToFileURL(await realPathAsFarAsItExists(this.toPath(uri))).href;
+    return href.endsWith('/') ? href : `${href}/`;
   }
 
   async write(uri: string, data: Buffer | string | AsyncIterable<Uint8Array | string>): Promise<void> {
@@ -214,7 +222,7 @@ export class LocalFolderObjectStore implements ObjectStore {
       await mkdir(dir, { recursive: true });
     } catch (e) {
       if (errCode(e) === 'EEXIST' || errCode(e) === 'ENOTDIR') throw invalid(`a parent of '${uri}' is a file`, 'uri');
-      throw e;
+      throw unusablePath(e, uri) ?? e;
     }
     // Again now that the folder exists (a symlink may have been swapped in meanwhile); the temp file
     // and the rename then work in that real folder.
@@ -236,7 +244,7 @@ export class LocalFolderObjectStore implements ObjectStore {
     } catch (e) {
       await rm(temp, { force: true });
       if (errCode(e) === 'EISDIR') throw invalid(`'${uri}' is a folder`, 'uri');
-      throw e;
+      throw unusablePath(e, uri) ?? e;
     }
   }
 
@@ -246,8 +254,10 @@ export class LocalFolderObjectStore implements ObjectStore {
     try {
       parentReal = await realpath(path.dirname(file));
     } catch (e) {
-      if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return;
-      throw e;
+      // Nothing to delete, unless the path leads out of bounds: then Forbidden, as if it existed.
+      const refusal = await this.unresolved(file, uri, e);
+      if (refusal) throw refusal;
+      return;
     }
     const real = path.join(parentReal, path.basename(file));
     this.confinement.checkResolved(real, uri);
@@ -257,7 +267,7 @@ export class LocalFolderObjectStore implements ObjectStore {
       await unlink(real);
     } catch (e) {
       if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return;
-      throw e;
+      throw unusablePath(e, uri) ?? e;
     }
   }
 
@@ -313,11 +323,23 @@ export class LocalFolderObjectStore implements ObjectStore {
     try {
       real = await realpathOf(file);
     } catch (e) {
-      if (isAbsence(e)) throw notFound('object', uri);
-      throw e;
+      throw (await this.unresolved(file, uri, e)) ?? notFound('object', uri);
     }
     this.confinement.checkResolved(real, uri);
     return { file, real };
+  }
+
+  /**
+   * What to answer when `file` (allowed as named) could not be resolved or looked at (`e`). First
+   * its real path as far as it exists, following dangling links, is judged: a path that leads out of
+   * bounds is Forbidden whether or not the rest of it exists, so no answer tells what exists out there.
+   * Then a name too long or a symlink loop is a 400, other errors stay as they are, and for an absent
+   * path (ENOENT, ENOTDIR) the result is undefined: the caller says what absence means to it.
+   */
+  private async unresolved(file: string, uri: string, e: unknown): Promise<unknown> {
+    if (errCode(e) === undefined) return e; // already an answer (a refusal, "not a folder")
+    this.confinement.checkResolved(await realPathAsFarAsItExists(file), uri);
+    return unusablePath(e, uri) ?? (isAbsence(e) ? undefined : e);
   }
 
   /**
@@ -335,8 +357,12 @@ export class LocalFolderObjectStore implements ObjectStore {
       if (isAbsence(e) || errCode(e) === 'ENXIO') throw notFound('object', uri);
       throw e;
     }
+    return this.checkOpened(fd, await openedPath(fd), file, uri, ifMatch);
+  }
+
+  /** An open descriptor is kept only if its real path is allowed, it is a file, and its ETag is the expected one. */
+  private async checkOpened(fd: number, opened: string | undefined, file: string, uri: string, ifMatch?: string) {
     try {
-      const opened = await openedPath(fd);
       if (opened !== undefined) this.confinement.checkResolved(opened, uri);
       const st = await fstatBigInt(fd);
       if (!st.isFile()) throw notFound('object', uri);
@@ -508,17 +534,40 @@ async function ensureMtimeAdvances(temp: string, target: string) {
   await utimes(temp, fresh.atime, bumped);
 }
 
-/** Real path of `p`, or for a path not there yet, the real path of its nearest existing ancestor plus the rest. */
-async function realPathAsFarAsItExists(p: string): Promise<string> {
+/** Why a path may not resolve; the walk below goes on up from each. */
+const UNRESOLVABLE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES']);
+/** Links followed by hand before giving up (Linux's own limit). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Real path of `p`, or for a path not there yet (or not resolvable: a name too long, a folder that
+ * cannot be searched), the real path of its nearest resolvable ancestor plus the rest. A dangling
+ * symlink on the way counts as where it points, so a link out of bounds is judged the same whether or
+ * not its target exists.
+ */
+async function realPathAsFarAsItExists(p: string, hops = 0): Promise<string> {
   const rest: string[] = [];
   for (let d = p; ; d = path.dirname(d)) {
     try {
       return path.join(await realpath(d), ...rest.reverse());
     } catch (e) {
-      if ((errCode(e) !== 'ENOENT' && errCode(e) !== 'ENOTDIR') || d === path.dirname(d)) throw e;
-      rest.push(path.basename(d));
+      if (!UNRESOLVABLE.has(errCode(e) ?? '') || d === path.dirname(d)) throw e;
     }
+    const target = hops < MAX_LINK_HOPS ? await readlink(d).catch(() => undefined) : undefined;
+    if (target !== undefined) return realPathAsFarAsItExists(path.join(path.resolve(path.dirname(d), target), ...rest.reverse()), hops + 1);
+    rest.push(path.basename(d));
   }
+}
+
+/**
+ * A 400 for a path the filesystem cannot take: a name over 255 bytes (or a path over PATH_MAX), or
+ * one that leads through too many symbolic links (a loop). The URI is shortened: it may be kilobytes.
+ */
+function unusablePath(e: unknown, uri: string): DomainError | undefined {
+  const shown = [...uri].length <= 100 ? uri : `${[...uri].slice(0, 60).join('')}…${[...uri].slice(-30).join('')}`;
+  if (errCode(e) === 'ENAMETOOLONG') return invalid(`'${shown}' names a path too long for the filesystem (a name over 255 bytes, or over 4096 in all)`, 'uri');
+  if (errCode(e) === 'ELOOP') return invalid(`'${shown}' leads through too many symbolic links (a loop)`, 'uri');
+  return undefined;
 }
 
 /** "Not there" as far as an object is concerned (ELOOP: a symlink loop, or a final symlink refused by O_NOFOLLOW). */

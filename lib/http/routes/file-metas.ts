@@ -158,7 +158,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       method: 'get',
       path: '/api/v1/datasets/{DatasetId}/datasetfilemetas/{DatasetFileMetaId}/thumbnail',
       tags,
-      summary: 'A thumbnail of the file (auto-rotated; first frame/page). A file that cannot be rendered is a 409 saying why; its Status does not change.',
+      summary: 'A thumbnail of the file (auto-rotated; first frame/page). A file that is no image is a 403; an image that cannot be rendered is a 409 saying why; its Status does not change.',
       request: { params: MetaParams, query: z.object({ ThumbnailMode: z.string().max(128).optional(), Expires: z.string().optional(), Signature: z.string().optional() }) },
       responses: {
         200: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'JPEG, PNG (alpha) or WebP' },
@@ -178,7 +178,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       method: 'get',
       path: '/api/v1/datasets/{DatasetId}/datasetfilemetas/{DatasetFileMetaId}/download',
       tags,
-      summary: 'The original file, streamed',
+      summary: 'The original file, streamed. Only images are served: a SKIPPED file, or one whose first bytes are no image, is a 403',
       request: { params: MetaParams, query: z.object({ Expires: z.string().optional(), Signature: z.string().optional() }) },
       responses: {
         200: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The bytes' },
