@@ -48,6 +48,11 @@ export interface ObjectStore {
    * than `maxBytes`, only the metadata comes back (`data` absent) and nothing is read.
    */
   get(uri: string, opts?: { maxBytes?: number } & ReadOptions): Promise<{ info: ObjectInfo; data?: Buffer }>;
+  /**
+   * The object's metadata and its first `bytes` bytes (fewer when it is shorter), in one request (OSS:
+   * one ranged GetObject, whose headers carry the size and ETag): what a prober needs to begin.
+   */
+  readHead(uri: string, bytes: number, opts?: ReadOptions): Promise<{ info: ObjectInfo; data: Buffer }>;
   /** A stream of the whole object, for downloads. */
   openReadStream(uri: string, opts?: ReadOptions): Promise<Readable>;
   /**

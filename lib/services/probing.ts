@@ -91,17 +91,19 @@ export class ProbingService {
     /** Fails the file in this job and records nothing on it. */
     const failThisJob = (reason: string) => ({ update: [], outcome: { metaId: item.metaId, ok: false as const, reason } });
     let info;
+    let head;
     try {
-      info = await objects.head(item.uri);
+      // One request for the metadata and the first bytes, and only of the file this job listed.
+      ({ info, data: head } = await objects.readHead(item.uri, HEAD_BYTES, { ifMatch: item.fingerprint }));
     } catch (e) {
       // Gone since the listing: the next listing marks it DELETED, or probes it again if it is back.
       if (isDomainError(e) && e.kind === 'NotFound') return failThisJob('file not found in storage (deleted after listing)');
+      // Changed since the listing: this job's view of it is stale; the next Increment picks it up.
+      if (isDomainError(e) && e.kind === 'Conflict') return failThisJob('file changed while the job ran; run an Increment job');
       throw e;
     }
-    // Changed since the listing: this job's view of it is stale; the next Increment picks it up.
-    if (info.etag !== item.fingerprint) return failThisJob('file changed while the job ran; run an Increment job');
     if (info.size === 0) return unrecognised('empty file (0 bytes)');
-    const source = headCachedSource(objects, item.uri, info.size);
+    const source = headCachedSource(objects, item.uri, info.size, head);
     const probed = await probeImage(source, this.deps.media);
     if (!probed.ok) return probed.format ? fail(probed.reason, probed.format) : unrecognised(probed.reason);
     const active = (depth: 'header' | 'decode'): ProbeUpdate => ({
@@ -129,14 +131,11 @@ export class ProbingService {
   }
 }
 
-/** A ByteSource that fetches the file's first 64 KiB once and serves reads inside it from memory. */
-function headCachedSource(objects: ObjectStore, uri: string, size: number): ByteSource {
-  let head: Promise<Buffer> | undefined;
+/** A ByteSource that serves reads inside the file's first bytes (already read) from memory. */
+function headCachedSource(objects: ObjectStore, uri: string, size: number, h: Buffer): ByteSource {
   return {
     size,
     async read(offset: number, length: number): Promise<Buffer> {
-      head ??= objects.read(uri, { start: 0, end: Math.min(size, HEAD_BYTES) });
-      const h = await head;
       if (offset + length <= h.length || h.length === size) return h.subarray(offset, Math.min(offset + length, h.length));
       return objects.read(uri, { start: offset, end: Math.min(size, offset + length) });
     },

@@ -261,6 +261,20 @@ export function objectStoreContract(name: string, makeFixture: () => Promise<Obj
       await expectDomainError(fx.store.openReadStream(uri, { ifMatch: etag }), 'Conflict');
     });
 
+    it('reads an object\'s head with its metadata in one call: the first bytes, fewer when shorter; NotFound, Conflict', async () => {
+      const uri = fx.rootUri + 'h.bin';
+      await fx.store.write(uri, 'abcdefghij');
+      const info = await fx.store.head(uri);
+      const { info: got, data } = await fx.store.readHead(uri, 4);
+      expect(data.toString()).toBe('abcd');
+      expect(got).toMatchObject({ uri: info.uri, size: 10, etag: info.etag });
+      expect((await fx.store.readHead(uri, 64, { ifMatch: info.etag })).data.toString()).toBe('abcdefghij');
+      expect((await fx.store.readHead(uri, 0)).data.length).toBe(0);
+      await expectDomainError(fx.store.readHead(fx.rootUri + 'no/such', 4), 'NotFound');
+      await fx.store.write(uri, 'changed!');
+      await expectDomainError(fx.store.readHead(uri, 4, { ifMatch: info.etag }), 'Conflict');
+    });
+
     it('deletes objects; deleting an absent one is fine', async () => {
       await putKeys(['d/1', 'd/2']);
       await fx.store.delete(fx.rootUri + 'd/1');

@@ -378,7 +378,7 @@ describe('#13 consumers count non-images as the job does', () => {
       new Proxy(real(uri), {
         get(target, prop, recv) {
           const v = Reflect.get(target, prop, recv);
-          return typeof v === 'function' && ['get', 'read', 'head'].includes(String(prop)) ? (...a: unknown[]) => (reads.push(String(a[0])), v.apply(target, a)) : v;
+          return typeof v === 'function' && ['get', 'read', 'readHead', 'head'].includes(String(prop)) ? (...a: unknown[]) => (reads.push(String(a[0])), v.apply(target, a)) : v;
         },
       });
     expect(tagging.batches).toHaveLength(1);

@@ -185,6 +185,13 @@ export class LocalFolderObjectStore implements ObjectStore {
     return { info, data: await readAndClose(fd, info.size) };
   }
 
+  async readHead(uri: string, bytes: number, opts: ReadOptions = {}): Promise<{ info: ObjectInfo; data: Buffer }> {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw invalid(`invalid head length ${bytes}`, 'bytes');
+    const { fd, st, file } = await this.openObject(uri, opts.ifMatch);
+    const info = toObjectInfo(pathToFileURL(file).href, st);
+    return { info, data: await readAndClose(fd, info.size, { start: 0, end: bytes }) };
+  }
+
   async read(uri: string, range?: { start: number; end: number }, opts: ReadOptions = {}): Promise<Buffer> {
     if (range) {
       const { start, end } = range;
