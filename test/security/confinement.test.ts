@@ -12,14 +12,13 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/index.js';
 import { defaultFileRoots, FileConfinement, fileRootsOf } from '../../lib/adapters/objectstore/file-confinement.js';
-import { BatchMessage, FanoutMessage } from '../../lib/domain/job.js';
 import { fileMetaId } from '../../lib/domain/ids.js';
 import { resolveApiKeys } from '../../lib/runtime/api-keys.js';
 import { ConfigError, loadConfig } from '../../lib/runtime/config.js';
 import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { expectDomainError } from '../support/domain-error.js';
-import { drainQueue } from '../support/drain-queue.js';
+import { runFileMetaBuildByHand } from '../support/drain-queue.js';
 import { tinyPng } from '../support/generate-images.js';
 import { inProcessApi, type ApiCall } from '../support/in-process-api.js';
 
@@ -366,10 +365,7 @@ describe('confinement with explicit roots', () => {
     call = inProcessApi(app, KEY);
     ds = (await call('POST', '/api/v1/datasets', { Name: 'photos', Uri: fileUri(photos) })).body.DatasetId;
     // Index the folder: FileMetaBuild, its fan-out and its prober batches run by hand.
-    const job = await c.services.jobs.create({ datasetId: ds, versionName: 'v1', jobAction: 'FileMetaBuild' });
-    for (const m of await drainQueue(c.queue, c.queues.fanout)) await c.services.fanout.run(FanoutMessage.parse(JSON.parse(m)));
-    for (const m of await drainQueue(c.queue, c.queues.prober)) await c.services.probing.processBatch(BatchMessage.parse(JSON.parse(m)));
-    expect(await c.store.getJob(job.datasetJobId)).toMatchObject({ status: 'Succeeded', completedFileCount: 2 });
+    expect(await runFileMetaBuildByHand(c, ds)).toMatchObject({ status: 'Succeeded', completedFileCount: 2 });
   });
   afterAll(async () => {
     await c?.close();
@@ -467,10 +463,7 @@ describe('confinement: download and thumbnail serve images only', () => {
     app = createApi(c, [KEY]);
     call = inProcessApi(app, KEY);
     ds = (await call('POST', '/api/v1/datasets', { Name: 'photos', Uri: fileUri(photos) })).body.DatasetId;
-    const job = await c.services.jobs.create({ datasetId: ds, versionName: 'v1', jobAction: 'FileMetaBuild' });
-    for (const m of await drainQueue(c.queue, c.queues.fanout)) await c.services.fanout.run(FanoutMessage.parse(JSON.parse(m)));
-    for (const m of await drainQueue(c.queue, c.queues.prober)) await c.services.probing.processBatch(BatchMessage.parse(JSON.parse(m)));
-    expect(await c.store.getJob(job.datasetJobId)).toMatchObject({ completedFileCount: 1, failedFileCount: 1, skippedFileCount: 1 });
+    expect(await runFileMetaBuildByHand(c, ds)).toMatchObject({ completedFileCount: 1, failedFileCount: 1, skippedFileCount: 1 });
   });
   afterAll(async () => {
     await c?.close();
