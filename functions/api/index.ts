@@ -1,5 +1,6 @@
 // FC entry (HTTP trigger): the REST API. Locally the same app is served by cli/serve.ts (`loupe serve`, `npm start`).
 import middy from '@middy/core';
+import { acs3Verifier, parseAccessKeys } from '../../lib/http/acs3-signature.js';
 import { hmacUrlSigner } from '../../lib/http/auth.js';
 import { hmacPageTokens } from '../../lib/http/page-tokens.js';
 import { createApiApp } from '../../lib/http/app.js';
@@ -23,6 +24,7 @@ export function createApi(c: Container, apiKeys: string[]) {
     search: c.services.search,
     evaluation: c.services.evaluation,
     apiKeys,
+    acs3: acs3Verifier(parseAccessKeys(c.config.LOUPE_ACCESS_KEYS)),
     signer: hmacUrlSigner(apiKeys[0]!),
     pageTokens: hmacPageTokens(apiKeys[0]!),
     maxBodyBytes: c.config.LOUPE_MAX_BODY_BYTES,

@@ -1,11 +1,12 @@
 // The API app: request ids, auth, routes, errors, and /openapi.json generated from the route schemas.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { MAX_QUERY_IMAGE_BYTES } from '../services/search.js';
-import { bearerOf, constantTimeIncludes } from './auth.js';
+import { acs3Verifier, isAcs3Signed } from './acs3-signature.js';
+import { constantTimeIncludes, presentedApiKey } from './auth.js';
 import { bodyLimit } from './body-limit.js';
 import type { ApiDeps, AppEnv } from './env.js';
-import { errorBody, handleError, validationMessage } from './errors.js';
+import { errorBody, handleError, unauthorizedBody, validationMessage } from './errors.js';
 import { connectionRoutes } from './routes/connections.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { evaluationRoutes } from './routes/evaluations.js';
@@ -45,8 +46,24 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ Status: 'ok', RequestId: c.get('requestId') }));
 
+  const acs3 = deps.acs3 ?? acs3Verifier(new Map());
   app.use('*', async (c, next) => {
-    const key = bearerOf(c.req.header('authorization'));
+    const authorization = c.req.header('authorization');
+    if (isAcs3Signed(authorization)) {
+      const url = c.req.url;
+      const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+      const q = url.indexOf('?', pathStart);
+      const check = acs3.verify({
+        method: c.req.method,
+        rawPath: q < 0 ? url.slice(pathStart) : url.slice(pathStart, q),
+        rawQuery: q < 0 ? '' : url.slice(q + 1),
+        headers: c.req.raw.headers,
+      });
+      if (!check.ok) return unauthorizedBody(c, check.code, check.message, check.code === 'ServiceUnavailable' ? 503 : 401);
+      c.set('signedPayloadSha256', check.payloadSha256);
+      return next();
+    }
+    const key = presentedApiKey((name) => c.req.header(name));
     if (key && constantTimeIncludes(deps.apiKeys, key)) return next();
     if (!key && c.req.method === 'GET' && SIGNED_ROUTE.test(c.req.path)) {
       const check = deps.signer.verify(new URL(c.req.url));
@@ -55,11 +72,26 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
         return errorBody(c, 'Forbidden', 'the signed URL has expired: get the file meta again for a fresh ThumbnailUrl or DownloadUrl');
       }
     }
-    return errorBody(c, 'Unauthorized', key ? 'the API key is not valid' : 'missing Authorization: Bearer <API key> (or an unexpired signed URL)');
+    return errorBody(
+      c,
+      'Unauthorized',
+      key ? 'the API key is not valid' : 'missing Authorization: Bearer <API key> (or x-acs-bearer-token, an ACS3-HMAC-SHA256 signature, or an unexpired signed URL)',
+    );
   });
 
   // After auth: a caller without a key gets its 401 without a byte of its body being read.
   app.use('*', bodyLimit((c) => deps.maxBodyBytes + (c.req.method === 'POST' && UPLOAD_ROUTE.test(c.req.path) ? UPLOAD_ROOM : 0)));
+
+  // A signature vouches for x-acs-content-sha256, not for the bytes: they must be the body received.
+  app.use('*', async (c, next) => {
+    const expected = c.get('signedPayloadSha256');
+    if (expected === undefined) return next();
+    const body = c.req.raw.body ? Buffer.from(await c.req.raw.clone().arrayBuffer()) : Buffer.alloc(0);
+    if (createHash('sha256').update(body).digest('hex') !== expected) {
+      return unauthorizedBody(c, 'SignatureDoesNotMatch', 'x-acs-content-sha256 is not the SHA-256 of the body received');
+    }
+    return next();
+  });
 
   datasetRoutes(app, deps);
   fileMetaRoutes(app, deps);

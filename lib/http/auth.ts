@@ -1,6 +1,7 @@
-// Authentication: `Authorization: Bearer <key>` on every route but /healthz; file URLs handed out in
-// listings (ThumbnailUrl, DownloadUrl) carry an expiring HMAC signature instead, like OSS signed URLs,
-// so an <img> tag can load them.
+// Authentication: an API key (`Authorization: Bearer <key>`, or `x-acs-bearer-token: <key>` as PAI's
+// SDKs send a bearer credential) or an ACS3-HMAC-SHA256 signature with an AccessKey pair
+// (acs3-signature.ts) on every route but /healthz; file URLs handed out in listings (ThumbnailUrl,
+// DownloadUrl) carry an expiring HMAC signature instead, like OSS signed URLs, so an <img> tag can load them.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** A signed URL is `valid`, correctly signed but past its Expires (`expired`), or not one we signed (`invalid`). */
@@ -21,6 +22,18 @@ export function constantTimeIncludes(keys: string[], presented: string): boolean
 export function bearerOf(header: string | undefined): string | undefined {
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return m?.[1];
+}
+
+/**
+ * The API key a request presents, if any: `Authorization: Bearer <key>`, else `x-acs-bearer-token`
+ * (darabonba-openapi sends a bearer credential so, with `x-acs-signature-type: BEARERTOKEN`, which is
+ * not required: the header alone says what it is).
+ */
+export function presentedApiKey(header: (name: string) => string | undefined): string | undefined {
+  const bearer = bearerOf(header('authorization'));
+  if (bearer) return bearer;
+  const acs = header('x-acs-bearer-token')?.trim();
+  return acs && /^\S+$/.test(acs) ? acs : undefined;
 }
 
 export function hmacUrlSigner(secret: string, now: () => number = Date.now): UrlSigner {

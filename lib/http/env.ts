@@ -11,10 +11,17 @@ import type { JobService } from '../services/jobs.js';
 import type { ReindexService } from '../services/reindex.js';
 import type { SearchService } from '../services/search.js';
 import type { TagDefinitionService } from '../services/tag-definitions.js';
+import type { Acs3Verifier } from './acs3-signature.js';
 import type { UrlSigner } from './auth.js';
 import type { PageTokens } from './page-tokens.js';
 
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    /** Set for an ACS3-signed request: the hex SHA-256 its signature vouches for, checked against the body read. */
+    signedPayloadSha256?: string;
+  };
+};
 export type App = OpenAPIHono<AppEnv>;
 
 export interface ApiDeps {
@@ -29,6 +36,8 @@ export interface ApiDeps {
   search: SearchService;
   evaluation: EvaluationService;
   apiKeys: string[];
+  /** Checks ACS3-HMAC-SHA256 signatures against LOUPE_ACCESS_KEYS; absent: no AccessKey is configured. */
+  acs3?: Acs3Verifier;
   signer: UrlSigner;
   /** Binds every NextToken handed out to its query (page-tokens.ts). */
   pageTokens: PageTokens;

@@ -27,6 +27,11 @@ export function errorBody(c: Context, kind: ErrorKind, message: string, field?: 
   return c.json({ Code: CODE[kind], Message: message, RequestId: c.get('requestId') as string, ...(field ? { Field: field } : {}) }, STATUS[kind]);
 }
 
+/** A 401 with one of PAI's authentication codes (SignatureDoesNotMatch, …) instead of `Unauthorized`. */
+export function unauthorizedBody(c: Context, code: string, message: string, status: 401 | 503 = 401) {
+  return c.json({ Code: code, Message: message, RequestId: c.get('requestId') as string }, status);
+}
+
 /** The 413 body: says "too large", the limit, and the variable that sets it. */
 export function payloadTooLargeBody(c: Context, limit: number) {
   const mib = limit >= 1024 * 1024 ? ` (${Number((limit / (1024 * 1024)).toFixed(1))} MiB)` : '';

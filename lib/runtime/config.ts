@@ -14,6 +14,14 @@ export const ConfigSchema = z.object({
   LOUPE_DATA_DIR: z.string().min(1).default('./.loupe'),
   /** Comma-separated API keys. Unset in local mode: a key is created in the data dir and printed. */
   LOUPE_API_KEYS: z.string().optional(),
+  /**
+   * AccessKey pairs `id:secret,id:secret` that PAI's SDKs sign requests with (ACS3-HMAC-SHA256,
+   * lib/http/acs3-signature.ts). Unset: signed requests are refused; API keys still work.
+   */
+  LOUPE_ACCESS_KEYS: z
+    .string()
+    .regex(/^\s*[^:,\s]+:[^,\s]+\s*(,\s*[^:,\s]+:[^,\s]+\s*)*$/, 'comma-separated id:secret pairs')
+    .optional(),
   /** 32-byte key (base64 or hex) sealing connection secrets (AES-256-GCM). Unset in local mode: a key file in the data dir. */
   LOUPE_SECRET_KEY: z
     .string()
@@ -92,7 +100,7 @@ export const NO_FILE_ROOTS = 'none';
 export class ConfigError extends Error {}
 
 /** Never echoed in errors or logs. */
-const SECRET_VARIABLES = new Set(['LOUPE_API_KEYS', 'LOUPE_SECRET_KEY']);
+const SECRET_VARIABLES = new Set(['LOUPE_API_KEYS', 'LOUPE_ACCESS_KEYS', 'LOUPE_SECRET_KEY']);
 
 const thisHost = (): HostFacts => ({ cwd: process.cwd(), home: os.homedir(), uid: process.getuid?.() });
 
