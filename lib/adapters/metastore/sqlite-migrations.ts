@@ -227,6 +227,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
   UPDATE file_metas SET probed_fingerprint = NULL WHERE status = 'FAILED';
   `,
+  // 9: (issue 11) datasets and versions as PAI has them: workspace, property, labels, options, … (placeholder until written)
+  `SELECT 1;`,
+  // 10: (issue 11) jobs' workspace and dataset job configs (placeholder until written)
+  `SELECT 1;`,
+  // 11: (issue 11) file metas as PAI has them: FileType the MIME top-level type, the format apart, Comment (placeholder until written)
+  `SELECT 1;`,
+  // 12: (issue 11) connections and prompts as PAI has them: workspace, description, accessibility (placeholder until written)
+  `SELECT 1;`,
 ];
 
 /** Logged: what a VersionIndex reads. Listing stamps (listed_by_job, listed_at) and job bookkeeping are not. */
