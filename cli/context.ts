@@ -19,6 +19,8 @@ export interface CliIo {
   isTTY: boolean;
   /** The transport of the client; tests pass an in-process app's. */
   fetch?: LoupeClientOptions['fetch'];
+  /** Standard input (`loupe seal` reads the secret from it, never from the command line). */
+  stdin?: AsyncIterable<string | Buffer>;
 }
 
 export function processIo(): CliIo {
@@ -29,6 +31,7 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     now: Date.now,
     isTTY: Boolean(process.stderr.isTTY),
+    stdin: process.stdin,
   };
 }
 

@@ -6,6 +6,7 @@ import { datasetsCommand } from './datasets.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { jobsCommand } from './jobs.js';
+import { sealCommand } from './seal.js';
 import { searchCommand } from './search.js';
 
 export const MAIN_HELP = `Usage: loupe <command> [options]
@@ -18,6 +19,7 @@ Commands:
   search <datasetId>         search a version by text, image, tags, metadata or the query language
   export <datasetId>         export a search's files (manifest, csv, gme) or make a logical version
   eval <datasetId>           evaluate the retrieval quality of indexes against labels
+  seal                       seal a secret (stdin) for LOUPE_ACCESS_KEYS with this server's key
 
 Run 'loupe <command> --help' for its options.
 
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   search: searchCommand,
   export: exportCommand,
   eval: evalCommand,
+  seal: sealCommand,
 };
 
 const TAKES_VALUE = new Set(Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === 'string').map(([k]) => `--${k}`));

@@ -1,5 +1,6 @@
 // FC entry (HTTP trigger): the REST API. Locally the same app is served by cli/serve.ts (`loupe serve`, `npm start`).
 import middy from '@middy/core';
+import { AesGcmSecretBox } from '../../lib/adapters/secrets/aes-gcm-secret-box.js';
 import { acs3Verifier, parseAccessKeys } from '../../lib/http/acs3-signature.js';
 import { hmacUrlSigner } from '../../lib/http/auth.js';
 import { hmacPageTokens } from '../../lib/http/page-tokens.js';
@@ -24,7 +25,8 @@ export function createApi(c: Container, apiKeys: string[]) {
     search: c.services.search,
     evaluation: c.services.evaluation,
     apiKeys,
-    acs3: acs3Verifier(parseAccessKeys(c.config.LOUPE_ACCESS_KEYS)),
+    // Secrets written sealed open with the key that seals connection secrets.
+    acs3: acs3Verifier(parseAccessKeys(c.config.LOUPE_ACCESS_KEYS, (sealed) => AesGcmSecretBox.fromConfig(c.config.LOUPE_SECRET_KEY, c.config.dataDir).open(sealed))),
     signer: hmacUrlSigner(apiKeys[0]!),
     pageTokens: hmacPageTokens(apiKeys[0]!),
     maxBodyBytes: c.config.LOUPE_MAX_BODY_BYTES,

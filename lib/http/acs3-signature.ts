@@ -51,14 +51,29 @@ export interface Acs3Verifier {
   verify(req: Acs3Request): Acs3Check;
 }
 
-/** `id:secret,id:secret` (LOUPE_ACCESS_KEYS) → id → secret. Throws (naming no secret) on a bad entry. */
-export function parseAccessKeys(value: string | undefined): Map<string, string> {
+/** A secret in LOUPE_ACCESS_KEYS given sealed (`id:sealed:v1.…`, made by `loupe seal`) rather than in clear. */
+export const SEALED_PREFIX = 'sealed:';
+
+/**
+ * `id:secret,id:secret` (LOUPE_ACCESS_KEYS) → id → secret. A secret written `sealed:v1.…` is opened
+ * with `open` (the server's SecretBox, as connection secrets are), so the variable need not hold it in
+ * clear. Throws (naming no secret) on a bad entry.
+ */
+export function parseAccessKeys(value: string | undefined, open?: (sealed: string) => string): Map<string, string> {
   const keys = new Map<string, string>();
   for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
     const cut = entry.indexOf(':');
     const id = entry.slice(0, cut).trim();
-    const secret = entry.slice(cut + 1).trim();
+    let secret = entry.slice(cut + 1).trim();
     if (cut <= 0 || !id || !secret) throw new Error(`entry ${keys.size + 1}: expected id:secret`);
+    if (secret.startsWith(SEALED_PREFIX)) {
+      if (!open) throw new Error(`entry ${keys.size + 1} (${id}): a sealed secret needs the server's secret key`);
+      try {
+        secret = open(secret.slice(SEALED_PREFIX.length));
+      } catch {
+        throw new Error(`entry ${keys.size + 1} (${id}): the sealed secret could not be opened (sealed under another LOUPE_SECRET_KEY, or altered)`);
+      }
+    }
     keys.set(id, secret);
   }
   return keys;

@@ -109,9 +109,23 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       version: '0.1.0',
       description: 'Multimodal dataset management; paths and PascalCase fields follow PAI AIWorkSpace (2021-02-04) datasets.',
     },
-    security: [{ bearer: [] }],
+    // Any one of these: a Loupe API key as a bearer token (either header), or a PAI SDK's signature.
+    security: [{ bearer: [] }, { acsBearerToken: [] }, { acs3: [] }],
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A Loupe API key (LOUPE_API_KEYS)' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'acsBearerToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-acs-bearer-token',
+    description: 'A Loupe API key, as PAI\'s SDKs send a bearer credential (with x-acs-signature-type: BEARERTOKEN)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'acs3', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      'ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=…,Signature=… as PAI\'s SDKs sign with an AccessKey pair of LOUPE_ACCESS_KEYS; x-acs-date within 15 minutes, x-acs-signature-nonce never reused',
+  });
 
   app.notFound((c) => errorBody(c, 'NotFound', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => handleError(err, c, deps.log));

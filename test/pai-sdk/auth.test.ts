@@ -3,12 +3,14 @@
 // `x-acs-bearer-token`, against Loupe on loopback, and auth_check.py reports what the SDK decoded.
 // Needs a venv with requirements.txt: LOUPE_PAI_SDK_PYTHON, else test/pai-sdk/.venv (.ci/run makes it).
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AesGcmSecretBox } from '../../lib/adapters/secrets/aes-gcm-secret-box.js';
 import { startTestLoupe, type StartedTestLoupe } from '../security/started-loupe.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,7 +35,10 @@ if (!python) console.warn(SKIPPED);
     let results: Record<string, Outcome>;
 
     beforeAll(async () => {
-      loupe = await startTestLoupe('loupe-pai-sdk-auth-', { LOUPE_ACCESS_KEYS: `other:x,${AK_ID}:${AK_SECRET}` });
+      // The pair's secret is given sealed with the server's key (as `loupe seal` prints it), not in clear.
+      const key = randomBytes(32);
+      const sealed = `sealed:${new AesGcmSecretBox(key).seal(AK_SECRET)}`;
+      loupe = await startTestLoupe('loupe-pai-sdk-auth-', { LOUPE_ACCESS_KEYS: `other:x,${AK_ID}:${sealed}`, LOUPE_SECRET_KEY: key.toString('hex') });
       const folder = path.join(loupe.root, 'photos');
       await mkdir(folder);
       const url = new URL(loupe.url);
@@ -53,7 +58,7 @@ if (!python) console.warn(SKIPPED);
     }, 90_000);
     afterAll(async () => loupe?.stop());
 
-    it('#1 the SDK signing with an AccessKey pair lists datasets', () => {
+    it('#1 the SDK signing with an AccessKey pair (its secret sealed in LOUPE_ACCESS_KEYS) lists datasets', () => {
       expect(results.ak_list).toMatchObject({ ok: true, status: 200 });
       expect(results.ak_list!.body).toHaveProperty('Datasets');
     });
