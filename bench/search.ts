@@ -22,7 +22,7 @@ import { allTags } from '../lib/domain/file-meta.js';
 import { fileMetaId } from '../lib/domain/ids.js';
 import { parseQuery } from '../lib/dsl/parser.js';
 import { tokensContain } from '../lib/dsl/tokenize.js';
-import { SearchQueryParams, searchParamsOf } from '../lib/http/search-params.js';
+import { pageSizeOf, SearchQueryParams, searchParamsOf } from '../lib/http/search-params.js';
 import type { FileMetaQuery, ListedFileRow, MetaStore, ProbeUpdate, TagUpdate } from '../lib/ports/meta-store.js';
 import { loadConfig } from '../lib/runtime/config.js';
 import { buildContainer, type Container } from '../lib/runtime/container.js';
@@ -167,7 +167,8 @@ async function seedMetas(store: MetaStore, files: number, keepIds: number, datas
           fileFingerPrint: f.etag,
           fileCreateTime: null,
           fileUpdateTime: new Date(f.updateTime).toISOString(),
-          fileType: 'jpeg',
+          fileType: 'image',
+          fileFormat: 'jpeg',
           reset: true,
         }),
       ),
@@ -180,7 +181,8 @@ async function seedMetas(store: MetaStore, files: number, keepIds: number, datas
           datasetFileMetaId: f.id,
           fileFingerPrint: f.etag,
           status: 'ACTIVE',
-          fileType: 'jpeg',
+          fileType: 'image',
+          fileFormat: 'jpeg',
           contentType: 'image/jpeg',
           metaAttributes: { ImageWidth: 640 + ((from + k) % 7) * 160, ImageHeight: 480 + ((from + k) % 5) * 120 },
           failReason: null,
@@ -190,12 +192,13 @@ async function seedMetas(store: MetaStore, files: number, keepIds: number, datas
       now,
     );
     await store.applyTagResults(
-      batch.map((f): TagUpdate => ({ datasetFileMetaId: f.id, fileFingerPrint: f.etag, ai: f.ai, tagDefinitionId: 'def-bench', tagDefinitionVersion: 1, model: 'qwen-vl-max' })),
+      batch.map((f): TagUpdate => ({ datasetFileMetaId: f.id, fileFingerPrint: f.etag, ai: f.ai, tagDefinitionId: 'def-bench', tagDefinitionVersion: 1, model: 'qwen-vl-max', jobId: 'job-bench-tag' })),
       now,
     );
     for (const f of batch) {
       if (f.user.length || f.userDeleteAiTags.length) {
-        await store.updateUserTags(f.id, { user: f.user, userDeleteAiTags: f.userDeleteAiTags }, now);
+        const tags = { ai: f.ai, user: f.user, userDeleteAiTags: f.userDeleteAiTags };
+        await store.updateFileMetaContent({ datasetFileMetaId: f.id, expectedTags: { ...tags, user: [], userDeleteAiTags: [] }, tags }, now);
         userEdits++;
       }
     }
@@ -304,7 +307,8 @@ function tagQueryParams(q: TagQuery): Record<string, string> {
 
 /** The MetaStore query the API makes of these parameters (the same functions the route calls). */
 function storeQueryOf(datasetId: string, params: Record<string, string>): FileMetaQuery {
-  const p = searchParamsOf(datasetId, SearchQueryParams.parse(params), undefined);
+  const q = SearchQueryParams.parse(params);
+  const p = searchParamsOf(datasetId, { ...q, MaxResults: pageSizeOf(q) }, undefined);
   return metadataQuery(p, p.expression !== undefined ? parseQuery(p.expression).filter : undefined);
 }
 

@@ -47,7 +47,7 @@ async function tagRun(s: RunningServer, files: string, chatUrl: string, concurre
   const job = await s.api('POST', `/api/v1/datasets/${ds}/datasetjobs`, {
     DatasetVersion: 'v1',
     JobAction: 'IntelligentTag',
-    JobSpec: { connectionId: conn, tagDefinitionId: def, concurrency },
+    JobSpec: { intelligentTagConnectionId: conn, promptId: def, concurrency },
   });
   const done = await waitForJob(s, ds, job.body.DatasetJobId, 3_600_000);
   const seconds = (performance.now() - started) / 1000;

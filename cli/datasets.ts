@@ -19,12 +19,15 @@ import { formatTable } from './format-table.js';
 
 export const DATASETS_HELP = `Usage: loupe datasets <command>
 
-  create --name <name> --uri <uri|folder> [--description <text>]
+  create --name <name> --uri <uri|folder> [--edition BASIC|ADVANCED] [--description <text>]
+         [--workspace <id>]
                     register a storage URI (file:///…/, oss://bucket/prefix/ or a local folder);
-                    nothing is copied; prints the DatasetId
+                    nothing is copied; prints the DatasetId (Edition BASIC, PAI's default, and
+                    ADVANCED are the same here: a folder with file metas)
   create --name <name> --edition LOGICAL
                     a logical dataset: its versions are made by exports (loupe export --logical)
-  list [--name <substring>] [--edition ADVANCED|LOGICAL] [--max <n>] [--all] [--json]
+  list [--name <substring>] [--edition BASIC|ADVANCED|LOGICAL] [--workspace <id>] [--max <n>] [--all] [--json]
+                    newest first
 
 ${GLOBAL_HELP}
 `;
@@ -39,12 +42,13 @@ async function datasetsCreate(argv: string[], io: CliIo): Promise<number> {
     uri: { type: 'string' },
     edition: { type: 'string' },
     description: { type: 'string' },
+    workspace: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) return printHelp(io, DATASETS_HELP);
   noMorePositionals(positionals, 0, 'datasets');
   if (!values.name) throw new UsageError('--name is required', 'datasets');
-  const edition = choiceFlag(values.edition?.toUpperCase(), 'edition', ['ADVANCED', 'LOGICAL'] as const, 'datasets');
+  const edition = choiceFlag(values.edition?.toUpperCase(), 'edition', ['BASIC', 'ADVANCED', 'LOGICAL'] as const, 'datasets');
   if (edition === 'LOGICAL' && values.uri) throw new UsageError('a LOGICAL dataset has no --uri: exports make its versions', 'datasets');
   if (edition !== 'LOGICAL' && !values.uri) throw new UsageError('--uri is required (or --edition LOGICAL)', 'datasets');
   const req: CreateDatasetRequest = {
@@ -52,6 +56,7 @@ async function datasetsCreate(argv: string[], io: CliIo): Promise<number> {
     ...(edition ? { Edition: edition } : {}),
     ...(values.uri ? { Uri: uriOf(values.uri, io.cwd, true) } : {}),
     ...(values.description ? { Description: values.description } : {}),
+    ...(values.workspace ? { WorkspaceId: values.workspace } : {}),
   };
   const r = await clientOf(values, io).createDataset(req);
   if (values.json) writeJson(io, r);
@@ -63,18 +68,22 @@ async function datasetsList(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('datasets', argv, {
     name: { type: 'string' },
     edition: { type: 'string' },
+    workspace: { type: 'string' },
     max: { type: 'string' },
     all: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (values.help) return printHelp(io, DATASETS_HELP);
   noMorePositionals(positionals, 0, 'datasets');
-  const edition = choiceFlag(values.edition?.toUpperCase(), 'edition', ['ADVANCED', 'LOGICAL'] as const, 'datasets');
+  const edition = choiceFlag(values.edition?.toUpperCase(), 'edition', ['BASIC', 'ADVANCED', 'LOGICAL'] as const, 'datasets');
   const client = clientOf(values, io);
   const query = {
     ...(values.name ? { Name: values.name } : {}),
     ...(edition ? { Edition: edition } : {}),
-    ...(values.max ? { MaxResults: intFlag(values.max, 'max', 'datasets') } : {}),
+    ...(values.workspace ? { WorkspaceId: values.workspace } : {}),
+    SortBy: 'GmtCreateTime' as const,
+    Order: 'DESC' as const,
+    MaxResults: values.max ? intFlag(values.max, 'max', 'datasets') : 100,
   };
   const { items: datasets, first, nextToken: next } = await collectPages((NextToken) => client.listDatasets({ ...query, NextToken }), (p) => p.Datasets, {
     all: values.all,

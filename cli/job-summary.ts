@@ -9,11 +9,11 @@ function outputLine(o: JobOutput): string {
 
 export function formatJobSummary(job: DatasetJob): string {
   const took =
-    job.GmtStartTime && job.GmtFinishTime ? ` in ${formatDuration(Math.round((Date.parse(job.GmtFinishTime) - Date.parse(job.GmtStartTime)) / 1000))}` : '';
+    job.StartTime && job.FinishTime ? ` in ${formatDuration(Math.round((Date.parse(job.FinishTime) - Date.parse(job.StartTime)) / 1000))}` : '';
   const lines = [
     `${job.JobAction} ${job.DatasetJobId}: ${job.Status}${took}`,
     `  ${job.TotalFileCount} files: ${job.CompletedFileCount} completed, ${job.FailedFileCount} failed` +
-      (job.SkippedFileCount ? `, ${job.SkippedFileCount} skipped (not images)` : ''),
+      (job.SkippedFileCount ? `, ${job.SkippedFileCount} skipped (${job.JobAction === 'IntelligentTagRevert' ? 'tagged again since: kept' : 'not images'})` : ''),
   ];
   if (job.Output) lines.push(`  ${outputLine(job.Output)}`);
   if (job.Message) lines.push(`  ${job.Message}`);

@@ -19,8 +19,9 @@ import { formatTable } from './format-table.js';
 import { formatJobSummary } from './job-summary.js';
 import { ProgressRenderer } from './progress-renderer.js';
 
-const ACTIONS = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport'] as const;
+const ACTIONS = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert'] as const;
 const STATUSES = ['Pending', 'Running', 'Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop'] as const;
+const SORTS = ['CreateTime', 'FinishTime', 'Status', 'JobAction'] as const;
 
 export const FOLLOW_OPTIONS = {
   interval: { type: 'string' },
@@ -32,16 +33,20 @@ const FOLLOW_FLAGS_HELP = `  --interval <ms>   poll the job this often, default 
 
 export const JOBS_HELP = `Usage: loupe jobs <command>
 
-  start <datasetId> --action <action> [--mode Full|Increment] [--spec JSON] [--version v1] [--follow]
-                    start a job: FileMetaBuild, IntelligentTag, SemanticIndex or FileMetaExport;
-                    prints its DatasetJobId (or, with --follow, follows it)
-  list <datasetId> [--status <s>] [--action <a>] [--version <v>] [--max <n>] [--all] [--json]
-                    jobs, newest first
+  start <datasetId> --action <action> [--mode Full|Increment] [--spec JSON] [--version <v>] [--follow]
+                    start a job: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport or
+                    IntelligentTagRevert (--spec '{"intelligentTagJobId":"<jobId>"}'), on --version
+                    (default: the latest); prints its DatasetJobId (or, with --follow, follows it)
+  list <datasetId> [--status <s>] [--action <a>] [--version <v>] [--sort <field>] [--order ASC|DESC]
+                   [--max <n>] [--all] [--json]
+                    jobs, newest first (--sort CreateTime, FinishTime, Status or JobAction)
   follow <datasetId> <jobId>
                     progress until the job ends (a live bar on a terminal, plain lines otherwise),
                     then its status, counts and failed files with reasons
   stop <datasetId> <jobId>
                     stop a job: its remaining batches are dropped (ManuallyStop)
+  delete <datasetId> <jobId>
+                    delete an ended job with its logs (stop a running one first)
 
 Follow flags:
 ${FOLLOW_FLAGS_HELP}
@@ -75,7 +80,7 @@ export async function followJob(
 }
 
 export function jobsCommand(argv: string[], io: CliIo): Promise<number> {
-  return runSubcommand('jobs', argv, io, { start: jobsStart, list: jobsList, follow: jobsFollow, stop: jobsStop }, JOBS_HELP);
+  return runSubcommand('jobs', argv, io, { start: jobsStart, list: jobsList, follow: jobsFollow, stop: jobsStop, delete: jobsDelete }, JOBS_HELP);
 }
 
 async function jobsStart(argv: string[], io: CliIo): Promise<number> {
@@ -106,7 +111,7 @@ async function jobsStart(argv: string[], io: CliIo): Promise<number> {
   }
   const client = clientOf(values, io);
   const r = await client.createDatasetJob(datasetId, {
-    DatasetVersion: values.version ?? 'v1',
+    ...(values.version ? { DatasetVersion: values.version } : {}),
     JobAction: action,
     ...(mode ? { JobMode: mode } : {}),
     ...(spec ? { JobSpec: spec } : {}),
@@ -126,6 +131,8 @@ async function jobsList(argv: string[], io: CliIo): Promise<number> {
     status: { type: 'string' },
     action: { type: 'string' },
     version: { type: 'string' },
+    sort: { type: 'string' },
+    order: { type: 'string' },
     max: { type: 'string' },
     all: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -137,6 +144,8 @@ async function jobsList(argv: string[], io: CliIo): Promise<number> {
     ...(values.status ? { Status: choiceFlag(values.status, 'status', STATUSES, 'jobs') } : {}),
     ...(values.action ? { JobAction: choiceFlag(values.action, 'action', ACTIONS, 'jobs') } : {}),
     ...(values.version ? { DatasetVersion: values.version } : {}),
+    ...(values.sort ? { SortBy: choiceFlag(values.sort, 'sort', SORTS, 'jobs') } : {}),
+    ...(values.order ? { Order: choiceFlag(values.order.toUpperCase(), 'order', ['ASC', 'DESC'] as const, 'jobs') } : {}),
     ...(values.max ? { MaxResults: intFlag(values.max, 'max', 'jobs') } : {}),
   };
   const client = clientOf(values, io);
@@ -169,7 +178,7 @@ async function jobsList(argv: string[], io: CliIo): Promise<number> {
         // `?? 0`: a server from before SkippedFileCount (NaN otherwise).
         `${j.CompletedFileCount + j.FailedFileCount + (j.SkippedFileCount ?? 0)}/${j.TotalFileCount}`,
         String(j.FailedFileCount),
-        j.GmtCreateTime,
+        j.CreateTime,
       ]),
     ),
   );
@@ -196,5 +205,16 @@ async function jobsStop(argv: string[], io: CliIo): Promise<number> {
   noMorePositionals(positionals, 2, 'jobs');
   await clientOf(values, io).stopDatasetJob(datasetId, jobId);
   io.stdout.write(`stopped ${jobId}\n`);
+  return 0;
+}
+
+async function jobsDelete(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('jobs', argv, {});
+  if (values.help) return printHelp(io, JOBS_HELP);
+  const datasetId = positional(positionals, 0, 'datasetId', 'jobs');
+  const jobId = positional(positionals, 1, 'jobId', 'jobs');
+  noMorePositionals(positionals, 2, 'jobs');
+  await clientOf(values, io).deleteDatasetJob(datasetId, jobId);
+  io.stdout.write(`deleted ${jobId}\n`);
   return 0;
 }

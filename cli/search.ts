@@ -41,6 +41,8 @@ export const SEARCH_OPTIONS = {
   'tag-time-start': { type: 'string' },
   'tag-time-end': { type: 'string' },
   ids: { type: 'string', multiple: true },
+  'file-types': { type: 'string', multiple: true },
+  'content-types': { type: 'string', multiple: true },
   status: { type: 'string' },
   sort: { type: 'string' },
   order: { type: 'string' },
@@ -62,7 +64,10 @@ export const SEARCH_FLAGS_HELP = `Search flags (all ANDed; the ListDatasetFileMe
   --file-time-start <t>, --file-time-end <t>   ISO 8601, inclusive [Start/EndFileUpdateTime]
   --tag-time-start <t>, --tag-time-end <t>     [Start/EndTagUpdateTime]
   --ids <id,id>            only these files [DatasetFileMetaIds]
-  --status <s,s>           PENDING, ACTIVE, FAILED, SKIPPED, DELETED; default PENDING,ACTIVE,FAILED [Status]
+  --file-types <t,t>       FileType any of image, video, audio, text, application [QueryFileTypeIncludeAny]
+  --content-types <m,m>    ContentType any of, e.g. image/png [QueryContentTypeIncludeAny]
+  --status <s>             ALL, or PENDING, ACTIVE, FAILED, SKIPPED, DELETED (comma-separated);
+                           default PENDING,ACTIVE,FAILED [Status]
   --sort <field>           Score, FileUpdateTime, FileCreateTime, FileName, DataSize, DatasetFileMetaId [SortBy]
   --order asc|desc         default desc [Order]
   (list flags take comma-separated values and may be repeated)`;
@@ -88,6 +93,8 @@ export async function searchRequestOf(v: SearchValues, io: CliIo, command: strin
     StartTagUpdateTime: v['tag-time-start'],
     EndTagUpdateTime: v['tag-time-end'],
     DatasetFileMetaIds: listFlag(v.ids),
+    QueryFileTypeIncludeAny: listFlag(v['file-types']),
+    QueryContentTypeIncludeAny: listFlag(v['content-types']),
     Status: v.status,
     SortBy: v.sort as SearchFileMetasRequest['SortBy'],
     Order: choiceFlag(v.order?.toUpperCase(), 'order', ['ASC', 'DESC'] as const, command),

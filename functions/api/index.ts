@@ -17,6 +17,7 @@ export function createApi(c: Container, apiKeys: string[]) {
     datasets: c.services.datasets,
     fileMetas: c.services.fileMetas,
     jobs: c.services.jobs,
+    jobConfigs: c.services.jobConfigs,
     connections: c.services.connections,
     tagDefinitions: c.services.tagDefinitions,
     indexConfigs: c.services.indexConfigs,
@@ -28,6 +29,7 @@ export function createApi(c: Container, apiKeys: string[]) {
     // Secrets written sealed open with the key that seals connection secrets.
     acs3: acs3Verifier(parseAccessKeys(c.config.LOUPE_ACCESS_KEYS, (sealed) => AesGcmSecretBox.fromConfig(c.config.LOUPE_SECRET_KEY, c.config.dataDir).open(sealed))),
     signer: hmacUrlSigner(apiKeys[0]!),
+    publicUrl: c.config.LOUPE_PUBLIC_URL,
     pageTokens: hmacPageTokens(apiKeys[0]!),
     maxBodyBytes: c.config.LOUPE_MAX_BODY_BYTES,
     log: c.log,

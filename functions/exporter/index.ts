@@ -1,5 +1,6 @@
-// FC entry (MNS queue trigger on the exporter queue): FileMetaExport — streams a search's results into
-// a manifest / CSV / GME layout in an object-store folder, or into a logical dataset's next version.
+// FC entry (MNS queue trigger on the exporter queue): the jobs that read file metas, not storage.
+// FileMetaExport streams a search's results into a manifest / CSV / GME layout in an object-store
+// folder, or into a logical dataset's next version; IntelligentTagRevert removes a tag job's AI tags.
 import middy from '@middy/core';
 import { ExportMessage } from '../../lib/domain/job.js';
 import type { Container } from '../../lib/runtime/container.js';
@@ -11,7 +12,10 @@ export function createExporterHandler(container: () => Container) {
     const c = container();
     const results = [];
     for (const record of parseQueueTriggerEvent(event)) {
-      results.push(await c.services.export.run(ExportMessage.parse(JSON.parse(record.body)), { dequeueCount: record.dequeueCount }));
+      const msg = ExportMessage.parse(JSON.parse(record.body));
+      const ctx = { dequeueCount: record.dequeueCount };
+      const job = await c.store.getJob(msg.jobId);
+      results.push(await (job?.jobAction === 'IntelligentTagRevert' ? c.services.tagRevert.run(msg, ctx) : c.services.export.run(msg, ctx)));
     }
     return { results };
   })
@@ -19,13 +23,15 @@ export function createExporterHandler(container: () => Container) {
     .use(fcErrorLog(() => container().log, 'exporter'));
 }
 
-/** An export that failed repeatedly: the job fails (nothing was published); each delivery's cause is in its Logs. */
+/** An export (or revert) that failed repeatedly: the job fails (an export published nothing); each delivery's cause is in its Logs. */
 export function createExporterDeadLetterHandler(container: () => Container) {
   return middy(async (event: unknown, _context: FcContext) => {
     const c = container();
     for (const record of parseQueueTriggerEvent(event)) {
       const msg = ExportMessage.parse(JSON.parse(record.body));
-      await c.services.jobs.fail(msg.jobId, `export failed ${record.dequeueCount} times (dead-lettered); each delivery's cause is a WARN line above`);
+      const job = await c.store.getJob(msg.jobId);
+      const what = job?.jobAction === 'IntelligentTagRevert' ? 'the revert' : 'export';
+      await c.services.jobs.fail(msg.jobId, `${what} failed ${record.dequeueCount} times (dead-lettered); each delivery's cause is a WARN line above`);
     }
   }).use(fcJsonEvent());
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalid } from './errors.js';
 
 /**
  * PAI has ACTIVE | DELETED. We add PENDING (listed, not yet probed), FAILED (an image, by name or by
@@ -14,6 +15,57 @@ export const DEFAULT_LISTED_STATUSES: readonly FileStatus[] = ['PENDING', 'ACTIV
 
 export const ImageFormat = z.enum(['jpeg', 'png', 'gif', 'bmp', 'tiff', 'webp']);
 export type ImageFormat = z.infer<typeof ImageFormat>;
+
+/**
+ * The Status filter of a listing as PAI and Loupe spell it: PAI's `ACTIVE` / `ALL` / `DELETED`, or a
+ * comma list of Loupe's statuses. `ALL` is every status; absent is DEFAULT_LISTED_STATUSES.
+ */
+export function statusFilterOf(value: string | undefined): FileStatus[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parts = value.split(',').map((s) => s.trim().toUpperCase());
+  if (parts.includes('ALL')) {
+    if (parts.length > 1) throw invalid(`Status: ALL stands alone (got '${value}')`, 'Status');
+    return [...FileStatus.options];
+  }
+  return parts.map((s) => {
+    const r = FileStatus.safeParse(s);
+    if (!r.success) throw invalid(`Status: unknown status '${s}' (ACTIVE, ALL, DELETED, or a comma list of ${FileStatus.options.join(', ')})`, 'Status');
+    return r.data;
+  });
+}
+
+/** PAI's FileType values: the MIME top-level type. */
+export const PAI_FILE_TYPES = ['image', 'video', 'audio', 'text', 'application'] as const;
+
+/** Extensions that say a file is a video, audio or text (any other extension: application). */
+export const PAI_TYPE_EXTENSIONS = {
+  video: ['mp4', 'm4v', 'mov', 'avi', 'mkv', 'webm', 'wmv', 'flv', 'mpg', 'mpeg', 'ts', '3gp', 'ogv'],
+  audio: ['mp3', 'wav', 'flac', 'aac', 'm4a', 'ogg', 'oga', 'opus', 'wma', 'aiff', 'aif', 'mid', 'midi'],
+  text: ['txt', 'csv', 'tsv', 'md', 'markdown', 'html', 'htm', 'xml', 'css', 'log', 'srt', 'vtt', 'ini', 'yaml', 'yml', 'rtf'],
+} as const;
+const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set(PAI_TYPE_EXTENSIONS.video);
+const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set(PAI_TYPE_EXTENSIONS.audio);
+const TEXT_EXTENSIONS: ReadonlySet<string> = new Set(PAI_TYPE_EXTENSIONS.text);
+
+/**
+ * PAI's FileType (the MIME top-level type: image, video, audio, text, application) of a file from its
+ * FileFormat (the format found in its bytes, or its extension before probing) and its name: any image
+ * format or image extension is `image`; otherwise the extension decides, an unknown one being
+ * `application` (MIME's octet-stream); `''` (the wire's null) when neither says anything.
+ * Migration 11 backfills FileType with the same rule in SQL (sqlite-migrations.ts: paiFileTypeSql).
+ */
+export function paiFileTypeOf(fileFormat: string, fileName: string): string {
+  const format = fileFormat.toLowerCase();
+  if (ImageFormat.safeParse(format).success || IMAGE_EXTENSION_SET.has(format)) return 'image';
+  const ext = extensionOf(fileName.slice(fileName.lastIndexOf('/') + 1));
+  const known = ext || format;
+  if (known === '') return '';
+  if (IMAGE_EXTENSION_SET.has(known)) return 'image';
+  if (VIDEO_EXTENSIONS.has(known)) return 'video';
+  if (AUDIO_EXTENSIONS.has(known)) return 'audio';
+  if (TEXT_EXTENSIONS.has(known)) return 'text';
+  return 'application';
+}
 
 export const FileTags = z.object({
   ai: z.array(z.string()),
@@ -32,8 +84,19 @@ export function allTags(t: FileTags): string[] {
   return [...out];
 }
 
-export const MetaAttributes = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/**
+ * A file's MetaAttributes: JSON values by key. A probe writes numbers (PROBE_ATTRIBUTE_KEYS); people may
+ * set any JSON under their own keys (PAI's own example nests: {"Image":{"Width":1920,"Height":1080}}).
+ */
+export const MetaAttributes = z.record(z.string(), z.json());
 export type MetaAttributes = z.infer<typeof MetaAttributes>;
+
+/**
+ * MetaAttributes a probe measures (lib/media/probe-result.ts): Loupe's, replaced by every probe and
+ * trusted by the model input reader (decode limits). People may set other keys (UpdateDatasetFileMetas),
+ * never these; probes and listings leave the other keys alone.
+ */
+export const PROBE_ATTRIBUTE_KEYS: readonly string[] = ['ImageWidth', 'ImageHeight', 'ImageFrames', 'ExifOrientation'];
 
 /** How deeply a file has been checked: header structure only, or pixels decoded. */
 export const ProbeDepth = z.enum(['header', 'decode']);
@@ -52,11 +115,15 @@ export const FileMeta = z.object({
   fileFingerPrint: z.string(),
   fileCreateTime: z.string().nullable(),
   fileUpdateTime: z.string(),
-  /**
-   * Detected format from content once probed; the lower-case extension before that. `''` when unknown
-   * (no extension; or probed and the bytes match no image format): the wire says null.
-   */
+  /** PAI's FileType: the MIME top-level type (image, video, audio, text, application); `''` when unknown (the wire says null). */
   fileType: z.string(),
+  /**
+   * FileFormat: the format found in the bytes once probed (jpeg, png, …); the lower-case extension
+   * before that. `''` when unknown (no extension; or probed and the bytes match no image format).
+   */
+  fileFormat: z.string(),
+  /** PAI's Comment on the file ('' when none). */
+  comment: z.string(),
   contentType: z.string().nullable(),
   metaAttributes: MetaAttributes,
   tags: FileTags,
@@ -137,6 +204,7 @@ export const UNSUPPORTED_IMAGE_EXTENSIONS: readonly string[] = [
 
 /** Every extension that names an image, read by Loupe or not: the one list (evaluation looks labels up by it). */
 export const IMAGE_EXTENSIONS: readonly string[] = [...SUPPORTED_IMAGE_EXTENSIONS, ...UNSUPPORTED_IMAGE_EXTENSIONS];
+const IMAGE_EXTENSION_SET: ReadonlySet<string> = new Set(IMAGE_EXTENSIONS);
 
 const SUPPORTED = new Set(SUPPORTED_IMAGE_EXTENSIONS);
 const UNSUPPORTED = new Set(UNSUPPORTED_IMAGE_EXTENSIONS);

@@ -25,8 +25,9 @@ export type Expr =
   | { kind: 'has'; field: QueryField; pos: Pos };
 
 /**
- * A parsed query: the metadata filter plus what the DSL carries beside it. `Content:"…"`, `TopK=` and
- * `ScoreThreshold=` are legal only as top-level AND terms and are lifted out of the filter.
+ * A parsed query: the metadata filter plus what the DSL carries beside it (PAI's request parameters
+ * written in the query): `Content:"…"`, `TopK=`, `ScoreThreshold=`, `QueryType=`, `SortBy=`, `Order=`
+ * and `SignMode=` are legal only as top-level AND terms and are lifted out of the filter.
  */
 export interface ParsedQuery {
   /** Undefined when the query is options alone (e.g. `Content:"a cat" AND TopK=10`). */
@@ -35,4 +36,13 @@ export interface ParsedQuery {
   content?: string;
   topK?: number;
   scoreThreshold?: number;
+  queryType?: 'MIX' | 'TAG' | 'VECTOR';
+  /** A FileSortField or Score. */
+  sortBy?: string;
+  order?: 'ASC' | 'DESC';
+  /**
+   * PAI's URL signing mode. Loupe signs every ThumbnailUrl and DownloadUrl itself, so either mode gets
+   * a URL that works: kept only so the query prints back the same.
+   */
+  signMode?: string;
 }

@@ -12,7 +12,7 @@ import {
   COLUMN,
   compileFilter,
   KEY_COLUMN,
-  QUERY_FIELD_NAMES,
+  VALUE_FIELD_NAMES,
   TOKENIZED_FIELDS,
   tokensColumn,
   VECTOR_COLUMN,
@@ -62,7 +62,7 @@ const KEYWORD = { type: 'keyword' } as const;
 export function metadataProperties(): Record<string, EsFieldMapping> {
   const props: Record<string, EsFieldMapping> = {};
   for (const key of Object.values(KEY_COLUMN)) props[key] = KEYWORD;
-  for (const f of QUERY_FIELD_NAMES) {
+  for (const f of VALUE_FIELD_NAMES) {
     const type = fieldType(f);
     props[COLUMN[f]] = type === 'number' ? { type: 'long' } : type === 'time' ? { type: 'date', format: 'epoch_millis' } : KEYWORD;
   }
@@ -90,7 +90,7 @@ export type EsDocument = Record<string, string | number | string[] | null>;
 export function elasticsearchDocument(meta: FileMeta): EsDocument {
   const d = vectorDocument(meta);
   const doc: EsDocument = { [KEY_COLUMN.id]: d.id, [KEY_COLUMN.datasetId]: d.datasetId, [KEY_COLUMN.versionName]: d.versionName };
-  for (const f of QUERY_FIELD_NAMES) {
+  for (const f of VALUE_FIELD_NAMES) {
     const v = d.values[f];
     doc[COLUMN[f]] = v === null || typeof v === 'string' || typeof v === 'number' ? v : [...v];
   }

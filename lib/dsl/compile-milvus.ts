@@ -18,7 +18,7 @@ import {
   compileFilter,
   isAlwaysPresent,
   KEY_COLUMN,
-  QUERY_FIELD_NAMES,
+  VALUE_FIELD_NAMES,
   TOKENIZED_FIELDS,
   tokensColumn,
   UnsupportedPushdown,
@@ -61,14 +61,14 @@ const varcharArray = (name: string): MilvusFieldSchema => ({
   max_length: MILVUS_MAX_LENGTH,
 });
 
-/** The collection's fields (39 of Milvus's default maximum of 64), vector last. */
+/** The collection's fields (44 of Milvus's default maximum of 64), vector last. */
 export function milvusCollectionFields(dims: number): MilvusFieldSchema[] {
   const fields: MilvusFieldSchema[] = [
     { ...varchar(KEY_COLUMN.id, KEY_MAX_LENGTH), is_primary_key: true },
     varchar(KEY_COLUMN.datasetId, KEY_MAX_LENGTH),
     varchar(KEY_COLUMN.versionName, KEY_MAX_LENGTH),
   ];
-  for (const f of QUERY_FIELD_NAMES) {
+  for (const f of VALUE_FIELD_NAMES) {
     const type = fieldType(f);
     fields.push(type === 'text' ? varchar(COLUMN[f]) : type === 'list' ? varcharArray(COLUMN[f]) : { name: COLUMN[f], data_type: MILVUS_DATA_TYPE.Int64 });
     if (nullable(f)) fields.push({ name: hasColumn(f), data_type: MILVUS_DATA_TYPE.Bool });
@@ -106,7 +106,7 @@ export function milvusRow(meta: FileMeta): MilvusRow {
     [KEY_COLUMN.datasetId]: checkVarchar(KEY_COLUMN.datasetId, d.datasetId, KEY_MAX_LENGTH, meta),
     [KEY_COLUMN.versionName]: checkVarchar(KEY_COLUMN.versionName, d.versionName, KEY_MAX_LENGTH, meta),
   };
-  for (const f of QUERY_FIELD_NAMES) {
+  for (const f of VALUE_FIELD_NAMES) {
     const v = d.values[f];
     const column = COLUMN[f];
     if (typeof v === 'string') row[column] = checkVarchar(column, v, MILVUS_MAX_LENGTH, meta);

@@ -17,7 +17,7 @@ import {
   COLUMN,
   compileFilter,
   KEY_COLUMN,
-  QUERY_FIELD_NAMES,
+  VALUE_FIELD_NAMES,
   TOKENIZED_FIELDS,
   tokensColumn,
   vectorDocument,
@@ -58,7 +58,7 @@ const field = (fieldName: string, fieldType: number, isAnArray: boolean, sortabl
  */
 export function tablestoreIndexFields(): TablestoreFieldSchema[] {
   const fields = Object.values(KEY_COLUMN).map((k) => field(k, TABLESTORE_FIELD_TYPE.KEYWORD, false, true));
-  for (const f of QUERY_FIELD_NAMES) {
+  for (const f of VALUE_FIELD_NAMES) {
     const type = fieldType(f);
     if (type === 'list') fields.push(field(COLUMN[f], TABLESTORE_FIELD_TYPE.KEYWORD, true, true));
     else fields.push(field(COLUMN[f], type === 'text' ? TABLESTORE_FIELD_TYPE.KEYWORD : TABLESTORE_FIELD_TYPE.LONG, false, true));
@@ -78,7 +78,7 @@ export function tablestoreColumns<L>(meta: FileMeta, long: (n: number) => L): { 
   const d = vectorDocument(meta);
   const columns: Array<Record<string, string | L>> = [];
   const absent: string[] = [];
-  for (const f of QUERY_FIELD_NAMES) {
+  for (const f of VALUE_FIELD_NAMES) {
     const v = d.values[f];
     const column = COLUMN[f];
     if (v === null) absent.push(column);

@@ -115,10 +115,16 @@ export function fieldValue(field: QueryField, meta: FileMeta): FieldValue {
       return { type: 'text', value: meta.uri };
     case 'FileType':
       return { type: 'text', value: meta.fileType };
+    case 'FileFormat':
+      return { type: 'text', value: meta.fileFormat };
     case 'ContentType':
       return { type: 'text', value: meta.contentType };
     case 'SemanticIndexJobId':
       return { type: 'text', value: meta.semanticIndexJobId };
+    case 'Status':
+      return { type: 'text', value: meta.status };
+    case 'DatasetFileMetaId':
+      return { type: 'text', value: meta.datasetFileMetaId };
     case 'DataSize':
       return { type: 'number', value: meta.dataSize };
     case 'ImageWidth':

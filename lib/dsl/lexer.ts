@@ -50,7 +50,6 @@ export function describeToken(t: Token): string {
     case ')':
       return `'${t.kind}'`;
     case 'char':
-      if (t.text === "'") return 'a single quote (values take double quotes)';
       return /^[\p{C}\p{Z}]$/u.test(t.text) ? `U+${t.text.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : `'${t.text}'`;
     case 'eof':
       return 'end of input';
@@ -135,7 +134,8 @@ export class Lexer {
       }
       return { kind: 'op', op: c, pos };
     }
-    if (c === '"') return this.scanString(pos);
+    // PAI: "single and double quotes are equivalent"
+    if (c === '"' || c === "'") return this.scanString(pos, c);
     const digit = (x: string) => x >= '0' && x <= '9';
     if (digit(c) || (c === '.' && digit(c1)) || (c === '-' && (digit(c1) || (c1 === '.' && digit(this.char(this.i + 2)))))) {
       return this.scanNumber(pos);
@@ -168,24 +168,26 @@ export class Lexer {
     return { kind: 'number', value: value === 0 ? 0 : value, text, pos };
   }
 
-  private scanString(pos: Pos): Token {
+  /**
+   * A string in double or single quotes (the same value either way). Inside, `\"`, `\'` and `\\` stand
+   * for the character; the other quote needs no escape.
+   */
+  private scanString(pos: Pos, quote: '"' | "'"): Token {
     const start = this.i;
     this.advance();
     let value = '';
+    const close = `${quote === '"' ? `'"'` : `"'"`} to close the string at ${pos.line}:${pos.col}`;
+    const escapes = `\\", \\' or \\\\ after '\\'`;
     for (;;) {
-      if (this.i >= this.src.length) {
-        throw new DslError(this.pos(), `'"' to close the string at ${pos.line}:${pos.col}`, 'end of input');
-      }
+      if (this.i >= this.src.length) throw new DslError(this.pos(), close, 'end of input');
       const at = this.pos();
       const c = this.advance();
-      if (c === '"') break;
-      if (c === '\n' || c === '\r') {
-        throw new DslError(at, `'"' to close the string at ${pos.line}:${pos.col}`, 'a line break');
-      }
+      if (c === quote) break;
+      if (c === '\n' || c === '\r') throw new DslError(at, close, 'a line break');
       if (c === '\\') {
-        if (this.i >= this.src.length) throw new DslError(at, `\\" or \\\\ after '\\'`, 'end of input');
+        if (this.i >= this.src.length) throw new DslError(at, escapes, 'end of input');
         const e = this.char();
-        if (e !== '"' && e !== '\\') throw new DslError(at, `\\" or \\\\ after '\\'`, `'\\${quoteSource(e)}'`);
+        if (e !== '"' && e !== "'" && e !== '\\') throw new DslError(at, escapes, `'\\${quoteSource(e)}'`);
         this.advance();
         value += e;
         continue;

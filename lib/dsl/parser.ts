@@ -7,15 +7,38 @@ import { fieldType, lookupField, QUERY_FIELDS, type FieldType, type QueryField }
 import { parseIsoInstant } from './iso-instant.js';
 import { describeToken, Lexer, positionAt, type Token } from './lexer.js';
 import { tokenize } from './tokenize.js';
+import { FILE_SORT_FIELDS } from '../ports/meta-store.js';
 
 export const MAX_QUERY_LENGTH = 8192;
 /** Parentheses and NOTs nested deeper than this are an error (and never a stack overflow). */
 export const MAX_QUERY_DEPTH = 64;
 export const MAX_TOP_K = 10_000;
 
-export const QUERY_OPTIONS = ['Content', 'TopK', 'ScoreThreshold'] as const;
+export const QUERY_OPTIONS = ['Content', 'TopK', 'ScoreThreshold', 'QueryType', 'SortBy', 'Order', 'SignMode'] as const;
 export type QueryOption = (typeof QUERY_OPTIONS)[number];
 const optionByLowerName = new Map<string, QueryOption>(QUERY_OPTIONS.map((o) => [o.toLowerCase(), o]));
+
+/** Values of the options that take one of a few words (matched case-insensitively, canonicalised). */
+const OPTION_WORDS: Partial<Record<QueryOption, readonly string[]>> = {
+  QueryType: ['MIX', 'TAG', 'VECTOR'],
+  SortBy: [...FILE_SORT_FIELDS, 'Score'],
+  Order: ['ASC', 'DESC'],
+};
+
+/**
+ * Names PAI's query language has that Loupe does not take inside an expression, each with the reason
+ * (a 400 at its position rather than "unknown field").
+ */
+const REFUSED_NAMES = new Map<string, string>(
+  Object.entries({
+    SyncTime: 'a field Loupe has (SyncTime is not recorded: FileUpdateTime, TagUpdateTime and SemanticIndexUpdateTime are)',
+    MaxResults: 'a condition (MaxResults is a request parameter, not part of the expression)',
+    NextToken: 'a condition (NextToken is a request parameter, not part of the expression)',
+    ThumbnailMode: 'a condition (ThumbnailMode is a request parameter, not part of the expression)',
+    QueryImage: 'a condition (QueryImage is a request parameter; an image cannot be written in the expression)',
+    QueryVideo: 'a condition (Loupe has no video search)',
+  }).map(([k, v]) => [k.toLowerCase(), v]),
+);
 
 const OPS_BY_TYPE: Record<FieldType, readonly CompareOp[]> = {
   text: ['=', ':'],
@@ -27,7 +50,7 @@ const OPS_BY_TYPE: Record<FieldType, readonly CompareOp[]> = {
 const KNOWN_NAMES = [...Object.keys(QUERY_FIELDS), ...QUERY_OPTIONS].join(', ');
 
 // While parsing, options are nodes like any other; lifting them out (or rejecting them) comes after.
-type OptionNode = { kind: 'option'; option: QueryOption; pos: Pos; content?: string; number?: number; paren?: boolean };
+type OptionNode = { kind: 'option'; option: QueryOption; pos: Pos; text?: string; number?: number; paren?: boolean };
 type Node =
   | OptionNode
   | { kind: 'and' | 'or'; items: Node[]; pos: Pos; paren?: boolean }
@@ -117,6 +140,8 @@ class Parser {
     const option = optionByLowerName.get(t.text.toLowerCase());
     if (option) return this.parseOption(option, t.pos);
     const field = lookupField(t.text);
+    const refused = REFUSED_NAMES.get(t.text.toLowerCase());
+    if (!field && refused) throw new DslError(t.pos, refused, describeToken(t));
     if (!field) throw new DslError(t.pos, `a field name (one of ${KNOWN_NAMES})`, describeToken(t));
     return this.parseCompare(field, t.pos);
   }
@@ -170,7 +195,7 @@ class Parser {
         if (v.kind !== 'string' || v.value.trim() === '') {
           throw new DslError(v.pos, `a non-empty quoted text after 'Content:'`, describeToken(v));
         }
-        return { kind: 'option', option, pos, content: v.value };
+        return { kind: 'option', option, pos, text: v.value };
       case 'TopK':
         if (v.kind !== 'number' || !Number.isInteger(v.value) || v.value < 1 || v.value > MAX_TOP_K) {
           throw new DslError(v.pos, `a whole number from 1 to ${MAX_TOP_K} after 'TopK='`, describeToken(v));
@@ -181,9 +206,30 @@ class Parser {
           throw new DslError(v.pos, `a number from -1 to 1 after 'ScoreThreshold='`, describeToken(v));
         }
         return { kind: 'option', option, pos, number: v.value };
+      case 'SignMode':
+        if (v.kind !== 'string' || !/^[A-Za-z_]{1,32}$/.test(v.value)) throw new DslError(v.pos, `a quoted word after 'SignMode=', such as "PUBLIC"`, describeToken(v));
+        return { kind: 'option', option, pos, text: v.value.toUpperCase() };
+      case 'QueryType':
+      case 'SortBy':
+      case 'Order': {
+        const words = OPTION_WORDS[option]!;
+        const word = v.kind === 'string' ? words.find((w) => w.toLowerCase() === v.value.toLowerCase()) : undefined;
+        if (!word) throw new DslError(v.pos, `one of ${orList(words.map((w) => `"${w}"`))} after '${option}='`, describeToken(v));
+        return { kind: 'option', option, pos, text: word };
+      }
     }
   }
 }
+
+const OPTION_KEY = {
+  Content: 'content',
+  TopK: 'topK',
+  ScoreThreshold: 'scoreThreshold',
+  QueryType: 'queryType',
+  SortBy: 'sortBy',
+  Order: 'order',
+  SignMode: 'signMode',
+} as const satisfies Record<QueryOption, keyof ParsedQuery>;
 
 /** Options leave the filter; they may only be terms of the top-level AND chain, each at most once. */
 function liftOptions(root: Node): ParsedQuery {
@@ -195,10 +241,9 @@ function liftOptions(root: Node): ParsedQuery {
       rest.push(toExpr(term, undefined));
       continue;
     }
-    const key = term.option === 'Content' ? 'content' : term.option === 'TopK' ? 'topK' : 'scoreThreshold';
+    const key = OPTION_KEY[term.option];
     if (query[key] !== undefined) throw new DslError(term.pos, `at most one ${term.option}`, `another '${term.option}'`);
-    if (term.option === 'Content') query.content = term.content;
-    else query[key === 'topK' ? 'topK' : 'scoreThreshold'] = term.number;
+    (query as Record<string, unknown>)[key] = term.number ?? term.text;
   }
   if (rest.length === 1) query.filter = rest[0];
   else if (rest.length > 1) query.filter = { kind: 'and', items: rest, pos: rest[0]!.pos };

@@ -34,5 +34,9 @@ export function printQuery(q: ParsedQuery): string {
   if (q.content !== undefined) terms.push(`Content:${quoteDslString(q.content)}`);
   if (q.topK !== undefined) terms.push(`TopK=${q.topK}`);
   if (q.scoreThreshold !== undefined) terms.push(`ScoreThreshold=${q.scoreThreshold}`);
+  if (q.queryType !== undefined) terms.push(`QueryType=${quoteDslString(q.queryType)}`);
+  if (q.sortBy !== undefined) terms.push(`SortBy=${quoteDslString(q.sortBy)}`);
+  if (q.order !== undefined) terms.push(`Order=${quoteDslString(q.order)}`);
+  if (q.signMode !== undefined) terms.push(`SignMode=${quoteDslString(q.signMode)}`);
   return terms.join(' AND ');
 }

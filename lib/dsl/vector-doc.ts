@@ -24,8 +24,12 @@ export const COLUMN = {
   FileDir: 'file_dir',
   Uri: 'uri',
   FileType: 'file_type',
+  FileFormat: 'file_format',
   ContentType: 'content_type',
   SemanticIndexJobId: 'semantic_index_job_id',
+  Status: 'status',
+  // the key column itself (KEY_COLUMN.id): stored once
+  DatasetFileMetaId: 'dataset_file_meta_id',
   DataSize: 'data_size',
   ImageWidth: 'image_width',
   ImageHeight: 'image_height',
@@ -47,6 +51,10 @@ export const VECTOR_COLUMN = 'embedding';
 
 export const QUERY_FIELD_NAMES = Object.keys(QUERY_FIELDS) as QueryField[];
 
+const KEY_COLUMNS: ReadonlySet<string> = new Set(Object.values(KEY_COLUMN));
+/** The query fields with a column of their own: every one but those that are a key column (DatasetFileMetaId). */
+export const VALUE_FIELD_NAMES = QUERY_FIELD_NAMES.filter((f) => !KEY_COLUMNS.has(COLUMN[f]));
+
 /** Text and list fields: the ones `:` applies to, each with a `<column>_tokens` keyword list. */
 export const TOKENIZED_FIELDS = QUERY_FIELD_NAMES.filter((f) => fieldType(f) === 'text' || fieldType(f) === 'list');
 
@@ -57,7 +65,7 @@ export const tokensColumn = (f: QueryField): string => `${COLUMN[f]}_tokens`;
  * Fields a FileMeta always has (its zod schema makes them non-null strings / an integer). Every other
  * text, number or time field may be missing; lists are never missing, only empty.
  */
-const ALWAYS_PRESENT: ReadonlySet<QueryField> = new Set<QueryField>(['FileName', 'FileDir', 'Uri', 'FileType', 'DataSize']);
+const ALWAYS_PRESENT: ReadonlySet<QueryField> = new Set<QueryField>(['FileName', 'FileDir', 'Uri', 'FileType', 'FileFormat', 'Status', 'DatasetFileMetaId', 'DataSize']);
 export const isAlwaysPresent = (f: QueryField): boolean => ALWAYS_PRESENT.has(f);
 
 /** A query field's stored value: text → string, number → integer, time → epoch ms, list → strings. */

@@ -11,6 +11,7 @@
 // receives against `payloadSha256` once it has read it (app.ts), so an unsigned caller is refused
 // before a byte of its body is read.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { API_KEY_PRINCIPAL_PREFIX } from './auth.js';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
 /** How far `x-acs-date` may be from the server's clock, either way (PAI's window). */
@@ -57,7 +58,7 @@ export const SEALED_PREFIX = 'sealed:';
 /**
  * `id:secret,id:secret` (LOUPE_ACCESS_KEYS) → id → secret. A secret written `sealed:v1.…` is opened
  * with `open` (the server's SecretBox, as connection secrets are), so the variable need not hold it in
- * clear. Throws (naming no secret) on a bad entry.
+ * clear. An id may not start with `apikey-` (API keys' principals). Throws (naming no secret) on a bad entry.
  */
 export function parseAccessKeys(value: string | undefined, open?: (sealed: string) => string): Map<string, string> {
   const keys = new Map<string, string>();
@@ -66,6 +67,10 @@ export function parseAccessKeys(value: string | undefined, open?: (sealed: strin
     const id = entry.slice(0, cut).trim();
     let secret = entry.slice(cut + 1).trim();
     if (cut <= 0 || !id || !secret) throw new Error(`entry ${keys.size + 1}: expected id:secret`);
+    // An AccessKey ID is the principal of the requests it signs: it must not pass for an API key's.
+    if (id.toLowerCase().startsWith(API_KEY_PRINCIPAL_PREFIX)) {
+      throw new Error(`entry ${keys.size + 1} (${id}): an AccessKey ID may not start with '${API_KEY_PRINCIPAL_PREFIX}' (that names API keys as creators)`);
+    }
     if (secret.startsWith(SEALED_PREFIX)) {
       if (!open) throw new Error(`entry ${keys.size + 1} (${id}): a sealed secret needs the server's secret key`);
       try {

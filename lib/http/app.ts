@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { createHash, randomUUID } from 'node:crypto';
 import { MAX_QUERY_IMAGE_BYTES } from '../services/search.js';
 import { acs3Verifier, isAcs3Signed } from './acs3-signature.js';
-import { constantTimeIncludes, presentedApiKey } from './auth.js';
+import { apiKeyPrincipal, constantTimeIncludes, presentedApiKey } from './auth.js';
 import { bodyLimit } from './body-limit.js';
 import type { ApiDeps, AppEnv } from './env.js';
 import { errorBody, handleError, unauthorizedBody, validationMessage } from './errors.js';
@@ -11,10 +11,13 @@ import { connectionRoutes } from './routes/connections.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { evaluationRoutes } from './routes/evaluations.js';
 import { fileMetaRoutes } from './routes/file-metas.js';
+import { fileMetaWriteRoutes } from './routes/file-meta-writes.js';
 import { indexingRoutes } from './routes/indexing.js';
 import { jobRoutes } from './routes/jobs.js';
+import { jobConfigRoutes } from './routes/job-configs.js';
 import { reindexRoutes } from './routes/reindex.js';
 import { tagDefinitionRoutes } from './routes/tag-definitions.js';
+import { promptRoutes } from './routes/prompts.js';
 
 /** Routes reachable with a signed URL instead of a bearer key (what listings hand out). */
 const SIGNED_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/[^/]+\/(thumbnail|download)$/;
@@ -61,10 +64,14 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       });
       if (!check.ok) return unauthorizedBody(c, check.code, check.message, check.code === 'ServiceUnavailable' ? 503 : 401);
       c.set('signedPayloadSha256', check.payloadSha256);
+      c.set('principal', check.accessKeyId);
       return next();
     }
     const key = presentedApiKey((name) => c.req.header(name));
-    if (key && constantTimeIncludes(deps.apiKeys, key)) return next();
+    if (key && constantTimeIncludes(deps.apiKeys, key)) {
+      c.set('principal', apiKeyPrincipal(key));
+      return next();
+    }
     if (!key && c.req.method === 'GET' && SIGNED_ROUTE.test(c.req.path)) {
       const check = deps.signer.verify(new URL(c.req.url));
       if (check === 'valid') return next();
@@ -95,9 +102,12 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
 
   datasetRoutes(app, deps);
   fileMetaRoutes(app, deps);
+  fileMetaWriteRoutes(app, deps);
   jobRoutes(app, deps);
+  jobConfigRoutes(app, deps);
   connectionRoutes(app, deps);
   tagDefinitionRoutes(app, deps);
+  promptRoutes(app, deps);
   indexingRoutes(app, deps);
   evaluationRoutes(app, deps);
   reindexRoutes(app, deps);

@@ -36,6 +36,20 @@ export function presentedApiKey(header: (name: string) => string | undefined): s
   return acs && /^\S+$/.test(acs) ? acs : undefined;
 }
 
+/** What names an API key as a principal; an AccessKey ID may not start so (acs3-signature.ts parseAccessKeys). */
+export const API_KEY_PRINCIPAL_PREFIX = 'apikey-';
+
+/**
+ * The principal of a request made with API key `key`: `apikey-` and the first 12 hex digits (48 bits)
+ * of sha256(key). Stable (the same key is the same name across restarts) and never the key: a hash
+ * prefix gives nothing back of a high-entropy key (Loupe's generated keys hold 192 random bits); an
+ * operator-chosen guessable key could be confirmed offline from it by someone who reads it, which is
+ * one more reason to use long random keys. 48 bits tell a handful of configured keys apart.
+ */
+export function apiKeyPrincipal(key: string): string {
+  return `${API_KEY_PRINCIPAL_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
 export function hmacUrlSigner(secret: string, now: () => number = Date.now): UrlSigner {
   const key = createHash('sha256').update('loupe-url-signing\0').update(secret).digest();
   const mac = (s: string) => createHmac('sha256', key).update(s).digest('base64url');

@@ -8,6 +8,7 @@ import type { EvaluationService } from '../services/evaluation.js';
 import type { IndexConfigService } from '../services/index-configs.js';
 import type { FileMetaService } from '../services/file-metas.js';
 import type { JobService } from '../services/jobs.js';
+import type { JobConfigService } from '../services/job-configs.js';
 import type { ReindexService } from '../services/reindex.js';
 import type { SearchService } from '../services/search.js';
 import type { TagDefinitionService } from '../services/tag-definitions.js';
@@ -20,6 +21,12 @@ export type AppEnv = {
     requestId: string;
     /** Set for an ACS3-signed request: the hex SHA-256 its signature vouches for, checked against the body read. */
     signedPayloadSha256?: string;
+    /**
+     * Who made the request (set by the auth middleware): the AccessKey ID of an ACS3-signed request, or
+     * `apikey-<12 hex>` for an API key (auth.ts apiKeyPrincipal); unset for a signed file URL. Stored
+     * as the creator of what the request makes (a connection's Creator, a dataset's OwnerId).
+     */
+    principal?: string;
   };
 };
 export type App = OpenAPIHono<AppEnv>;
@@ -28,6 +35,7 @@ export interface ApiDeps {
   datasets: DatasetService;
   fileMetas: FileMetaService;
   jobs: JobService;
+  jobConfigs: JobConfigService;
   connections: ConnectionService;
   tagDefinitions: TagDefinitionService;
   indexConfigs: IndexConfigService;
@@ -39,6 +47,8 @@ export interface ApiDeps {
   /** Checks ACS3-HMAC-SHA256 signatures against LOUPE_ACCESS_KEYS; absent: no AccessKey is configured. */
   acs3?: Acs3Verifier;
   signer: UrlSigner;
+  /** LOUPE_PUBLIC_URL: the base of the absolute ThumbnailUrl/DownloadUrl; absent: the request's own scheme and Host. */
+  publicUrl?: string;
   /** Binds every NextToken handed out to its query (page-tokens.ts). */
   pageTokens: PageTokens;
   /** Request bodies above this are a 413 (an image upload gets room for its image on top: body-limit.ts). */

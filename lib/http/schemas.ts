@@ -17,6 +17,7 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 export const errorResponses = {
   400: jsonContent(ErrorDto, 'Invalid request: Message and Field name what is wrong'),
   401: jsonContent(ErrorDto, 'Missing or wrong API key'),
+  403: jsonContent(ErrorDto, 'Refused: a location Loupe may not serve, or a change from a workspace the dataset is only shared to'),
   404: jsonContent(ErrorDto, 'Unknown id'),
   409: jsonContent(ErrorDto, 'Conflicts with the current state'),
 } as const;

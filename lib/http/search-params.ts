@@ -7,7 +7,7 @@ import { FILE_SORT_FIELDS } from '../ports/meta-store.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
 import { MAX_QUERY_IMAGE_BYTES, type SearchResult } from '../services/search.js';
 export { searchParamsOf } from '../services/search-request.js';
-import { MaxResults, NextToken } from './schemas.js';
+import { NextToken } from './schemas.js';
 
 const Version = z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').default('v1').openapi({ description: 'Default v1' });
 const Time = z.string().max(64).optional().openapi({ description: 'ISO 8601 instant, e.g. 2025-02-28T00:00:00Z' });
@@ -19,6 +19,7 @@ const List = z
 /** The conditions shared by ListDatasetFileMetas and GetDatasetFileMetasStatistics. */
 export const FilterParams = z.object({
   DatasetVersion: Version,
+  WorkspaceId: z.string().max(64).optional().openapi({ description: "Only when the dataset is in this workspace (else 404); absent: any" }),
   QueryTagsIncludeAny: List.openapi({ description: 'Files with at least one of these tags (Tags.all)' }),
   QueryTagsIncludeAll: List.openapi({ description: 'Files with every one of these tags (Tags.all)' }),
   QueryTagsExclude: List.openapi({ description: 'Files with none of these tags (Tags.all)' }),
@@ -34,7 +35,18 @@ export const FilterParams = z.object({
     .optional()
     .openapi({ description: 'The query language, e.g. FileDir:"blue_car" AND NOT Tags.all="rainy" AND Content:"a red car" AND TopK=10' }),
   DatasetFileMetaIds: List.openapi({ description: 'Only these files' }),
-  Status: z.string().optional().openapi({ description: 'Comma-separated: PENDING, ACTIVE, FAILED, SKIPPED (not images), DELETED (default: PENDING, ACTIVE, FAILED)' }),
+  QueryFileTypeIncludeAny: List.openapi({ description: 'FileType any of these: image, video, audio, text, application' }),
+  QueryContentTypeIncludeAny: List.openapi({ description: 'ContentType any of these, e.g. image/png,image/jpeg' }),
+  Status: z
+    .string()
+    .max(128)
+    .optional()
+    .openapi({
+      description:
+        "PAI's ACTIVE, ALL (every status) or DELETED, or a comma list of PENDING, ACTIVE, FAILED, SKIPPED (not images), DELETED. " +
+        'Default: PENDING, ACTIVE, FAILED (the images not deleted); a QueryExpression that names Status decides alone',
+    }),
+  QueryVideo: z.string().max(2048).optional().openapi({ description: 'Refused: Loupe has no video search' }),
 });
 
 const SearchFields = {
@@ -45,15 +57,21 @@ const SearchFields = {
   ScoreThreshold: z.coerce.number().min(-1).max(1).optional().openapi({ description: 'Only results with a cosine Score strictly above it' }),
   SortBy: z.enum([...FILE_SORT_FIELDS, 'Score']).optional().openapi({ description: 'Default Score for a vector query, else FileUpdateTime' }),
   Order: z.enum(['ASC', 'DESC']).optional().openapi({ description: 'Default DESC' }),
-  MaxResults,
+  MaxResults: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: '1..1000 (PAI: 1..100), default 100' }),
+  PageSize: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: "PAI's deprecated page size: used when MaxResults is absent" }),
   NextToken,
-  ThumbnailMode: z.string().max(128).optional(),
+  ThumbnailMode: z.string().max(128).optional().openapi({ description: 'p_{1..100}, w_, h_, m_lfit|m_mfit|m_fill|m_pad|m_fixed (default m_lfit,w_256,h_256)' }),
 };
+
+/** A page's size: MaxResults, else PAI's deprecated PageSize, else 100. */
+export const DEFAULT_MAX_RESULTS = 100;
+export const pageSizeOf = (q: { MaxResults?: number; PageSize?: number }): number => q.MaxResults ?? q.PageSize ?? DEFAULT_MAX_RESULTS;
 
 export const SearchQueryParams = FilterParams.extend(SearchFields);
 export const SearchBody = FilterParams.extend({
   ...SearchFields,
-  MaxResults: z.number().int().min(1).max(1000).default(100),
+  MaxResults: z.number().int().min(1).max(1000).optional(),
+  PageSize: z.number().int().min(1).max(1000).optional(),
   TopK: z.number().int().min(1).max(MAX_TOP_K).optional(),
   ScoreThreshold: z.number().min(-1).max(1).optional(),
   QueryImageData: z

@@ -1,4 +1,4 @@
-// OSS-style resize parameters ("m_fill,w_200,h_200"): parsed once, with errors that name the problem.
+// OSS-style resize parameters ("m_fill,w_200,h_200", "p_50"): parsed once, with errors that name the problem.
 
 export type ResizeMethod = 'lfit' | 'mfit' | 'fill' | 'pad' | 'fixed';
 
@@ -9,6 +9,8 @@ export interface ThumbnailMode {
   /** Target of the longer / shorter side (lfit and mfit only). */
   long?: number;
   short?: number;
+  /** p_{1..100} (PAI, OSS): scale both sides to this percentage (the longer side still at most MAX_THUMBNAIL_SIDE). */
+  percent?: number;
   /** OSS limit_0: allow scaling up. Default (limit_1): never larger than the original. */
   enlarge: boolean;
   /** Padding colour for m_pad, RRGGBB. */
@@ -41,6 +43,11 @@ export function parseThumbnailMode(s: string): ThumbnailMode {
       const n = Number(value);
       if (n < 1 || n > MAX_THUMBNAIL_SIDE) throw new Error(`${key}_${value}: must be between 1 and ${MAX_THUMBNAIL_SIDE}`);
       mode[SIDES[key as keyof typeof SIDES]] = n;
+    } else if (key === 'p') {
+      if (!/^[0-9]+$/.test(value)) throw new Error(`p_${value}: expected a whole percentage`);
+      const n = Number(value);
+      if (n < 1 || n > 100) throw new Error(`p_${value}: must be between 1 and 100`);
+      mode.percent = n;
     } else if (key === 'limit') {
       if (value !== '0' && value !== '1') throw new Error(`limit_${value}: expected limit_0 or limit_1`);
       mode.enlarge = value === '0';
@@ -49,7 +56,12 @@ export function parseThumbnailMode(s: string): ThumbnailMode {
       mode.color = value.toUpperCase();
     } else throw new Error(`unknown parameter '${key}' in '${part}'`);
   }
-  if (!mode.width && !mode.height && !mode.long && !mode.short) throw new Error('no size given: set w_, h_, l_ or s_');
+  if (mode.percent !== undefined) {
+    const other = [...seen].find((k) => k !== 'p' && k !== 'limit' && !(k === 'm' && mode.method === 'lfit'));
+    if (other) throw new Error(`p_ scales by a percentage and takes no ${other}_ (give p_ alone)`);
+    return mode;
+  }
+  if (!mode.width && !mode.height && !mode.long && !mode.short) throw new Error('no size given: set p_, w_, h_, l_ or s_');
   const boxed = mode.method === 'fill' || mode.method === 'pad' || mode.method === 'fixed';
   if (boxed && (mode.long || mode.short)) throw new Error(`l_ and s_ apply to m_lfit and m_mfit, not m_${mode.method}`);
   if (seen.has('color') && mode.method !== 'pad') throw new Error(`color_ applies to m_pad, not m_${mode.method}`);
@@ -61,6 +73,11 @@ export function parseThumbnailMode(s: string): ThumbnailMode {
  * that the given sides ask for, capped at 1 unless enlarging is allowed.
  */
 export function fitSize(mode: ThumbnailMode, width: number, height: number): { width: number; height: number } {
+  if (mode.percent !== undefined) {
+    // a thumbnail all the same: the longer side stays within MAX_THUMBNAIL_SIDE
+    const scale = Math.min(mode.percent / 100, MAX_THUMBNAIL_SIDE / Math.max(width, height));
+    return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+  }
   const scales: number[] = [];
   if (mode.width) scales.push(mode.width / width);
   if (mode.height) scales.push(mode.height / height);

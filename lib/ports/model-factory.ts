@@ -12,4 +12,9 @@ export interface ResolvedConnection {
 export interface ModelFactory {
   tagger(c: ResolvedConnection): Tagger;
   embedder(c: ResolvedConnection, model?: string): Embedder;
+  /**
+   * Connectivity of a service Loupe does not call yet (a vector store, a database): a TCP connection
+   * to host:port under the same URL policy as model calls. Throws ModelError when it cannot connect.
+   */
+  reach?(host: string, port: number, signal?: AbortSignal): Promise<void>;
 }

@@ -9,6 +9,19 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 
 export const ConfigSchema = z.object({
   LOUPE_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The URL clients reach Loupe at (e.g. `https://loupe.example.com`, or with a path behind a proxy that
+   * strips it): the base of the absolute ThumbnailUrl and DownloadUrl. Unset: each request's own scheme
+   * and Host.
+   */
+  LOUPE_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username && !u.password;
+    }, 'an http(s) URL without query, fragment or credentials, e.g. https://loupe.example.com')
+    .optional(),
   /** 0 picks a free port (tests). */
   LOUPE_PORT: int(8787, 0, 65535),
   LOUPE_DATA_DIR: z.string().min(1).default('./.loupe'),

@@ -31,6 +31,8 @@ import { ReindexService } from '../services/reindex.js';
 import type { RetryOptions } from '../services/retry.js';
 import { TaggingService } from '../services/tagging.js';
 import { TagDefinitionService } from '../services/tag-definitions.js';
+import { TagRevertService } from '../services/tag-revert.js';
+import { JobConfigService } from '../services/job-configs.js';
 import type { Config } from './config.js';
 import { jsonLogger } from './logger.js';
 import { createModelFactory, modelUrlPolicyOf } from './model-factory.js';
@@ -52,6 +54,8 @@ export interface Services {
   search: SearchService;
   export: ExportService;
   evaluation: EvaluationService;
+  tagRevert: TagRevertService;
+  jobConfigs: JobConfigService;
 }
 
 export interface Container {
@@ -148,6 +152,8 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     search,
     evaluation: new EvaluationService(deps, search),
     export: new ExportService(deps, jobs, search),
+    tagRevert: new TagRevertService(deps, jobs),
+    jobConfigs: new JobConfigService(deps, jobs, connections),
   };
   return {
     config,

@@ -3,6 +3,7 @@ import { ClassicEmbedder } from '../adapters/models/classic-embedder.js';
 import { DashScopeMultimodalEmbedder } from '../adapters/models/dashscope-embedder.js';
 import { GmeEmbedder } from '../adapters/models/gme-embedder.js';
 import type { ModelUrlPolicy } from '../adapters/models/model-url-policy.js';
+import { reachTcp } from '../adapters/models/reachability.js';
 import { OpenAiCompatibleTagger } from '../adapters/models/openai-compatible-tagger.js';
 import { invalid } from '../domain/errors.js';
 import type { Embedder } from '../ports/embedder.js';
@@ -32,7 +33,7 @@ export function createModelFactory(opts: { timeoutMs: number; urlPolicy: ModelUr
       switch (connection.connectionType) {
         case 'DashScopeConnection':
         case 'OpenLLMConnection':
-          return new OpenAiCompatibleTagger({ baseUrl: connection.configs.BaseUrl!, apiKey: secrets.ApiKey, timeoutMs, urlPolicy });
+          return new OpenAiCompatibleTagger({ baseUrl: connection.configs.base_url!, apiKey: secrets.api_key, timeoutMs, urlPolicy });
         default:
           throw invalid(`connection ${connection.connectionId} (${connection.connectionType}) is not a tagging model`, 'ConnectionId');
       }
@@ -60,6 +61,9 @@ export function createModelFactory(opts: { timeoutMs: number; urlPolicy: ModelUr
         default:
           throw invalid(`connection ${connection.connectionId} (${connection.connectionType}) is not an embedding model`, 'ConnectionId');
       }
+    },
+    reach(host: string, port: number, signal?: AbortSignal): Promise<void> {
+      return reachTcp({ host, port, policy: urlPolicy, timeoutMs: Math.min(timeoutMs, 10_000), signal });
     },
   };
 }

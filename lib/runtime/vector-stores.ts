@@ -1,6 +1,7 @@
 // The VectorStore behind each vector connection type: the one place that names vector adapters.
 import path from 'node:path';
 import type { LocalVectorStore } from '../adapters/vectorstore/local-vector-store.js';
+import { CONNECTION_KINDS, usableTypes } from '../domain/connection.js';
 import { invalid } from '../domain/errors.js';
 import type { ResolvedConnection } from '../ports/model-factory.js';
 import type { VectorStore } from '../ports/vector-store.js';
@@ -18,7 +19,15 @@ export function createVectorStores(dataDir: string): VectorStores {
         local ??= new LocalVectorStore({ dir: path.join(dataDir, 'vectors') });
         return local;
       }
-      throw invalid(`connection ${connection.connectionId} (${connection.connectionType}) is not a vector store available here`, 'ConnectionId');
+      const kind = CONNECTION_KINDS[connection.connectionType];
+      if (kind?.purpose === 'vector') {
+        // Stored and validated, but no adapter yet (a later issue builds them).
+        throw invalid(
+          `connection ${connection.connectionId} is a ${connection.connectionType}: this vector store is not available yet (available: ${usableTypes('vector').join(', ')})`,
+          'ConnectionId',
+        );
+      }
+      throw invalid(`connection ${connection.connectionId} (${connection.connectionType}) is not a vector store`, 'ConnectionId');
     },
     async close() {
       await local?.close();

@@ -5,6 +5,7 @@ import { datasetItem, type DatasetItem, type FileDownloader, type ReadOptions } 
 import { LoupeApiError } from './errors.js';
 import { isJobEnded, JobProgressTracker, type JobProgress } from './job-progress.js';
 import { paginate, type PaginateOptions } from './paginate.js';
+import { parseJobLogLine } from '../domain/job.js';
 import type {
   Connection,
   Coverage,
@@ -17,12 +18,24 @@ import type {
   CreateTagDefinitionRequest,
   Dataset,
   DatasetJob,
+  DatasetJobConfig,
+  DatasetJobWire,
+  CreateDatasetJobConfigRequest,
+  UpdateDatasetJobConfigRequest,
+  ListDatasetJobConfigsQuery,
+  UpdateDatasetJobRequest,
+  StopDatasetJobRequest,
+  DatasetDetail,
   DatasetVersion,
-  DatasetWithVersions,
+  DatasetVersionPage,
+  InWorkspace,
+  Label,
   DiffVersionsQuery,
   Evaluation,
   FileMeta,
   FileMetaPage,
+  FileMetaResult,
+  FileMetaWire,
   FileMetasStatistics,
   FileMetasStatisticsQuery,
   GetDatasetJobQuery,
@@ -31,6 +44,7 @@ import type {
   ListConnectionsQuery,
   ListDatasetJobsQuery,
   ListDatasetsQuery,
+  ListDatasetVersionsQuery,
   ListFileMetasQuery,
   ListReferencesQuery,
   ListTagDefinitionsQuery,
@@ -46,7 +60,17 @@ import type {
   UpdateDatasetRequest,
   UpdateDatasetVersionRequest,
   UpdateFileMetasRequest,
+  CreateFileMetasRequest,
+  CreateFileMetasResult,
+  DeleteFileMetasQuery,
+  FileMetasWriteResult,
   UpdateTagDefinitionRequest,
+  Prompt,
+  CreatePromptRequest,
+  UpdatePromptRequest,
+  ListPromptsQuery,
+  ValidateConnectionRequest,
+  ValidateConnectionResult,
   VersionDiff,
   WithRequestId,
 } from './types.js';
@@ -90,6 +114,43 @@ export const MAX_GET_URL_LENGTH = 4096;
 function listParam(values: readonly unknown[]): string {
   const s = values.map(String);
   return s.some((v) => v.includes(',') || v.trimStart().startsWith('[')) ? JSON.stringify(s) : s.join(',');
+}
+
+/** Ids per DeleteDatasetFileMetas request: 300 ids of 32 characters keep the URL under 10 KB (servers take 16 KiB). */
+const MAX_DELETE_IDS_PER_URL = 300;
+
+/** Tags and MetaAttributes as PAI sends them: JSON-encoded strings (a string is passed as it is). */
+function withJsonFields<T extends { Tags?: unknown; MetaAttributes?: unknown }>(item: T): T {
+  const json = (v: unknown) => (v === undefined || typeof v === 'string' ? v : JSON.stringify(v));
+  return { ...item, Tags: json(item.Tags), MetaAttributes: json(item.MetaAttributes) };
+}
+
+/** A file meta with Tags and MetaAttributes parsed (the wire's JSON strings; an object, from an older server, is kept). */
+export function fileMetaOf(m: FileMetaWire): FileMeta {
+  const parsed = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+  return { ...m, Tags: parsed(m.Tags) as FileMeta['Tags'], MetaAttributes: parsed(m.MetaAttributes) as FileMeta['MetaAttributes'] };
+}
+
+type WirePage = Omit<FileMetaPage, 'DatasetFileMetas'> & { DatasetFileMetas: FileMetaWire[] };
+const fileMetaPageOf = (p: WirePage): FileMetaPage => ({ ...p, DatasetFileMetas: p.DatasetFileMetas.map(fileMetaOf) });
+
+/** A job with its `Logs` strings parsed (they keep PAI's wire shape: `<time> <LEVEL> <message>`). */
+function jobOf<T extends DatasetJobWire>(j: T): Omit<T, 'Logs'> & Pick<DatasetJob, 'Logs'> {
+  const { Logs, ...rest } = j;
+  return Logs ? { ...rest, Logs: Logs.map((line) => { const l = parseJobLogLine(line); return { Time: l.time, Level: l.level, Message: l.message }; }) } : rest;
+}
+
+type DatasetJobConfigWire = Omit<DatasetJobConfig, 'Config'> & { Config: string };
+
+/** A job config with its `Config` parsed (an unparsable one is kept as `{ raw }`). */
+function jobConfigOf<T extends DatasetJobConfigWire>(c: T): Omit<T, 'Config'> & { Config: Record<string, unknown> } {
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(c.Config) as Record<string, unknown>;
+  } catch {
+    config = { raw: c.Config };
+  }
+  return { ...c, Config: config };
 }
 
 export function queryString(q: Query | undefined): string {
@@ -161,38 +222,75 @@ export class LoupeClient implements FileDownloader {
 
   // ---- datasets and versions
 
+  /** CreateDataset; a DryRun answers without a DatasetId. */
   createDataset(req: CreateDatasetRequest): Promise<WithRequestId<{ DatasetId: string }>> {
     return this.json('POST', '/api/v1/datasets', { body: req });
   }
+  /** One page: by PageNumber/PageSize (PAI) or MaxResults/NextToken (Loupe); neither: PAI's page 1 of 10, with NextToken. */
   listDatasets(query: ListDatasetsQuery = {}): Promise<Page<'Datasets', Dataset>> {
     return this.json('GET', '/api/v1/datasets', { query });
   }
-  iterateDatasets(query: Omit<ListDatasetsQuery, 'NextToken'> = {}, o?: PaginateOptions): AsyncGenerator<Dataset, void, undefined> {
-    return paginate((NextToken) => this.listDatasets({ ...query, NextToken }), (p) => p.Datasets, o);
+  /** Every dataset matching `query`, paged by NextToken (MaxResults per page, default 100). */
+  iterateDatasets(
+    query: Omit<ListDatasetsQuery, 'NextToken' | 'PageNumber' | 'PageSize'> = {},
+    o?: PaginateOptions,
+  ): AsyncGenerator<Dataset, void, undefined> {
+    return paginate((NextToken) => this.listDatasets({ MaxResults: 100, ...query, NextToken }), (p) => p.Datasets, o);
   }
-  getDataset(datasetId: string): Promise<DatasetWithVersions> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}`);
+  /** GetDataset: the dataset and its LatestVersion. */
+  getDataset(datasetId: string, query: InWorkspace = {}): Promise<DatasetDetail> {
+    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}`, { query });
   }
-  updateDataset(datasetId: string, req: UpdateDatasetRequest): Promise<Ok> {
-    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}`, { body: req });
+  updateDataset(datasetId: string, req: UpdateDatasetRequest, query: InWorkspace = {}): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}`, { body: req, query });
   }
-  deleteDataset(datasetId: string): Promise<Ok> {
-    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}`);
+  deleteDataset(datasetId: string, query: InWorkspace = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}`, { query });
   }
-  createDatasetVersion(datasetId: string, req: CreateDatasetVersionRequest = {}): Promise<WithRequestId<{ VersionName: string }>> {
-    return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/versions`, { body: req });
+  /** PublishDataset: Accessibility becomes PUBLIC. */
+  publishDataset(datasetId: string, query: InWorkspace = {}): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/publish`, { query });
   }
-  listDatasetVersions(datasetId: string): Promise<WithRequestId<{ DatasetVersions: DatasetVersion[]; TotalCount: number }>> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/versions`);
+  /** CreateDatasetLabels: adds labels, or sets the Value of a Key the dataset has. */
+  createDatasetLabels(datasetId: string, labels: Label[], query: InWorkspace = {}): Promise<Ok> {
+    return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/labels`, { body: { Labels: labels }, query });
   }
-  getDatasetVersion(datasetId: string, versionName: string): Promise<WithRequestId<DatasetVersion>> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}`);
+  deleteDatasetLabels(datasetId: string, keys: string[], query: InWorkspace = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}/labels`, { query: { ...query, LabelKeys: keys.join(',') } });
   }
-  updateDatasetVersion(datasetId: string, versionName: string, req: UpdateDatasetVersionRequest): Promise<Ok> {
-    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}`, { body: req });
+  createDatasetVersion(datasetId: string, req: CreateDatasetVersionRequest = {}, query: InWorkspace = {}): Promise<WithRequestId<{ VersionName: string }>> {
+    return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/versions`, { body: req, query });
   }
-  deleteDatasetVersion(datasetId: string, versionName: string): Promise<Ok> {
-    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}`);
+  /** One page of versions (PageNumber from 1, PageSize default 10). */
+  listDatasetVersions(datasetId: string, query: ListDatasetVersionsQuery = {}): Promise<DatasetVersionPage> {
+    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/versions`, { query });
+  }
+  /** Every version matching `query`, page by page (PageSize 100). */
+  async *iterateDatasetVersions(
+    datasetId: string,
+    query: Omit<ListDatasetVersionsQuery, 'PageNumber' | 'PageSize'> = {},
+  ): AsyncGenerator<DatasetVersion, void, undefined> {
+    for (let PageNumber = 1; ; PageNumber++) {
+      const page = await this.listDatasetVersions(datasetId, { ...query, PageNumber, PageSize: 100 });
+      yield* page.DatasetVersions;
+      if (page.DatasetVersions.length < 100 || PageNumber * 100 >= page.TotalCount) return;
+    }
+  }
+  getDatasetVersion(datasetId: string, versionName: string, query: InWorkspace = {}): Promise<WithRequestId<DatasetVersion>> {
+    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}`, { query });
+  }
+  updateDatasetVersion(datasetId: string, versionName: string, req: UpdateDatasetVersionRequest, query: InWorkspace = {}): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}`, { body: req, query });
+  }
+  deleteDatasetVersion(datasetId: string, versionName: string, query: InWorkspace = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}`, { query });
+  }
+  /** CreateDatasetVersionLabels: adds labels to the version, or sets the Value of a Key it has. */
+  createDatasetVersionLabels(datasetId: string, versionName: string, labels: Label[], query: InWorkspace = {}): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}/labels`, { body: { Labels: labels }, query });
+  }
+  deleteDatasetVersionLabels(datasetId: string, versionName: string, keys: string[], query: InWorkspace = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}/versions/${seg(versionName)}/labels`, { query: { ...query, Keys: keys.join(',') } });
   }
 
   // ---- logical versions (made by exports)
@@ -235,25 +333,52 @@ export class LoupeClient implements FileDownloader {
   listDatasetFileMetas(datasetId: string, query: ListFileMetasQuery = {}): Promise<FileMetaPage> {
     const path = `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`;
     if (this.url.length + path.length + queryString(query).length > MAX_GET_URL_LENGTH) return this.searchDatasetFileMetas(datasetId, searchBodyOf(query));
-    return this.json('GET', path, { query });
+    return this.json<WirePage>('GET', path, { query }).then(fileMetaPageOf);
   }
   /** ListDatasetFileMetas with a JSON body: every parameter, and QueryImageData (base64) for an uploaded image. */
   searchDatasetFileMetas(datasetId: string, req: SearchFileMetasRequest = {}): Promise<FileMetaPage> {
-    return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas/action/search`, { body: req });
+    return this.json<WirePage>('POST', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas/action/search`, { body: req }).then(fileMetaPageOf);
   }
   /** Every result of a search, page by page (POST, so an uploaded image and long lists work too). */
   iterateFileMetas(datasetId: string, req: Omit<SearchFileMetasRequest, 'NextToken'> = {}, o?: PaginateOptions): AsyncGenerator<FileMeta, void, undefined> {
     return paginate((NextToken) => this.searchDatasetFileMetas(datasetId, { ...req, NextToken }), (p) => p.DatasetFileMetas, o);
   }
-  getDatasetFileMeta(datasetId: string, datasetFileMetaId: string, query: GetFileMetaQuery = {}): Promise<WithRequestId<{ DatasetFileMeta: FileMeta }>> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas/${seg(datasetFileMetaId)}`, { query });
+  /** GetDatasetFileMeta, Tags and MetaAttributes parsed. */
+  async getDatasetFileMeta(datasetId: string, datasetFileMetaId: string, query: GetFileMetaQuery = {}): Promise<FileMetaResult> {
+    const r = await this.json<Omit<FileMetaResult, 'DatasetFileMeta'> & { DatasetFileMeta: FileMetaWire }>(
+      'GET',
+      `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas/${seg(datasetFileMetaId)}`,
+      { query },
+    );
+    return { ...r, DatasetFileMeta: fileMetaOf(r.DatasetFileMeta) };
   }
-  /** Adds/removes user tags and rejected AI tags. */
-  updateDatasetFileMetas(datasetId: string, req: UpdateFileMetasRequest): Promise<WithRequestId<{ DatasetFileMetas: FileMeta[] }>> {
-    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`, { body: req });
+  /** CreateDatasetFileMetas: registers files inside the version's Uri (PENDING until a FileMetaBuild probes them). */
+  createDatasetFileMetas(datasetId: string, req: CreateFileMetasRequest): Promise<CreateFileMetasResult> {
+    return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`, { body: { ...req, DatasetFileMetas: req.DatasetFileMetas.map(withJsonFields) } });
   }
-  getDatasetFileMetasStatistics(datasetId: string, query: FileMetasStatisticsQuery): Promise<FileMetasStatistics> {
-    return this.json('GET', `/api/v1/statistics/datasets/${seg(datasetId)}/datasetfilemetas`, { query });
+  /** UpdateDatasetFileMetas: user tags and rejected AI tags (add/remove), AI tags (with TagJobId), Comment, MetaAttributes. */
+  updateDatasetFileMetas(datasetId: string, req: UpdateFileMetasRequest): Promise<FileMetasWriteResult> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`, { body: { ...req, DatasetFileMetas: req.DatasetFileMetas.map(withJsonFields) } });
+  }
+  /**
+   * DeleteDatasetFileMetas: Status DELETED. A long list of ids goes in several requests (a URL holds
+   * a few hundred); their outcomes are merged.
+   */
+  async deleteDatasetFileMetas(datasetId: string, query: DeleteFileMetasQuery): Promise<FileMetasWriteResult> {
+    const path = `/api/v1/datasets/${seg(datasetId)}/datasetfilemetas`;
+    const ids = query.DatasetFileMetaIds;
+    if (typeof ids === 'string' || ids.length <= MAX_DELETE_IDS_PER_URL) return this.json('DELETE', path, { query });
+    let merged: FileMetasWriteResult | undefined;
+    for (let i = 0; i < ids.length; i += MAX_DELETE_IDS_PER_URL) {
+      const r = await this.json<FileMetasWriteResult>('DELETE', path, { query: { ...query, DatasetFileMetaIds: ids.slice(i, i + MAX_DELETE_IDS_PER_URL) } });
+      merged = merged ? { ...r, Status: merged.Status && r.Status, FailedDetails: [...merged.FailedDetails, ...r.FailedDetails] } : r;
+    }
+    return merged!;
+  }
+  /** GetDatasetFileMetasStatistics: without AggregateBy, TotalCount alone (the files matching). */
+  async getDatasetFileMetasStatistics(datasetId: string, query: FileMetasStatisticsQuery = {}): Promise<FileMetasStatistics> {
+    const r = await this.json<Omit<FileMetasStatistics, 'RequestId'>>('GET', `/api/v1/statistics/datasets/${seg(datasetId)}/datasetfilemetas`, { query });
+    return { ...r, RequestId: r.requestId };
   }
   /** The original file's bytes. */
   async downloadDatasetFileMeta(datasetId: string, datasetFileMetaId: string): Promise<Buffer> {
@@ -267,20 +392,60 @@ export class LoupeClient implements FileDownloader {
 
   // ---- jobs
 
+  /** `JobSpec` may be an object (sent as it is) or PAI's JSON string. */
   createDatasetJob(datasetId: string, req: CreateDatasetJobRequest): Promise<WithRequestId<{ DatasetJobId: string }>> {
     return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/datasetjobs`, { body: req });
   }
-  getDatasetJob(datasetId: string, datasetJobId: string, query: GetDatasetJobQuery = {}, signal?: AbortSignal): Promise<WithRequestId<DatasetJob>> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/datasetjobs/${seg(datasetJobId)}`, { query, signal });
+  /** The job with its `Logs` lines parsed into {Time, Level, Message}. */
+  async getDatasetJob(datasetId: string, datasetJobId: string, query: GetDatasetJobQuery = {}, signal?: AbortSignal): Promise<WithRequestId<DatasetJob>> {
+    const job = await this.json<WithRequestId<DatasetJobWire>>('GET', `/api/v1/datasets/${seg(datasetId)}/datasetjobs/${seg(datasetJobId)}`, { query, signal });
+    return jobOf(job);
   }
-  listDatasetJobs(datasetId: string, query: ListDatasetJobsQuery = {}): Promise<Page<'DatasetJobs', DatasetJob>> {
-    return this.json('GET', `/api/v1/datasets/${seg(datasetId)}/datasetjobs`, { query });
+  async listDatasetJobs(datasetId: string, query: ListDatasetJobsQuery = {}): Promise<Page<'DatasetJobs', DatasetJob>> {
+    const page = await this.json<Page<'DatasetJobs', DatasetJobWire>>('GET', `/api/v1/datasets/${seg(datasetId)}/datasetjobs`, { query });
+    return { ...page, DatasetJobs: page.DatasetJobs.map(jobOf) };
   }
-  iterateJobs(datasetId: string, query: Omit<ListDatasetJobsQuery, 'NextToken'> = {}, o?: PaginateOptions): AsyncGenerator<DatasetJob, void, undefined> {
+  iterateJobs(
+    datasetId: string,
+    query: Omit<ListDatasetJobsQuery, 'NextToken' | 'PageNumber' | 'PageSize'> = {},
+    o?: PaginateOptions,
+  ): AsyncGenerator<DatasetJob, void, undefined> {
     return paginate((NextToken) => this.listDatasetJobs(datasetId, { ...query, NextToken }), (p) => p.DatasetJobs, o);
   }
-  stopDatasetJob(datasetId: string, datasetJobId: string): Promise<Ok> {
-    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/datasetjobs/${seg(datasetJobId)}/action/stop`);
+  /** UpdateDatasetJob: the Description. */
+  updateDatasetJob(datasetId: string, datasetJobId: string, req: UpdateDatasetJobRequest): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/datasetjobs/${seg(datasetJobId)}`, { body: req });
+  }
+  stopDatasetJob(datasetId: string, datasetJobId: string, req?: StopDatasetJobRequest): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/datasetjobs/${seg(datasetJobId)}/action/stop`, req ? { body: req } : {});
+  }
+  /** DeleteDatasetJob: an ended job (a Pending or Running one is a 409: stop it first). */
+  deleteDatasetJob(datasetId: string, datasetJobId: string, query: { WorkspaceId?: string } = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}/datasetjobs/${seg(datasetJobId)}`, { query });
+  }
+
+  // ---- dataset job configs (Config: an object here, a JSON string on the wire)
+
+  createDatasetJobConfig(datasetId: string, req: CreateDatasetJobConfigRequest): Promise<WithRequestId<{ DatasetJobConfigId: string }>> {
+    return this.json('POST', `/api/v1/datasets/${seg(datasetId)}/datasetjobconfigs`, { body: req });
+  }
+  async getDatasetJobConfig(datasetId: string, configId: string, query: { WorkspaceId?: string } = {}): Promise<WithRequestId<DatasetJobConfig>> {
+    const c = await this.json<WithRequestId<DatasetJobConfigWire>>('GET', `/api/v1/datasets/${seg(datasetId)}/datasetjobconfigs/${seg(configId)}`, { query });
+    return jobConfigOf(c);
+  }
+  async listDatasetJobConfigs(datasetId: string, query: ListDatasetJobConfigsQuery = {}): Promise<WithRequestId<{ DatasetJobConfigs: DatasetJobConfig[]; TotalCount: number }>> {
+    const page = await this.json<WithRequestId<{ DatasetJobConfigs: DatasetJobConfigWire[]; TotalCount: number }>>(
+      'GET',
+      `/api/v1/datasets/${seg(datasetId)}/datasetjobconfigs/`,
+      { query },
+    );
+    return { ...page, DatasetJobConfigs: page.DatasetJobConfigs.map(jobConfigOf) };
+  }
+  updateDatasetJobConfig(datasetId: string, configId: string, req: UpdateDatasetJobConfigRequest): Promise<Ok> {
+    return this.json('PUT', `/api/v1/datasets/${seg(datasetId)}/datasetjobconfigs/${seg(configId)}`, { body: req });
+  }
+  deleteDatasetJobConfig(datasetId: string, configId: string, query: { WorkspaceId?: string } = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/datasets/${seg(datasetId)}/datasetjobconfigs/${seg(configId)}`, { query });
   }
 
   /**
@@ -321,9 +486,12 @@ export class LoupeClient implements FileDownloader {
   deleteConnection(connectionId: string): Promise<Ok> {
     return this.json('DELETE', `/api/v1/connections/${seg(connectionId)}`);
   }
-  /** Really calls the service; `Valid: false` with the reason when it fails. */
-  validateConnection(connectionId: string): Promise<WithRequestId<{ Valid: boolean; Message: string }>> {
-    return this.json('POST', `/api/v1/connections/${seg(connectionId)}/action/validate`);
+  /**
+   * ValidateConnection: really calls the service. A saved connection by id, or settings not saved
+   * (`{ ConnectionType, Configs, Secrets }`); `Status: 'failed'` with `Code` and `Message` saying why.
+   */
+  validateConnection(target: string | ValidateConnectionRequest): Promise<ValidateConnectionResult> {
+    return this.json('POST', '/api/v1/connections/validate', { body: typeof target === 'string' ? { ConnectionId: target } : target });
   }
 
   // ---- tag definitions
@@ -346,6 +514,25 @@ export class LoupeClient implements FileDownloader {
   }
   deleteTagDefinition(tagDefinitionId: string): Promise<Ok> {
     return this.json('DELETE', `/api/v1/tagdefinitions/${seg(tagDefinitionId)}`);
+  }
+
+  // ---- prompts (PAI's names for tag definitions: PromptId = TagDefinitionId)
+
+  createPrompt(req: CreatePromptRequest): Promise<WithRequestId<{ PromptId: string }>> {
+    return this.json('POST', '/api/v1/prompts', { body: withContentString(req) });
+  }
+  async getPrompt(promptId: string, query: { WorkspaceId?: string } = {}): Promise<WithRequestId<Prompt>> {
+    return parsePrompt(await this.json<WithRequestId<WirePrompt>>('GET', `/api/v1/prompts/${seg(promptId)}`, { query }));
+  }
+  async listPrompts(query: ListPromptsQuery = {}): Promise<WithRequestId<{ Prompts: Prompt[]; TotalCount: number }>> {
+    const page = await this.json<WithRequestId<{ Prompts: WirePrompt[]; TotalCount: number }>>('GET', '/api/v1/prompts', { query });
+    return { ...page, Prompts: page.Prompts.map(parsePrompt) };
+  }
+  updatePrompt(promptId: string, req: UpdatePromptRequest): Promise<Ok> {
+    return this.json('PUT', `/api/v1/prompts/${seg(promptId)}`, { body: withContentString(req) });
+  }
+  deletePrompt(promptId: string, query: { WorkspaceId?: string } = {}): Promise<Ok> {
+    return this.json('DELETE', `/api/v1/prompts/${seg(promptId)}`, { query });
   }
 
   // ---- index config, coverage, scheduled reindex, evaluation
@@ -381,7 +568,7 @@ export class LoupeClient implements FileDownloader {
 /** A GET search's query as the POST body: the same names; numbers given as text become numbers. */
 function searchBodyOf(query: ListFileMetasQuery): SearchFileMetasRequest {
   const body: Record<string, unknown> = { ...query };
-  for (const k of ['TopK', 'ScoreThreshold', 'MaxResults'] as const) {
+  for (const k of ['TopK', 'ScoreThreshold', 'MaxResults', 'PageSize'] as const) {
     const v = body[k];
     if (typeof v === 'string' && v.trim() !== '') body[k] = Number(v);
   }
@@ -401,4 +588,16 @@ function referenceItem(r: Reference): Omit<DatasetItem, 'read'> {
     dataSize: r.DataSize,
     ...(r.Score !== undefined ? { score: r.Score } : {}),
   };
+}
+
+/** A prompt as the wire carries it: FrameworkContent a JSON string. */
+type WirePrompt = Omit<Prompt, 'FrameworkContent'> & { FrameworkContent: string };
+
+function parsePrompt<T extends WirePrompt>(p: T): Omit<T, 'FrameworkContent'> & { FrameworkContent: Prompt['FrameworkContent'] } {
+  return { ...p, FrameworkContent: JSON.parse(p.FrameworkContent) as Prompt['FrameworkContent'] };
+}
+
+function withContentString<T extends { FrameworkContent?: unknown }>(req: T): Omit<T, 'FrameworkContent'> & { FrameworkContent?: string } {
+  const c = req.FrameworkContent;
+  return { ...req, FrameworkContent: c === undefined || typeof c === 'string' ? c : JSON.stringify(c) };
 }

@@ -1,5 +1,6 @@
-// loadManifest: streams an export's manifest.jsonl (a path, a file:// URI or an http(s) URL) line by
-// line, as dataset items; the file is never loaded whole.
+// loadManifest: streams an export's manifest.jsonl, or an export in PAI's layout (its
+// pai_dataset_filemeta_manifest.yaml and the JSON lines it names), from a path, a file:// URI or an
+// http(s) URL, line by line, as dataset items; no file is ever loaded whole.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { datasetItem, type DatasetItem, type ReadOptions } from './dataset-item.
 import type { ManifestLine } from './types.js';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
+/** The manifest of an export in PAI's layout. */
+export const PAI_MANIFEST_FILE = 'pai_dataset_filemeta_manifest.yaml';
 
 export interface LoadManifestOptions extends ReadOptions {
   /** For http(s) sources. */
@@ -19,21 +22,103 @@ export interface LoadManifestOptions extends ReadOptions {
   signal?: AbortSignal;
 }
 
-/** A folder (path or URI ending with `/`, or an existing directory) means its manifest.jsonl. */
+/**
+ * A folder (path or URI ending with `/`, or an existing directory) means its manifest.jsonl, or its
+ * pai_dataset_filemeta_manifest.yaml when it holds one (a local folder; name the YAML file itself
+ * over http). A `.yaml` source is PAI's manifest: its JSON-lines files are read in order.
+ */
 export async function* loadManifest(source: string, options: LoadManifestOptions = {}): AsyncGenerator<DatasetItem, void, undefined> {
-  const { input, name } = await openManifest(source, options);
+  const pai = await paiManifestOf(source);
+  if (pai) {
+    const text = await readText(pai, options);
+    for (const file of paiFilesOf(text, pai)) yield* readLines(await openManifest(resolveBeside(pai, file), options), options, paiItemOf);
+    return;
+  }
+  yield* readLines(await openManifest(source, options), options, (line, where) => itemOf(parseLine(line, where)));
+}
+
+async function* readLines(
+  { input, name }: { input: Readable; name: string },
+  options: ReadOptions,
+  itemFrom: (line: string, where: string) => Omit<DatasetItem, 'read'>,
+): AsyncGenerator<DatasetItem, void, undefined> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
     for await (const line of lines) {
       n++;
       if (!line.trim()) continue;
-      yield datasetItem(itemOf(parseLine(line, `${name}:${n}`)), options);
+      yield datasetItem(itemFrom(line, `${name}:${n}`), options);
     }
   } finally {
     lines.close();
     input.destroy();
   }
+}
+
+/** The PAI manifest `source` means, if any: a `.yaml` source, or a local folder that holds one. */
+async function paiManifestOf(source: string): Promise<string | undefined> {
+  if (/\.ya?ml$/i.test(source)) return source;
+  if (/^https?:\/\//i.test(source)) return undefined;
+  const dir = /^file:/i.test(source) ? fileURLToPath(source) : path.resolve(source);
+  if (!source.endsWith('/') && !(await stat(dir).catch(() => undefined))?.isDirectory()) return undefined;
+  const file = path.join(dir, PAI_MANIFEST_FILE);
+  return (await stat(file).catch(() => undefined))?.isFile() ? file : undefined;
+}
+
+/** A file named by a manifest, beside it (the same folder, or below it: never above). */
+function resolveBeside(manifest: string, name: string): string {
+  if (/^https?:\/\//i.test(manifest)) return new URL(name, manifest).href;
+  const file = /^file:/i.test(manifest) ? fileURLToPath(manifest) : manifest;
+  return path.join(path.dirname(file), name);
+}
+
+async function readText(source: string, o: LoadManifestOptions): Promise<string> {
+  const { input } = await openManifest(source, o);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024 * 1024) {
+      input.destroy();
+      throw new Error(`${source}: larger than a manifest (16 MB)`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The JSON-lines files a PAI manifest names, in order: the `name:` entries of its `files:` list.
+ * A name that leaves the manifest's folder (absolute, or with `..`) is refused.
+ */
+export function paiFilesOf(text: string, where = PAI_MANIFEST_FILE): string[] {
+  const out: string[] = [];
+  let inFiles = false;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^files:/.test(raw)) {
+      inFiles = true;
+      continue;
+    }
+    if (/^\S/.test(raw)) inFiles = false;
+    const m = inFiles ? /^\s*(?:-\s+)?name:\s*(.+?)\s*$/.exec(raw) : null;
+    if (!m) continue;
+    const name = yamlScalar(m[1]!);
+    if (!name || name.startsWith('/') || name.split(/[\\/]/).includes('..')) throw new Error(`${where}: a file name that leaves the export's folder: ${JSON.stringify(name)}`);
+    out.push(name);
+  }
+  return out;
+}
+
+/** A YAML scalar as the manifest writes it: double-quoted (with \\ \" \uXXXX \UXXXXXXXX escapes), single-quoted or plain. */
+function yamlScalar(s: string): string {
+  if (s.startsWith("'")) return s.slice(1, s.lastIndexOf("'")).replace(/''/g, "'");
+  if (!s.startsWith('"')) return s.replace(/\s+#.*$/, '');
+  const body = s.slice(1, s.lastIndexOf('"'));
+  return body.replace(/\\(U[0-9a-fA-F]{8}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)/g, (_, e: string) => {
+    if (/^[Uux]/.test(e) && e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
+    return ({ n: '\n', t: '\t', r: '\r', '0': '\0' } as Record<string, string>)[e] ?? e;
+  });
 }
 
 async function openManifest(source: string, o: LoadManifestOptions): Promise<{ input: Readable; name: string }> {
@@ -69,6 +154,43 @@ function parseLine(line: string, where: string): ManifestLine {
 }
 
 const noTags = { ai: [], user: [], 'user-delete-ai-tags': [], all: [] };
+
+/** A JSON string (PAI's wire) or the value itself. */
+function jsonField(v: unknown, where: string, field: string): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    throw new Error(`${where}: ${field} is not JSON`);
+  }
+}
+
+/** A line of PAI's layout: a file meta in PAI's wire shape, maybe reduced to some attributes (Uri is needed). */
+function paiItemOf(line: string, where: string): Omit<DatasetItem, 'read'> {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (e) {
+    throw new Error(`${where}: not a JSON line (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const m = v as Record<string, unknown> | null;
+  if (typeof m !== 'object' || m === null || typeof m.Uri !== 'string') throw new Error(`${where}: a line needs Uri`);
+  const uri = m.Uri;
+  const given = (jsonField(m.Tags, where, 'Tags') ?? {}) as { ai?: string[]; user?: string[]; 'user-delete-ai-tags'?: string[]; all?: string[] };
+  const groups = { ai: given.ai ?? [], user: given.user ?? [], 'user-delete-ai-tags': given['user-delete-ai-tags'] ?? [] };
+  const removed = new Set(groups['user-delete-ai-tags']);
+  const all = given.all ?? [...new Set([...groups.ai.filter((t) => !removed.has(t)), ...groups.user])];
+  return {
+    uri,
+    datasetFileMetaId: typeof m.DatasetFileMetaId === 'string' ? m.DatasetFileMetaId : '',
+    fileName: typeof m.FileName === 'string' ? m.FileName : uri.slice(uri.lastIndexOf('/') + 1),
+    tags: all,
+    tagsDetail: { ...groups, all },
+    metaAttributes: (jsonField(m.MetaAttributes, where, 'MetaAttributes') ?? {}) as DatasetItem['metaAttributes'],
+    fingerprint: typeof m.FileFingerPrint === 'string' ? m.FileFingerPrint : '',
+    ...(typeof m.DataSize === 'number' ? { dataSize: m.DataSize } : {}),
+  };
+}
 
 function itemOf(m: ManifestLine): Omit<DatasetItem, 'read'> {
   const tags = { ...noTags, ...m.Tags };

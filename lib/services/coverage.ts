@@ -29,7 +29,7 @@ export class CoverageService {
     }
     if (await this.deps.store.getIndexConfig(datasetId)) {
       const spec = await this.specs.resolve('SemanticIndex', datasetId, {});
-      const target = { embedderId: String(spec.embedderId), indexName: String(spec.indexName) };
+      const target = { embedderId: String(spec.embedderId), indexName: String(spec.databaseTableName) };
       out.vectors = { ...(await this.deps.store.coverage(datasetId, versionName, { kind: 'vectors', ...target })), ...target };
     }
     return out;

@@ -3,17 +3,17 @@
 // export, and a `dataset.jsonl` of the user's could be replaced); only into a folder that is empty (or
 // absent) or holds a previous Loupe export (its own `export.json`). Replacing that export takes
 // `overwrite: true`, and even then only files Loupe wrote and nobody changed since (the marker records
-// each one's ETag) are replaced. Checked when the job is created (a 400/409 naming the file that would
-// be lost) and again when the exporter starts: files may appear in between.
+// each one's ETag) are replaced. PAI's layout writes a new folder inside exportDirUri: that folder must
+// be empty or absent (or this job's own, on a redelivery), and is never another export's to replace.
+// Checked when the job is created (a 400/409 naming the file that would be lost) and again when the
+// exporter starts: files may appear in between.
 import { createHash } from 'node:crypto';
 import { DomainError, invalid, isDomainError, withField } from '../domain/errors.js';
-import type { FileMetaExportSpec } from '../domain/job.js';
 import { permanentStorageError } from '../domain/storage-errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ServiceDeps } from './deps.js';
 import {
   EXPORT_DESCRIPTION_FILE,
-  exportFilesOf,
   GME_IMAGES_FOLDER,
   parseExportMarker,
   provenFilesOf,
@@ -23,6 +23,19 @@ import {
 
 /** A marker is a few KB; anything much larger named export.json is not one. */
 const MARKER_MAX_BYTES = 1024 * 1024;
+
+/** Where an export writes and what: checked by checkExportTarget. */
+export interface TargetSpec {
+  /** The folder, ending with `/`. */
+  folder: string;
+  /** What the export writes, relative to the folder (`images/` stands for every copy). */
+  files: string[];
+  overwrite: boolean;
+  /** The JobSpec field that named the folder (`JobSpec.exportDirUri` or `JobSpec.uri`): refusals name it. */
+  field: string;
+  /** PAI's layout: the folder is this export's own new one; another export found in it is never replaced. */
+  fresh?: boolean;
+}
 
 export interface ExportTarget {
   /** The folder, ending with `/`. */
@@ -45,38 +58,44 @@ export interface ExportTarget {
  * `overwrite`). `jobId` is the running job's: its own marker, from an earlier delivery, is replaced
  * without asking, and so are the files that delivery may have written.
  */
-export async function checkExportTarget(deps: ServiceDeps, spec: FileMetaExportSpec, jobId?: string): Promise<ExportTarget> {
-  const folder = spec.uri!;
-  const files = exportFilesOf(spec.format!, spec.format === 'gme' && spec.images !== 'reference');
+export async function checkExportTarget(deps: ServiceDeps, spec: TargetSpec, jobId?: string): Promise<ExportTarget> {
+  const { folder, files, field } = spec;
+  const refused = (message: string) => new DomainError('Conflict', `${field}: ${message}`, field);
   try {
     const store = deps.objects.forUri(folder);
     // Reading the marker first puts the target through the store's confinement: a folder outside the
     // allowed ones is refused alike whatever it links to.
     const previous = await readMarker(store, folder + EXPORT_DESCRIPTION_FILE);
-    await refuseDatasetFolders(deps, store, folder, files);
+    await refuseDatasetFolders(deps, store, folder, files, field);
     const own = previous !== undefined && jobId !== undefined && previous.marker.DatasetJobId === jobId;
+    if (previous && !own && spec.fresh) {
+      throw refused(
+        `'${folder}' holds the export of job ${previous.marker.DatasetJobId} (${previous.marker.Files.join(', ')}), made in the same second: ` +
+          'an export in PAI\'s layout writes a new folder, never over another export; create the export again',
+      );
+    }
     if (previous && !own && !spec.overwrite) {
       throw refused(
-        `JobSpec.uri: '${folder}' holds the export of job ${previous.marker.DatasetJobId} (${previous.marker.Files.join(', ')}): ` +
+        `'${folder}' holds the export of job ${previous.marker.DatasetJobId} (${previous.marker.Files.join(', ')}): ` +
           'set "overwrite": true in the JobSpec to replace it, or export into an empty folder',
       );
     }
     if (previous && !own && previous.marker.Status === 'Running') {
       const writer = await deps.store.getJob(previous.marker.DatasetJobId);
       if (writer && (writer.status === 'Pending' || writer.status === 'Running')) {
-        throw refused(`JobSpec.uri: job ${writer.datasetJobId} is exporting into '${folder}' now: wait for it or stop it`);
+        throw refused(`job ${writer.datasetJobId} is exporting into '${folder}' now: wait for it or stop it`);
       }
     }
     const proven = previous ? provenFilesOf(previous.marker) : new Map<string, LoupeFile>();
     // This job's earlier delivery may have rewritten its files before it stopped: they were checked
     // when the job was created and when that delivery started.
-    if (!own) for (const f of files) await refuseUnproven(store, folder, f, previous, proven.get(f));
+    if (!own) for (const f of files) await refuseUnproven(store, folder, f, previous, proven.get(f), refused);
     if (!previous) {
       const other = await firstObjectUnder(store, folder);
       if (other) {
         throw refused(
-          `JobSpec.uri: '${folder}' is not empty (it holds '${other}', which Loupe did not write): ` +
-            'export into an empty folder, or into the folder of a previous Loupe export',
+          `'${folder}' is not empty (it holds '${other}', which Loupe did not write): ` +
+            (spec.fresh ? 'an export in PAI\'s layout writes into a new folder; create the export again' : 'export into an empty folder, or into the folder of a previous Loupe export'),
         );
       }
     }
@@ -85,15 +104,13 @@ export async function checkExportTarget(deps: ServiceDeps, spec: FileMetaExportS
     // Outside the allowed folders (403), not a URI this server can write, or a folder it cannot read
     // or name (EACCES, ENAMETOOLONG…: 400): a bad JobSpec.uri, now rather than a failed job later.
     if (isDomainError(e) && (e.kind === 'Forbidden' || (e.kind === 'Invalid' && !e.field?.startsWith('JobSpec')))) {
-      throw withField(e, 'JobSpec.uri');
+      throw withField(e, field);
     }
     const cause = permanentStorageError(e);
-    if (cause) throw invalid(`JobSpec.uri: cannot use '${folder}': ${cause}`, 'JobSpec.uri');
+    if (cause) throw invalid(`${field}: cannot use '${folder}': ${cause}`, field);
     throw e;
   }
 }
-
-const refused = (message: string) => new DomainError('Conflict', message, 'JobSpec.uri');
 
 /**
  * Refuses to let the export write `f` (relative to the folder) over anything Loupe cannot prove it
@@ -101,12 +118,19 @@ const refused = (message: string) => new DomainError('Conflict', message, 'JobSp
  * `images/` whose files changed in any way since the export that wrote them ended. The folder's
  * `export.json`, when it is a marker, is Loupe's by its content.
  */
-async function refuseUnproven(store: ObjectStore, folder: string, f: string, marker: ExportTarget['previous'], entry: LoupeFile | undefined): Promise<void> {
+async function refuseUnproven(
+  store: ObjectStore,
+  folder: string,
+  f: string,
+  marker: ExportTarget['previous'],
+  entry: LoupeFile | undefined,
+  refused: (message: string) => DomainError,
+): Promise<void> {
   const uri = folder + f;
   if (f === EXPORT_DESCRIPTION_FILE && marker) return;
   // An older marker lists bare names: it says so, but nothing shows the file is still the one it wrote.
   const unproven = marker?.marker.LoupeFiles?.includes(f) ? ' (or not provably: its export.json records no ETag for it)' : '';
-  const notLoupes = (found: string) => refused(`JobSpec.uri: the export would replace '${found}', which Loupe did not write${unproven}: export into an empty folder`);
+  const notLoupes = (found: string) => refused(`the export would replace '${found}', which Loupe did not write${unproven}: export into an empty folder`);
   if (f.endsWith('/')) {
     if (!entry) {
       const found = await firstObjectUnder(store, uri);
@@ -116,7 +140,7 @@ async function refuseUnproven(store: ObjectStore, folder: string, f: string, mar
     const now = await folderEtag(store, uri);
     if (now.count === 0 || now.etag === entry.ETag) return;
     throw refused(
-      `JobSpec.uri: the export would replace files in '${uri}', which changed after Loupe wrote them ` +
+      `the export would replace files in '${uri}', which changed after Loupe wrote them ` +
         `(${now.count} files now, ${entry.Count ?? '?'} when Loupe wrote them; the last modified is '${now.latest}'): export into an empty folder`,
     );
   }
@@ -124,7 +148,7 @@ async function refuseUnproven(store: ObjectStore, folder: string, f: string, mar
   if (!found) return;
   if (!entry) throw notLoupes(found.uri);
   if (found.etag !== entry.ETag) {
-    throw refused(`JobSpec.uri: the export would replace '${found.uri}', which was changed after Loupe wrote it: export into an empty folder`);
+    throw refused(`the export would replace '${found.uri}', which was changed after Loupe wrote it: export into an empty folder`);
   }
 }
 
@@ -134,7 +158,7 @@ async function refuseUnproven(store: ObjectStore, folder: string, f: string, mar
  * folded, a trailing slash) and canonical (the store resolves symlinks), so that neither a link to a
  * dataset's folder nor a dataset registered through a link lets an export in.
  */
-async function refuseDatasetFolders(deps: ServiceDeps, store: ObjectStore, folder: string, files: string[]): Promise<void> {
+async function refuseDatasetFolders(deps: ServiceDeps, store: ObjectStore, folder: string, files: string[], field: string): Promise<void> {
   const target = await spellingsOf(store, folder);
   const images = files.includes(GME_IMAGES_FOLDER) ? await spellingsOf(store, folder + GME_IMAGES_FOLDER) : [];
   for (const v of await deps.store.listVersionFolders()) {
@@ -143,10 +167,10 @@ async function refuseDatasetFolders(deps: ServiceDeps, store: ObjectStore, folde
     for (const o of own) {
       const t = target.find((t) => t.startsWith(o));
       if (t !== undefined) {
-        throw invalid(`JobSpec.uri: '${folder}' is ${t === o ? 'the folder' : 'inside the folder'} of ${where}; an export never writes into a dataset`, 'JobSpec.uri');
+        throw invalid(`${field}: '${folder}' is ${t === o ? 'the folder' : 'inside the folder'} of ${where}; an export never writes into a dataset`, field);
       }
       if (images.some((i) => o.startsWith(i) || i.startsWith(o))) {
-        throw invalid(`JobSpec.uri: the images would be copied into '${folder}${GME_IMAGES_FOLDER}', which is or holds ${where}; an export never writes into a dataset`, 'JobSpec.uri');
+        throw invalid(`${field}: the images would be copied into '${folder}${GME_IMAGES_FOLDER}', which is or holds ${where}; an export never writes into a dataset`, field);
       }
     }
   }

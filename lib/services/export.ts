@@ -1,13 +1,14 @@
-// FileMetaExport: a search's results leave Loupe as training data — a manifest, a CSV or the GME
-// fine-tune layout in a folder of an object store, or the next version of a logical dataset.
-// Streams page by page (a million lines never sit in memory); every file appears atomically, and a
-// logical version only once complete, so a stopped, failed or killed export publishes nothing. A
-// folder export never destroys data (export-target.ts): it marks the folder as Loupe's before
-// writing anything else, so a redelivered export recognises its own folder, starts over and
-// overwrites what it made (idempotent).
+// FileMetaExport: a search's results leave Loupe as training data — PAI's layout (a new
+// `{datasetId}-{version}-{time}/` folder with its YAML manifest and JSON lines of PAI's file metas), a
+// manifest, a CSV or the GME fine-tune layout in a folder of an object store, or the next version of a
+// logical dataset. Streams page by page (a million lines never sit in memory); every file appears
+// atomically, and a logical version only once complete, so a stopped, failed or killed export
+// publishes nothing. A folder export never destroys data (export-target.ts): it marks the folder as
+// Loupe's before writing anything else, so a redelivered export recognises its own folder, starts over
+// and overwrites what it made (idempotent).
 import { isDomainError, invalid, notFound, withField } from '../domain/errors.js';
-import { FileMetaExportSpec, type DatasetJob, type ExportMessage, type JobOutput, type JobStatus } from '../domain/job.js';
-import { MAX_TOP_K } from '../dsl/parser.js';
+import { exportPlanOf, FileMetaExportSpec, type DatasetJob, type ExportMessage, type ExportPlan, type JobOutput, type JobStatus } from '../domain/job.js';
+import { MAX_TOP_K, parseQuery } from '../dsl/parser.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { deliver, permanentCause } from './delivery-failures.js';
 import { nowIso, type ServiceDeps } from './deps.js';
@@ -17,15 +18,23 @@ import {
   EXPORT_DESCRIPTION_FILE,
   EXPORT_FILE,
   EXPORT_GENERATOR,
+  exportFilesOf,
   GME_IMAGES_FOLDER,
   gmeImagePath,
   gmeLine,
   logicalRefOf,
   manifestLine,
+  PAI_LINES_PER_FILE,
+  PAI_MANIFEST_FILE,
+  paiExportFolderName,
+  paiLine,
+  paiLinesFile,
+  paiAttributeNames,
+  paiManifestYaml,
   type ExportedMeta,
   type LoupeFile,
 } from './export-formats.js';
-import { checkExportTarget, imagesEntryOf, type ExportTarget } from './export-target.js';
+import { checkExportTarget, imagesEntryOf, type ExportTarget, type TargetSpec } from './export-target.js';
 import { finalStatus, type JobService } from './jobs.js';
 import { forEachLimit } from './parallel.js';
 import type { BatchContext } from './probing.js';
@@ -36,6 +45,8 @@ import type { SearchParams, SearchResult, SearchService } from './search.js';
 const PAGE_SIZE = 1000;
 /** Output is handed to the object store in chunks of about this many characters. */
 const CHUNK_CHARS = 256 * 1024;
+/** The most a row limit (TopK of a metadata search) may say. */
+const MAX_ROW_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** The job was stopped, or its target vanished, while exporting: nothing is published. */
 class ExportInterrupted extends Error {}
@@ -47,10 +58,43 @@ interface Counts {
 }
 
 /**
+ * An export's search, as it runs: the search's parameters, whether it is ranked by a vector query,
+ * and the most rows it exports. `TopK` means what PAI's export means: the most rows exported (every
+ * match when absent). A text or image query is ranked once, so there TopK is also the vector search's
+ * (at most MAX_TOP_K, which is also the default: PAI's "all" as far as a ranking goes); a metadata
+ * search exports its first TopK rows in its order.
+ */
+async function exportSearchOf(
+  searchService: SearchService,
+  datasetId: string,
+  versionName: string,
+  plan: ExportPlan,
+): Promise<{ params: SearchParams; vector: boolean; limit?: number }> {
+  const key = `JobSpec.${plan.searchKey}`;
+  const { TopK, ...rest } = plan.search;
+  if (TopK !== undefined && (typeof TopK !== 'number' || !Number.isInteger(TopK) || TopK < 1 || TopK > MAX_ROW_LIMIT)) {
+    throw invalid(`${key}.TopK: the most rows to export, a positive integer (got ${JSON.stringify(TopK)})`, `${key}.TopK`);
+  }
+  const search = WireSearch.safeParse(rest);
+  if (!search.success) throw specError(search.error.issues[0]!, key);
+  const { QueryImage, ...wire } = search.data;
+  const params = searchParamsOf(datasetId, { ...wire, DatasetVersion: versionName, MaxResults: PAGE_SIZE }, QueryImage ? { uri: QueryImage } : undefined);
+  const { vectorQuery } = await searchService.check(params);
+  if (!vectorQuery) return { params, vector: false, ...(TopK !== undefined ? { limit: TopK } : {}) };
+  if (TopK !== undefined && TopK > MAX_TOP_K) {
+    throw invalid(`${key}.TopK: at most ${MAX_TOP_K} with a text or image query (the most a ranked search returns); got ${TopK}`, `${key}.TopK`);
+  }
+  // The expression may say TopK itself (checked above): it stands unless TopK is given too.
+  const fromExpression = params.expression !== undefined ? parseQuery(params.expression).topK : undefined;
+  const topK = TopK ?? fromExpression ?? MAX_TOP_K;
+  return { params: { ...params, topK }, vector: true, limit: topK };
+}
+
+/**
  * Checks an export's JobSpec when the job is created: the spec's shape, the search (checked without
  * running it, so a bad expression or a text query against an image-only index is a 400 now, not a
  * failed job later) and the target (a folder it may write into without destroying anything). Returns
- * the spec to store.
+ * the spec to store: as given, the folder ending with `/`.
  */
 export async function resolveExportSpec(
   deps: ServiceDeps,
@@ -59,29 +103,89 @@ export async function resolveExportSpec(
   versionName: string,
   raw: Record<string, unknown>,
 ): Promise<FileMetaExportSpec> {
+  if (raw.outputDirUri !== undefined) throw invalid('JobSpec.outputDirUri: chosen by Loupe when the job is created, not given', 'JobSpec.outputDirUri');
   const r = FileMetaExportSpec.safeParse(raw);
   if (!r.success) throw specError(r.error.issues[0]!, 'JobSpec');
   const spec = r.data;
-  const search = WireSearch.safeParse(spec.search);
-  if (!search.success) throw specError(search.error.issues[0]!, 'JobSpec.search');
-  await searchService.check(exportSearchParams(datasetId, versionName, spec));
-  if (spec.target === 'file') {
-    const uri = spec.uri!.endsWith('/') ? spec.uri! : `${spec.uri}/`;
+  const plan = exportPlanOf(spec);
+  await exportSearchOf(searchService, datasetId, versionName, plan);
+  if (plan.target === 'file') {
+    const dir = plan.dir!.endsWith('/') ? plan.dir! : `${plan.dir}/`;
+    const field = `JobSpec.${plan.dirKey}`;
     try {
-      deps.objects.forUri(uri);
+      deps.objects.forUri(dir);
     } catch (e) {
-      throw isDomainError(e) ? withField(e, 'JobSpec.uri') : e;
+      throw isDomainError(e) ? withField(e, field) : e;
     }
-    const resolved = { ...spec, uri, ...(spec.format === 'gme' ? { images: spec.images ?? 'copy' } : {}) };
-    await checkExportTarget(deps, resolved);
-    return resolved;
+    const resolved: FileMetaExportSpec = { ...spec, [plan.dirKey]: dir, ...(plan.format === 'gme' ? { images: plan.images } : {}) };
+    if (plan.format !== 'pai') {
+      await checkExportTarget(deps, targetOf({ ...plan, dir }, datasetId, versionName, nowIso(deps)));
+      return resolved;
+    }
+    return { ...resolved, outputDirUri: await choosePaiFolder(deps, { ...plan, dir }, datasetId, versionName) };
   }
-  const target = await deps.store.getDataset(spec.logicalDatasetId!);
-  if (!target) throw invalid(`JobSpec.logicalDatasetId: dataset '${spec.logicalDatasetId}' not found`, 'JobSpec.logicalDatasetId');
+  const target = await deps.store.getDataset(plan.logicalDatasetId!);
+  if (!target) throw invalid(`JobSpec.logicalDatasetId: dataset '${plan.logicalDatasetId}' not found`, 'JobSpec.logicalDatasetId');
   if (target.edition !== 'LOGICAL') {
     throw invalid(`JobSpec.logicalDatasetId: dataset '${target.datasetId}' is ${target.edition}, not LOGICAL`, 'JobSpec.logicalDatasetId');
   }
   return spec;
+}
+
+/** How many seconds after now PAI's layout looks for a free folder name before giving up. */
+const PAI_FOLDER_TRIES = 30;
+/**
+ * Folders chosen in this process lately, with when: a job is stored only after its spec is resolved,
+ * so two exports created at once would otherwise both find the same folder free.
+ */
+const recentlyChosen = new Map<string, number>();
+const CHOICE_MEMORY_MS = 60_000;
+
+/**
+ * PAI's layout: the new folder, `{datasetId}-{version}-{yyyy-MM-dd-HH-mm-ss}/` of now; when another
+ * export has it (made, or to be made by a job not yet finished: two exports created in one second),
+ * the next free second's. Checked as any target (never inside a dataset, empty or absent).
+ */
+async function choosePaiFolder(deps: ServiceDeps, plan: ExportPlan, datasetId: string, versionName: string): Promise<string> {
+  const reserved = new Set<string>();
+  for (const status of ['Pending', 'Running'] as const) {
+    const jobs = await deps.store.listJobs({ datasetId, jobAction: 'FileMetaExport', status, maxResults: 1000 });
+    for (const j of jobs.items) {
+      const r = FileMetaExportSpec.safeParse(j.jobSpec);
+      if (r.success && r.data.outputDirUri) reserved.add(r.data.outputDirUri);
+    }
+  }
+  const now = deps.clock.now().getTime();
+  for (const [folder, at] of recentlyChosen) if (Math.abs(now - at) > CHOICE_MEMORY_MS) recentlyChosen.delete(folder);
+  let busy: unknown;
+  for (let i = 0; i < PAI_FOLDER_TRIES; i++) {
+    const target = targetOf(plan, datasetId, versionName, new Date(now + i * 1000).toISOString());
+    if (reserved.has(target.folder) || recentlyChosen.has(target.folder)) continue;
+    recentlyChosen.set(target.folder, now); // claimed before the first await: no other creation takes it meanwhile
+    try {
+      await checkExportTarget(deps, target);
+      return target.folder;
+    } catch (e) {
+      recentlyChosen.delete(target.folder);
+      if (!isDomainError(e) || e.kind !== 'Conflict') throw e;
+      busy = e;
+    }
+  }
+  throw busy ?? invalid(`JobSpec.${plan.dirKey}: ${PAI_FOLDER_TRIES} exports of this version are under way into '${plan.dir}': wait for one to end`, `JobSpec.${plan.dirKey}`);
+}
+
+/**
+ * Where a file export writes: the folder given, or for PAI's layout the new folder inside it (chosen
+ * when the job was created, so that a redelivery finds the folder it began; else named after `time`).
+ */
+function targetOf(plan: ExportPlan, datasetId: string, versionName: string, time: string): TargetSpec {
+  const field = `JobSpec.${plan.dirKey}`;
+  if (plan.format === 'pai') {
+    const folder = plan.outputDir ?? plan.dir! + paiExportFolderName(datasetId, versionName, time);
+    return { folder, files: [PAI_MANIFEST_FILE, EXPORT_DESCRIPTION_FILE], overwrite: false, field, fresh: true };
+  }
+  const format = plan.format!;
+  return { folder: plan.dir!, files: exportFilesOf(format, format === 'gme' && plan.images !== 'reference'), overwrite: plan.overwrite, field };
 }
 
 export class ExportService {
@@ -91,14 +195,17 @@ export class ExportService {
     private readonly search: SearchService,
   ) {}
 
+  /** Lines per JSON-lines file of PAI's layout (tests lower it to see several files). */
+  paiLinesPerFile = PAI_LINES_PER_FILE;
+
   /** The exporter's step: runs the whole export of one job. */
   async run(msg: ExportMessage, ctx: BatchContext = { dequeueCount: 1 }): Promise<'done' | 'dropped'> {
     const job = await this.jobs.begin(msg.jobId, 'running: exporting');
     if (!job) return 'dropped';
-    const spec = FileMetaExportSpec.parse(job.jobSpec);
-    await this.jobs.log(job.datasetJobId, 'INFO', `exporting to ${spec.target === 'file' ? `${spec.uri} (${spec.format})` : `logical dataset ${spec.logicalDatasetId}`}`);
+    const spec = exportPlanOf(FileMetaExportSpec.parse(job.jobSpec));
+    const where = spec.target === 'file' ? spec.dir : `logical dataset ${spec.logicalDatasetId}`;
+    await this.jobs.log(job.datasetJobId, 'INFO', `exporting to ${where}${spec.format ? ` (${spec.format === 'pai' ? "PAI's layout" : spec.format})` : ''}`);
     const counts: Counts = { total: 0, completed: 0, failed: 0 };
-    const where = spec.target === 'file' ? spec.uri : `logical dataset ${spec.logicalDatasetId}`;
     // A cause no redelivery cures (a folder that would lose a file, EACCES, a deleted version) fails the job now.
     const output = await deliver(
       this.jobs,
@@ -137,23 +244,25 @@ export class ExportService {
 
   /**
    * The search's results, a page at a time, with the total. A vector search is ranked once and
-   * returned whole (at most TopK ≤ 10,000); a metadata search pages by keyset.
+   * returned whole (at most TopK ≤ 10,000); a metadata search pages by keyset, up to its TopK rows.
    */
-  private async *pages(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): AsyncGenerator<ExportedMeta[], SearchResult['vector']> {
-    const p = exportSearchParams(job.datasetId, job.versionName, spec);
-    const vector = (await this.search.check(p)).vectorQuery;
+  private async *pages(job: DatasetJob, spec: ExportPlan, counts: Counts): AsyncGenerator<ExportedMeta[], SearchResult['vector']> {
+    const { params: p, vector, limit } = await exportSearchOf(this.search, job.datasetId, job.versionName, spec);
+    let remaining = limit ?? Infinity;
     let nextToken: string | undefined;
     let first = true;
     let vectorInfo: SearchResult['vector'];
     do {
-      const page = await this.search.search({ ...p, maxResults: vector ? MAX_TOP_K : PAGE_SIZE, nextToken });
+      const page = await this.search.search({ ...p, maxResults: vector ? MAX_TOP_K : Math.min(PAGE_SIZE, remaining), nextToken });
       if (first) {
-        counts.total = page.vector ? page.items.length : page.totalCount;
+        counts.total = page.vector ? page.items.length : Math.min(page.totalCount, remaining);
         vectorInfo = page.vector;
         first = false;
       }
-      yield page.items;
-      nextToken = page.nextToken;
+      const items = page.items.length > remaining ? page.items.slice(0, remaining) : page.items;
+      remaining -= items.length;
+      yield items;
+      nextToken = remaining > 0 ? page.nextToken : undefined;
       await this.checkpoint(job, counts);
     } while (nextToken);
     return vectorInfo;
@@ -171,9 +280,9 @@ export class ExportService {
    * redelivery recognises it), the results, then the final marker. An export that ends without
    * publishing (stopped, or failed for good) puts the folder back as it found it.
    */
-  private async toFolder(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): Promise<JobOutput> {
+  private async toFolder(job: DatasetJob, spec: ExportPlan, counts: Counts): Promise<JobOutput> {
     // Files may have appeared since the job was created; a refusal now is for good (not a passing conflict).
-    const checked = await checkExportTarget(this.deps, spec, job.datasetJobId).catch((e: unknown) => {
+    const checked = await checkExportTarget(this.deps, targetOf(spec, job.datasetId, job.versionName, job.createTime), job.datasetJobId).catch((e: unknown) => {
       throw isDomainError(e) && e.kind === 'Conflict' ? invalid(e.message, e.field) : e;
     });
     const marker: MarkerOf = (status, { Files = checked.files, written = [], ...more } = {}) =>
@@ -186,6 +295,7 @@ export class ExportService {
           VersionName: job.versionName,
           Format: spec.format,
           ...(spec.format === 'gme' ? { Images: spec.images === 'reference' ? 'reference' : 'copy' } : {}),
+          ...(spec.attributes ? { FilteredAttributes: paiAttributeNames(spec.attributes) } : {}),
           Search: spec.search,
           ...more,
           Files,
@@ -195,11 +305,14 @@ export class ExportService {
         2,
       ) + '\n';
     const copies = { started: false };
+    /** PAI's layout: the files of lines this delivery wrote (taken back if it publishes nothing). */
+    const parts: LoupeFile[] = [];
     await checked.store.write(checked.folder + EXPORT_DESCRIPTION_FILE, marker('Running'));
     try {
-      return await this.writeFolder(job, spec, counts, checked, copies, marker);
+      return spec.format === 'pai' ? await this.writePaiFolder(job, spec, counts, checked, parts, marker) : await this.writeFolder(job, spec, counts, checked, copies, marker);
     } catch (e) {
       if (e instanceof ExportInterrupted || permanentCause(e) !== undefined) {
+        await takeBack(checked, parts);
         const status = e instanceof ExportInterrupted ? ((await this.deps.store.getJob(job.datasetJobId))?.status ?? 'Failed') : 'Failed';
         // Copies were made: the folder stays Loupe's, its images/ recorded as it is now (when it can be
         // listed; otherwise its old entry no longer matches, and the copies count as the user's).
@@ -210,16 +323,88 @@ export class ExportService {
     }
   }
 
+  /**
+   * PAI's layout: the lines in files of at most paiLinesPerFile lines each (streamed: a file is
+   * written while the search pages in), then the manifest naming them, then the final marker.
+   */
+  private async writePaiFolder(job: DatasetJob, spec: ExportPlan, counts: Counts, checked: ExportTarget, parts: LoupeFile[], marker: MarkerOf): Promise<JobOutput> {
+    const { folder, store } = checked;
+    const pages = this.pages(job, spec, counts);
+    const perFile = this.paiLinesPerFile;
+    let vectorInfo: SearchResult['vector'];
+    // One file meta at a time, pulled from the pages.
+    let page: ExportedMeta[] = [];
+    let at = 0;
+    const next = async (): Promise<ExportedMeta | undefined> => {
+      while (at >= page.length) {
+        const r = await pages.next();
+        if (r.done) {
+          vectorInfo = r.value;
+          return undefined;
+        }
+        page = r.value;
+        at = 0;
+      }
+      return page[at++];
+    };
+    const files: Array<{ name: string; count: number }> = [];
+    const cursor = { meta: await next() };
+    while (cursor.meta !== undefined) {
+      const name = paiLinesFile(files.length);
+      const file = { name, count: 0 };
+      async function* lines(): AsyncGenerator<string> {
+        let buf = '';
+        while (cursor.meta !== undefined && file.count < perFile) {
+          buf += paiLine(cursor.meta, spec.attributes);
+          file.count++;
+          counts.completed++;
+          cursor.meta = await next();
+          if (buf.length >= CHUNK_CHARS) {
+            yield buf;
+            buf = '';
+          }
+        }
+        if (buf) yield buf;
+      }
+      await store.write(folder + name, lines());
+      // What the store reports now is what taking the file back, or a later check, must still find.
+      parts.push({ Name: name, ETag: (await store.head(folder + name)).etag });
+      files.push(file);
+    }
+    const manifest = paiManifestYaml({
+      datasetId: job.datasetId,
+      datasetVersion: job.versionName,
+      datasetJobId: job.datasetJobId,
+      exportTime: nowIso(this.deps),
+      query: spec.search,
+      ...(spec.attributes ? { attributes: spec.attributes } : {}),
+      files,
+    });
+    await store.write(folder + PAI_MANIFEST_FILE, manifest);
+    const written: LoupeFile[] = [...parts, { Name: PAI_MANIFEST_FILE, ETag: (await store.head(folder + PAI_MANIFEST_FILE)).etag }];
+    const all = [...files.map((f) => f.name), PAI_MANIFEST_FILE, EXPORT_DESCRIPTION_FILE];
+    const final = marker(finalStatus(counts), {
+      Files: all,
+      written,
+      ...(vectorInfo ? { VectorSearch: { TopK: vectorInfo.topK, Returned: vectorInfo.returned, IndexName: vectorInfo.indexName, EmbedderId: vectorInfo.embedderId } } : {}),
+      ExportTime: nowIso(this.deps),
+      FileCount: counts.completed,
+      FailedFileCount: counts.failed,
+    });
+    await store.write(folder + EXPORT_DESCRIPTION_FILE, final);
+    return { uri: folder, files: all, fileCount: counts.completed };
+  }
+
   private async writeFolder(
     job: DatasetJob,
-    spec: FileMetaExportSpec,
+    spec: ExportPlan,
     counts: Counts,
     checked: ExportTarget,
     copies: { started: boolean },
     marker: MarkerOf,
   ): Promise<JobOutput> {
     const folder = checked.folder;
-    const format = spec.format!;
+    const format = spec.format as Exclude<ExportPlan['format'], 'pai' | undefined>;
     const target = checked.store;
     const copyImages = format === 'gme' && spec.images !== 'reference';
     const pages = this.pages(job, spec, counts);
@@ -294,7 +479,7 @@ export class ExportService {
     return metas.filter((_, i) => !results[i]);
   }
 
-  private async toLogicalVersion(job: DatasetJob, spec: FileMetaExportSpec, counts: Counts): Promise<JobOutput> {
+  private async toLogicalVersion(job: DatasetJob, spec: ExportPlan, counts: Counts): Promise<JobOutput> {
     const datasetId = spec.logicalDatasetId!;
     if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
     const versionName = await this.deps.store.reserveLogicalVersion(datasetId, job.datasetJobId, spec.versionDescription ?? '', nowIso(this.deps));
@@ -338,9 +523,18 @@ async function unpublish(target: ExportTarget, copiedMarker: string | false) {
   }
 }
 
-function exportSearchParams(datasetId: string, versionName: string, spec: FileMetaExportSpec): SearchParams {
-  const { QueryImage, ...rest } = WireSearch.parse(spec.search);
-  return searchParamsOf(datasetId, { ...rest, DatasetVersion: versionName, MaxResults: PAGE_SIZE }, QueryImage ? { uri: QueryImage } : undefined);
+/**
+ * Takes back the files of lines a PAI-layout export wrote before it stopped or failed for good (each
+ * only while it is still the one written: a file changed since is someone's).
+ */
+async function takeBack(target: ExportTarget, parts: LoupeFile[]) {
+  for (const p of parts) {
+    try {
+      if ((await target.store.head(target.folder + p.Name)).etag === p.ETag) await target.store.delete(target.folder + p.Name);
+    } catch {
+      // Gone already, or the folder cannot be written (the reason the export failed): left as it is.
+    }
+  }
 }
 
 function specError(issue: { path: PropertyKey[]; message: string }, prefix: string) {

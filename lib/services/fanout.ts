@@ -3,7 +3,7 @@
 // timed-out run resumes where the last one stopped instead of starting over. A cause no redelivery
 // cures (the dataset's folder gone or outside the allowed folders, unreadable) fails the job at once.
 import { extensionOf, fileMetaId, splitUnderRoot } from '../domain/index.js';
-import type { FileMeta } from '../domain/file-meta.js';
+import { paiFileTypeOf, type FileMeta } from '../domain/file-meta.js';
 import {
   FileMetaBuildSpec,
   IntelligentTagSpec,
@@ -140,7 +140,8 @@ export class FanoutService {
         fileFingerPrint: o.etag,
         fileCreateTime: o.createTime ? o.createTime.toISOString() : null,
         fileUpdateTime: o.lastModified.toISOString(),
-        fileType: extensionOf(fileName),
+        fileType: paiFileTypeOf(extensionOf(fileName), fileName),
+        fileFormat: extensionOf(fileName),
         reset: changed,
       });
       if (needsWork(before, o.etag, changed)) work.push({ metaId: id, uri: o.uri, fingerprint: o.etag });
@@ -179,7 +180,16 @@ export class FanoutService {
 
   private consumerQueue(action: JobAction): string {
     const q = this.deps.queues;
-    return { FileMetaBuild: q.prober, IntelligentTag: q.tagger, SemanticIndex: q.embedder, FileMetaExport: q.prober }[action];
+    // Exports and reverts never list storage (they run on the exporter's queue): prober for completeness.
+    const queues: Record<JobAction, string> = {
+      FileMetaBuild: q.prober,
+      IntelligentTag: q.tagger,
+      SemanticIndex: q.embedder,
+      FileMetaExport: q.prober,
+      IntelligentTagRevert: q.prober,
+      FileMetaImport: q.prober,
+    };
+    return queues[action];
   }
 }
 
@@ -215,9 +225,9 @@ function workSelector(job: DatasetJob): WorkSelector {
         return (
           before.tagFingerPrint !== etag ||
           before.tagError !== null ||
-          before.tagDefinitionId !== spec.tagDefinitionId ||
+          before.tagDefinitionId !== spec.promptId ||
           before.tagDefinitionVersion !== spec.tagDefinitionVersion ||
-          before.tagModel !== spec.modelName
+          before.tagModel !== spec.modelId
         );
       };
     }
@@ -226,7 +236,7 @@ function workSelector(job: DatasetJob): WorkSelector {
       return (before, etag, changed) => {
         if (!changed && unusable(before)) return false;
         if (full || !before) return true;
-        return before.embedFingerPrint !== etag || before.embedError !== null || before.embedderId !== spec.embedderId || before.indexName !== spec.indexName;
+        return before.embedFingerPrint !== etag || before.embedError !== null || before.embedderId !== spec.embedderId || before.indexName !== spec.databaseTableName;
       };
     }
     default:

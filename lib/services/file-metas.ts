@@ -1,24 +1,50 @@
-// Use cases of one file meta: get, user tag edits, thumbnail, download (listing is SearchService).
+// Use cases of file metas: get, thumbnail, download; the writes (create, update, delete) are in
+// file-meta-writes.ts; listing is SearchService.
 import { Readable } from 'node:stream';
 import { DomainError, conflict, invalid, isDomainError, notFound } from '../domain/errors.js';
 import type { FileMeta } from '../domain/file-meta.js';
+import { datasetIn } from './dataset-access.js';
 import { MediaError, renderThumbnail, type ThumbnailMode } from '../media/thumbnail.js';
 import { sniffFormat } from '../media/sniff.js';
-import { nowIso, type ServiceDeps } from './deps.js';
-
-export interface TagEdit {
-  datasetFileMetaId: string;
-  user?: { add?: string[]; remove?: string[] };
-  userDeleteAiTags?: { add?: string[]; remove?: string[] };
-}
+import type { ServiceDeps } from './deps.js';
+import { FileMetaWrites, type BatchOutcome } from './file-meta-writes.js';
 
 export class FileMetaService {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly writes: FileMetaWrites;
+  constructor(private readonly deps: ServiceDeps) {
+    this.writes = new FileMetaWrites(deps);
+  }
+
+  /** CreateDatasetFileMetas (file-meta-writes.ts). */
+  create(datasetId: string, input: Parameters<FileMetaWrites['create']>[1]): Promise<BatchOutcome> {
+    return this.writes.create(datasetId, input);
+  }
+
+  /** UpdateDatasetFileMetas: tags, Comment, MetaAttributes (file-meta-writes.ts). */
+  update(datasetId: string, input: Parameters<FileMetaWrites['update']>[1]): Promise<BatchOutcome> {
+    return this.writes.update(datasetId, input);
+  }
+
+  /** DeleteDatasetFileMetas: Status DELETED (file-meta-writes.ts). */
+  delete(datasetId: string, input: Parameters<FileMetaWrites['delete']>[1]): Promise<BatchOutcome> {
+    return this.writes.delete(datasetId, input);
+  }
 
   async get(datasetId: string, id: string): Promise<FileMeta> {
     const m = await this.deps.store.getFileMeta(id);
     if (!m || m.datasetId !== datasetId) throw notFound('DatasetFileMeta', id);
     return m;
+  }
+
+  /**
+   * GetDatasetFileMeta: the meta and its dataset's workspace. A dataset outside `workspace`, or a meta
+   * of another version than `versionName`, is not found (both only when given).
+   */
+  async getIn(datasetId: string, id: string, o: { workspace?: string; versionName?: string } = {}): Promise<{ meta: FileMeta; workspaceId: string }> {
+    const dataset = await datasetIn(this.deps, datasetId, o.workspace, 'read');
+    const meta = await this.get(datasetId, id);
+    if (o.versionName !== undefined && meta.versionName !== o.versionName) throw notFound('DatasetFileMeta', id);
+    return { meta, workspaceId: dataset.workspaceId };
   }
 
   /**
@@ -46,24 +72,6 @@ export class FileMetaService {
       if (e instanceof MediaError) throw fail(`decode failed: ${e.reason}`);
       throw e;
     }
-  }
-
-  /**
-   * UpdateDatasetFileMetas: user tags and the AI tags a user rejects, each as add/remove lists.
-   * Tags.all = ai ∪ user − user-delete-ai-tags. All ids are checked before anything changes.
-   */
-  async updateTags(datasetId: string, updates: TagEdit[]): Promise<FileMeta[]> {
-    const metas = await Promise.all(updates.map((u) => this.get(datasetId, u.datasetFileMetaId)));
-    const now = nowIso(this.deps);
-    const edit = (list: string[], e?: { add?: string[]; remove?: string[] }) => {
-      const removed = new Set(e?.remove ?? []);
-      return [...new Set([...list, ...(e?.add ?? [])])].filter((t) => !removed.has(t));
-    };
-    for (const [i, u] of updates.entries()) {
-      const m = metas[i]!;
-      await this.deps.store.updateUserTags(m.datasetFileMetaId, { user: edit(m.tags.user, u.user), userDeleteAiTags: edit(m.tags.userDeleteAiTags, u.userDeleteAiTags) }, now);
-    }
-    return Promise.all(updates.map((u) => this.get(datasetId, u.datasetFileMetaId)));
   }
 
   /** The original file, streamed; only an image (see `notAnImage`), judged by its first bytes before any is sent. */

@@ -38,9 +38,9 @@ export class IndexConfigService {
     // Checked exactly as a job would be: connection purposes, and an index already holding another model's vectors.
     await this.specs.resolve('SemanticIndex', datasetId, {
       embeddingConnectionId: input.embeddingConnectionId,
-      vectorConnectionId: input.vectorConnectionId,
-      indexName: input.indexName,
-      ...(input.modelName ? { modelName: input.modelName } : {}),
+      databaseConnectionId: input.vectorConnectionId,
+      databaseTableName: input.indexName,
+      ...(input.modelName ? { embeddingModel: input.modelName } : {}),
     });
     const now = nowIso(this.deps);
     const before = await this.deps.store.getIndexConfig(datasetId);

@@ -11,6 +11,7 @@ import type { VectorRecord, VectorStore } from '../ports/vector-store.js';
 import type { VectorStores } from '../ports/vector-stores.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobService } from './jobs.js';
+import { embeddingModelOf } from './job-specs.js';
 import { deliverBatch, type ConsumerResult } from './delivery-failures.js';
 import { JobStoppedError } from './model-gate.js';
 import { ModelInputReader, unusableOutcome } from './model-input.js';
@@ -40,12 +41,12 @@ export class IndexingService {
     if (!batch) return { completed: 0, failed: 0, skipped: 0, notOpen: msg.items.length };
     const { job, items } = batch;
     const spec = SemanticIndexSpec.parse(job.jobSpec);
-    const embedder = this.m.models.embedder(await this.m.connections.resolve(spec.embeddingConnectionId!), spec.modelName);
+    const embedder = this.m.models.embedder(await this.m.connections.resolve(spec.embeddingConnectionId!), embeddingModelOf(spec));
     if (embedder.id !== spec.embedderId) {
       await this.jobs.failOpenItems(msg, `the embedding connection now serves ${embedder.id}, not ${spec.embedderId}; start a new job`);
       return { completed: 0, failed: items.length, skipped: 0, notOpen: msg.items.length - items.length };
     }
-    const store = await this.vectorStoreOf(spec.vectorConnectionId!);
+    const store = await this.vectorStoreOf(spec.databaseConnectionId!);
     const reader = await ModelInputReader.open(this.deps, items, spec.imageLongSide);
     const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
 
@@ -111,14 +112,14 @@ export class IndexingService {
 
     if (records.length) {
       try {
-        await store.ensureIndex(spec.indexName!, { dimension: records[0]!.vector.length, embedderId: embedder.id });
-        await store.upsert(spec.indexName!, records);
+        await store.ensureIndex(spec.databaseTableName!, { dimension: records[0]!.vector.length, embedderId: embedder.id });
+        await store.upsert(spec.databaseTableName!, records);
         const updates: EmbedUpdate[] = embedded.map((item) => ({
           datasetFileMetaId: item.metaId,
           fileFingerPrint: item.fingerprint,
           jobId: job.datasetJobId,
           embedderId: embedder.id,
-          indexName: spec.indexName!,
+          indexName: spec.databaseTableName!,
         }));
         await this.deps.store.applyEmbedResults(updates, nowIso(this.deps));
         for (const item of embedded) outcomes.push({ metaId: item.metaId, ok: true });
@@ -139,17 +140,17 @@ export class IndexingService {
   /** After a SemanticIndex listing: files gone from storage leave the vector index. */
   async dropDeletedVectors(job: DatasetJob): Promise<void> {
     const spec = SemanticIndexSpec.parse(job.jobSpec);
-    const store = await this.vectorStoreOf(spec.vectorConnectionId!);
-    if (!(await store.getIndex(spec.indexName!))) return;
+    const store = await this.vectorStoreOf(spec.databaseConnectionId!);
+    if (!(await store.getIndex(spec.databaseTableName!))) return;
     let dropped = 0;
     for (;;) {
-      const ids = await this.deps.store.listDeletedEmbedded(job.datasetId, job.versionName, spec.indexName!, 1000);
+      const ids = await this.deps.store.listDeletedEmbedded(job.datasetId, job.versionName, spec.databaseTableName!, 1000);
       if (!ids.length) break;
-      await store.delete(spec.indexName!, ids);
+      await store.delete(spec.databaseTableName!, ids);
       await this.deps.store.clearEmbeddings(ids, nowIso(this.deps));
       dropped += ids.length;
     }
-    if (dropped) await this.jobs.log(job.datasetJobId, 'INFO', `${dropped} vectors of files gone from storage removed from index ${spec.indexName}`);
+    if (dropped) await this.jobs.log(job.datasetJobId, 'INFO', `${dropped} vectors of files gone from storage removed from index ${spec.databaseTableName}`);
   }
 
   private async vectorStoreOf(connectionId: string): Promise<VectorStore> {

@@ -1,6 +1,7 @@
 // Use cases of dataset jobs: create (then the fan-out takes over), read, list, stop, and finish.
 import { conflict, invalid, isDomainError, notFound, withField } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { datasetIn } from './dataset-access.js';
 import {
   isTerminal,
   type BatchMessage,
@@ -15,13 +16,17 @@ import {
   type JobStatus,
   type LogLevel,
 } from '../domain/job.js';
+import type { Dataset } from '../domain/dataset.js';
 import type { JobQuery, Page } from '../ports/meta-store.js';
 import { nowIso, type ServiceDeps } from './deps.js';
 import type { JobSpecs } from './job-specs.js';
 
 export interface CreateJobInput {
   datasetId: string;
-  versionName: string;
+  /** Default: the dataset's latest version (an IntelligentTagRevert: the version its tag job tagged). */
+  versionName?: string;
+  /** The workspace the request named: the dataset must be in it (else 404). */
+  workspaceId?: string;
   jobAction: JobAction;
   jobMode?: JobMode;
   jobSpec?: Record<string, unknown>;
@@ -29,7 +34,23 @@ export interface CreateJobInput {
 }
 
 /** Actions whose consumers exist in this build; the others are refused with a clear 400. */
-const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport'];
+const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert'];
+const UNAVAILABLE_BECAUSE: Partial<Record<JobAction, string>> = {
+  FileMetaImport:
+    'importing file metas (from a manifest of an export, or from another dataset) is not implemented in this Loupe build; ' +
+    'CreateDatasetFileMetas registers files, FileMetaBuild lists a folder',
+};
+
+/** Actions that run on the exporter's queue: one step over the file metas, no storage listing. */
+const META_ACTIONS: readonly JobAction[] = ['FileMetaExport', 'IntelligentTagRevert'];
+
+/** A job of the action may not start while one of these is Pending or Running on the version: it would redo or undo the same work. */
+const EXCLUSIVE_WITH: Partial<Record<JobAction, readonly JobAction[]>> = {
+  FileMetaBuild: ['FileMetaBuild'],
+  SemanticIndex: ['SemanticIndex'],
+  IntelligentTag: ['IntelligentTag', 'IntelligentTagRevert'],
+  IntelligentTagRevert: ['IntelligentTag', 'IntelligentTagRevert'],
+};
 
 /** How a finished job's status follows from its counters (skipped files are neither success nor failure). */
 export function finalStatus(c: Pick<JobCounts, 'completed' | 'failed'> & Partial<JobCounts>): JobStatus {
@@ -58,27 +79,33 @@ export class JobService {
 
   async create(input: CreateJobInput): Promise<DatasetJob> {
     if (!AVAILABLE_ACTIONS.includes(input.jobAction)) {
-      throw invalid(`JobAction '${input.jobAction}' is not available yet (available: ${AVAILABLE_ACTIONS.join(', ')})`, 'JobAction');
+      const why = UNAVAILABLE_BECAUSE[input.jobAction];
+      throw invalid(`JobAction '${input.jobAction}' is not available${why ? `: ${why}` : ` yet (available: ${AVAILABLE_ACTIONS.join(', ')})`}`, 'JobAction');
     }
-    const dataset = await this.deps.store.getDataset(input.datasetId);
-    if (!dataset) throw notFound('Dataset', input.datasetId);
+    if (input.jobAction === 'IntelligentTagRevert' && input.jobMode === 'Increment') {
+      throw invalid('JobMode: an IntelligentTagRevert removes every tag its job wrote (Full); it has no Increment', 'JobMode');
+    }
+    const dataset = await this.datasetIn(input.datasetId, input.workspaceId);
     if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
-    const version = await this.deps.store.getVersion(input.datasetId, input.versionName);
-    if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${input.versionName}`);
-    await this.checkStorage(version.versionName, version.uri, input.jobAction);
-    const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {}, input.versionName);
-    // One job per action on a version at a time: a second would redo the same work (exports only read).
-    for (const status of input.jobAction === 'FileMetaExport' ? [] : (['Pending', 'Running'] as const)) {
-      const busy = await this.deps.store.listJobs({ datasetId: input.datasetId, versionName: input.versionName, jobAction: input.jobAction, status, maxResults: 1 });
-      if (busy.items.length) {
-        throw conflict(`job ${busy.items[0]!.datasetJobId} (${input.jobAction}) is ${status} on this version: wait for it or stop it`);
+    const versionName = input.versionName ?? (await this.defaultVersion(dataset, input));
+    const version = await this.deps.store.getVersion(input.datasetId, versionName);
+    if (!version) throw notFound('DatasetVersion', `${input.datasetId}/${versionName}`);
+    if (input.jobAction !== 'IntelligentTagRevert') await this.checkStorage(version.versionName, version.uri, input.jobAction);
+    const spec = await this.specs.resolve(input.jobAction, input.datasetId, input.jobSpec ?? {}, versionName);
+    for (const action of EXCLUSIVE_WITH[input.jobAction] ?? []) {
+      for (const status of ['Pending', 'Running'] as const) {
+        const busy = await this.deps.store.listJobs({ datasetId: input.datasetId, versionName, jobAction: action, status, maxResults: 1 });
+        if (busy.items.length) {
+          throw conflict(`job ${busy.items[0]!.datasetJobId} (${action}) is ${status} on this version: wait for it or stop it`);
+        }
       }
     }
     const now = nowIso(this.deps);
     const job: DatasetJob = {
       datasetJobId: newId('job'),
       datasetId: input.datasetId,
-      versionName: input.versionName,
+      workspaceId: dataset.workspaceId,
+      versionName,
       jobAction: input.jobAction,
       jobMode: input.jobMode ?? 'Full',
       jobSpec: spec,
@@ -100,10 +127,81 @@ export class JobService {
     };
     await this.deps.store.createJob(job);
     await this.log(job.datasetJobId, 'INFO', `created: ${job.jobAction} ${job.jobMode} on ${job.datasetId}/${job.versionName} (${version.uri})`);
-    // An export reads the search's results, not the storage listing: it goes straight to the exporter.
+    if (job.jobAction === 'SemanticIndex') await this.adoptIndex(job);
+    // An export reads the search's results, a revert the tag job's files, not the storage listing:
+    // they go straight to the exporter's queue.
     const start: FanoutMessage | ExportMessage = { jobId: job.datasetJobId };
-    await this.deps.queue.sendBatch(job.jobAction === 'FileMetaExport' ? this.deps.queues.exporter : this.deps.queues.fanout, [JSON.stringify(start)]);
+    await this.deps.queue.sendBatch(META_ACTIONS.includes(job.jobAction) ? this.deps.queues.exporter : this.deps.queues.fanout, [JSON.stringify(start)]);
     return job;
+  }
+
+  /**
+   * PAI names the index in the SemanticIndex JobSpec and searches the dataset's index after; Loupe
+   * searches the index its index config names. A dataset without one adopts the index of its first
+   * SemanticIndex job, so a PAI client that never heard of `…/indexconfig` searches what it indexed.
+   * An existing index config is never changed here (PUT …/indexconfig does that).
+   */
+  private async adoptIndex(job: DatasetJob): Promise<void> {
+    if (await this.deps.store.getIndexConfig(job.datasetId)) return;
+    const spec = job.jobSpec as { embeddingConnectionId: string; databaseConnectionId: string; databaseTableName: string; embeddingModel?: string };
+    await this.deps.store.putIndexConfig({
+      datasetId: job.datasetId,
+      embeddingConnectionId: spec.embeddingConnectionId,
+      vectorConnectionId: spec.databaseConnectionId,
+      indexName: spec.databaseTableName,
+      modelName: spec.embeddingModel && spec.embeddingModel !== 'default' ? spec.embeddingModel : null,
+      createTime: job.createTime,
+      updateTime: job.createTime,
+    });
+    await this.log(job.datasetJobId, 'INFO', `the dataset had no index config: searches now use index '${spec.databaseTableName}' (PUT …/indexconfig changes that)`);
+  }
+
+  /**
+   * The dataset, when the request's workspace (if it named one) holds it; otherwise 404. Jobs and job
+   * configs belong to the dataset's own workspace: from one it is only shared to, 403 (dataset-access.ts).
+   */
+  async datasetIn(datasetId: string, workspaceId: string | undefined): Promise<Dataset> {
+    return datasetIn(this.deps, datasetId, workspaceId, 'own');
+  }
+
+  /** A job of the dataset (in the request's workspace, of the version when one is named); otherwise 404. */
+  async getIn(datasetId: string, jobId: string, where: { workspaceId?: string; versionName?: string } = {}): Promise<DatasetJob> {
+    await this.datasetIn(datasetId, where.workspaceId);
+    const job = await this.deps.store.getJob(jobId);
+    if (!job || job.datasetId !== datasetId || (where.versionName !== undefined && job.versionName !== where.versionName)) throw notFound('DatasetJob', jobId);
+    return job;
+  }
+
+  /** PAI's DatasetVersion is optional: a revert runs on its tag job's version, any other job on the latest. */
+  private async defaultVersion(dataset: Dataset, input: CreateJobInput): Promise<string> {
+    const tagJobId = input.jobAction === 'IntelligentTagRevert' ? input.jobSpec?.intelligentTagJobId : undefined;
+    if (typeof tagJobId === 'string') {
+      const tagJob = await this.deps.store.getJob(tagJobId);
+      if (tagJob && tagJob.datasetId === dataset.datasetId) return tagJob.versionName;
+    }
+    const latest = await this.deps.store.latestVersion(dataset.datasetId);
+    if (!latest) throw invalid(`DatasetVersion: dataset ${dataset.datasetId} has no version to run the job on`, 'DatasetVersion');
+    return latest.versionName;
+  }
+
+  /** UpdateDatasetJob: the Description only (what PAI lets change). */
+  async updateDescription(id: string, description: string): Promise<DatasetJob> {
+    await this.get(id);
+    await this.deps.store.updateJobDescription(id, description, nowIso(this.deps));
+    return this.get(id);
+  }
+
+  /** DeleteDatasetJob: an ended job goes with its items and logs; a Pending or Running one must be stopped first. */
+  async delete(id: string): Promise<void> {
+    const job = await this.get(id);
+    if (!isTerminal(job.status)) throw conflict(`job ${id} is ${job.status}: stop it first (StopDatasetJob), then delete it`);
+    if (!(await this.deps.store.deleteEndedJob(id))) throw notFound('DatasetJob', id);
+    this.deps.log.info('job deleted', { jobId: id, datasetId: job.datasetId });
+  }
+
+  /** The last `limit` log lines of each job (ListDatasetJobs WithLogs). */
+  logsOf(ids: string[], limit: number): Promise<Map<string, JobLog[]>> {
+    return this.deps.store.listJobsLogs(ids, limit);
   }
 
   /**

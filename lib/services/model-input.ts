@@ -6,7 +6,7 @@
 // for a moment or over the decode limit fails in this job only: that says nothing about its bytes, and
 // recorded as FAILED it would stick (an Increment probes again only a file whose fingerprint changed).
 import { isDomainError } from '../domain/errors.js';
-import { ImageFormat, NOT_AN_IMAGE_REASON, unrecognisedVerdict, type FileMeta } from '../domain/file-meta.js';
+import { ImageFormat, NOT_AN_IMAGE_REASON, paiFileTypeOf, unrecognisedVerdict, type FileMeta } from '../domain/file-meta.js';
 import type { BatchMessage, FileOutcome } from '../domain/job.js';
 import { bufferSource } from '../media/byte-source.js';
 import type { ImageFacts } from '../media/model-input.js';
@@ -69,8 +69,8 @@ export class ModelInputReader {
     let format: ImageFormat;
     let facts: ImageFacts;
     if (probed) {
-      const known = ImageFormat.safeParse(probed.fileType);
-      if (!known.success) return this.unusable(item, probed, `not a supported image (${probed.fileType})`);
+      const known = ImageFormat.safeParse(probed.fileFormat);
+      if (!known.success) return this.unusable(item, probed, `not a supported image (${probed.fileFormat})`);
       format = known.data;
       facts = factsOfAttributes(probed.metaAttributes);
     } else {
@@ -78,7 +78,9 @@ export class ModelInputReader {
       if (!p.ok) return p.format ? this.unusable(item, undefined, p.reason, p.format) : this.unrecognised(item, p.reason);
       format = p.format;
       facts = p;
-      this.probeUpdates.push(probeUpdate(item, { status: 'ACTIVE', fileType: p.format, contentType: p.contentType, metaAttributes: probeAttributes(p), failReason: null }));
+      this.probeUpdates.push(
+        probeUpdate(item, { status: 'ACTIVE', fileType: 'image', fileFormat: p.format, contentType: p.contentType, metaAttributes: probeAttributes(p), failReason: null }),
+      );
     }
     try {
       return { ok: true, ...(await toModelInput(bytes, format, this.longSide, this.deps.media, facts)) };
@@ -100,7 +102,10 @@ export class ModelInputReader {
     const pending = this.probeUpdates.find((u) => u.datasetFileMetaId === item.metaId);
     if (pending) Object.assign(pending, { status: 'FAILED', failReason: reason });
     else if (probed) this.failed.push({ metaId: item.metaId, reason });
-    else this.probeUpdates.push(probeUpdate(item, { status: 'FAILED', fileType: format ?? '', contentType: null, metaAttributes: {}, failReason: reason }));
+    else {
+      const fileType = paiFileTypeOf(format ?? '', item.uri);
+      this.probeUpdates.push(probeUpdate(item, { status: 'FAILED', fileType, fileFormat: format ?? '', contentType: null, metaAttributes: {}, failReason: reason }));
+    }
     return { ok: false, reason };
   }
 
@@ -108,7 +113,9 @@ export class ModelInputReader {
   private unrecognised(item: Item, reason: string): ModelInputResult {
     const v = unrecognisedVerdict(item.uri, reason);
     if (v.status === 'FAILED') return this.unusable(item, undefined, v.reason);
-    this.probeUpdates.push(probeUpdate(item, { status: 'SKIPPED', fileType: '', contentType: null, metaAttributes: {}, failReason: v.reason }));
+    this.probeUpdates.push(
+      probeUpdate(item, { status: 'SKIPPED', fileType: paiFileTypeOf('', item.uri), fileFormat: '', contentType: null, metaAttributes: {}, failReason: v.reason }),
+    );
     return { ok: false, skipped: true, reason: v.reason };
   }
 
@@ -118,6 +125,6 @@ export class ModelInputReader {
   }
 }
 
-function probeUpdate(item: Item, r: Pick<ProbeUpdate, 'status' | 'fileType' | 'contentType' | 'metaAttributes' | 'failReason'>): ProbeUpdate {
+function probeUpdate(item: Item, r: Pick<ProbeUpdate, 'status' | 'fileType' | 'fileFormat' | 'contentType' | 'metaAttributes' | 'failReason'>): ProbeUpdate {
   return { datasetFileMetaId: item.metaId, fileFingerPrint: item.fingerprint, probeDepth: 'header', ...r };
 }

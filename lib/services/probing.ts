@@ -4,7 +4,7 @@
 // nothing about the bytes (the file gone for a moment, over the decode limit) fails it for this job only:
 // recorded on the file, it would stick, since an Increment probes again only what changed.
 import { isDomainError } from '../domain/errors.js';
-import { unrecognisedVerdict, type ImageFormat } from '../domain/file-meta.js';
+import { paiFileTypeOf, unrecognisedVerdict, type ImageFormat } from '../domain/file-meta.js';
 import { FileMetaBuildSpec, type BatchMessage, type FileOutcome } from '../domain/job.js';
 import type { ByteSource } from '../media/byte-source.js';
 import { decodeImage } from '../media/decode.js';
@@ -66,14 +66,16 @@ export class ProbingService {
     verify: 'header' | 'decode',
   ): Promise<{ update: ProbeUpdate[]; outcome: FileOutcome }> {
     const objects = this.deps.objects.forUri(item.uri);
-    // A file whose bytes were not recognised has no FileType (''), never its extension.
+    // A file whose bytes were not recognised has no FileFormat (''), never its extension; its FileType
+    // (image, text, …) then comes from its name.
     const verdict = (status: 'FAILED' | 'SKIPPED', reason: string, format?: ImageFormat, contentType: string | null = null) => ({
       update: [
         {
           datasetFileMetaId: item.metaId,
           fileFingerPrint: item.fingerprint,
           status,
-          fileType: format ?? '',
+          fileType: paiFileTypeOf(format ?? '', item.uri),
+          fileFormat: format ?? '',
           contentType,
           metaAttributes: {},
           failReason: reason,
@@ -110,7 +112,8 @@ export class ProbingService {
       datasetFileMetaId: item.metaId,
       fileFingerPrint: item.fingerprint,
       status: 'ACTIVE',
-      fileType: probed.format,
+      fileType: 'image',
+      fileFormat: probed.format,
       contentType: probed.contentType,
       metaAttributes: probeAttributes(probed),
       failReason: null,

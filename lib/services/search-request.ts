@@ -3,7 +3,8 @@
 // their OpenAPI descriptions) live in lib/http/search-params.ts; WireSearch is the JobSpec's.
 import { z } from 'zod';
 import { invalid } from '../domain/errors.js';
-import { FileStatus } from '../domain/file-meta.js';
+import { statusFilterOf, type FileStatus } from '../domain/file-meta.js';
+import { requestedWorkspace } from '../domain/workspace.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
 import { FILE_SORT_FIELDS } from '../ports/meta-store.js';
 import type { SearchParams } from './search.js';
@@ -31,6 +32,8 @@ export const WireSearch = z
     QueryExpression: Text(8192),
     /** The UI's selection: up to 100,000 ids. */
     DatasetFileMetaIds: List,
+    QueryFileTypeIncludeAny: List,
+    QueryContentTypeIncludeAny: List,
     Status: Text(64),
     SortBy: z.enum([...FILE_SORT_FIELDS, 'Score']).optional(),
     Order: z.enum(['ASC', 'DESC']).optional(),
@@ -39,12 +42,21 @@ export const WireSearch = z
 export type WireSearch = z.infer<typeof WireSearch>;
 
 /** The parameters under their wire names; lists as comma-separated text or arrays. */
-export type WireSearchInput = Partial<Omit<WireSearch, 'QueryImage'>> & { DatasetVersion: string; MaxResults: number; NextToken?: string };
+export type WireSearchInput = Partial<Omit<WireSearch, 'QueryImage'>> & {
+  DatasetVersion: string;
+  MaxResults: number;
+  NextToken?: string;
+  WorkspaceId?: string;
+  /** PAI's video search: refused (Loupe has no video search). */
+  QueryVideo?: string;
+};
 
 export function searchParamsOf(datasetId: string, q: WireSearchInput, queryImage: SearchParams['queryImage']): SearchParams {
+  if (q.QueryVideo !== undefined && q.QueryVideo !== '') throw invalid('QueryVideo: Loupe has no video search (QueryText or QueryImage search images)', 'QueryVideo');
   const p: SearchParams = {
     datasetId,
     versionName: q.DatasetVersion,
+    workspaceId: requestedWorkspace(q.WorkspaceId),
     maxResults: q.MaxResults,
     queryType: q.QueryType,
     queryText: q.QueryText,
@@ -62,6 +74,8 @@ export function searchParamsOf(datasetId: string, q: WireSearchInput, queryImage
     endTagUpdateTime: instant(q.EndTagUpdateTime, 'EndTagUpdateTime'),
     expression: q.QueryExpression,
     ids: listOf(q.DatasetFileMetaIds, 'DatasetFileMetaIds'),
+    fileTypes: lowerCased(listOf(q.QueryFileTypeIncludeAny, 'QueryFileTypeIncludeAny')),
+    contentTypes: lowerCased(listOf(q.QueryContentTypeIncludeAny, 'QueryContentTypeIncludeAny')),
     statuses: statusesOf(q.Status),
     sortBy: q.SortBy,
     order: q.Order,
@@ -97,12 +111,13 @@ export function instant(value: string | undefined, field: string): string | unde
   return new Date(t).toISOString();
 }
 
-/** `Status=ACTIVE,FAILED` → the statuses; an unknown one is a 400 naming `Status`. */
+/**
+ * `Status`: PAI's `ACTIVE` / `ALL` / `DELETED`, or a comma list of Loupe's statuses (`ACTIVE,FAILED`);
+ * an unknown one is a 400 naming `Status`.
+ */
 export function statusesOf(value: string | undefined): FileStatus[] | undefined {
-  if (value === undefined || value === '') return undefined;
-  return value.split(',').map((s) => {
-    const r = FileStatus.safeParse(s.trim().toUpperCase());
-    if (!r.success) throw invalid(`Status: unknown status '${s}' (${FileStatus.options.join(', ')})`, 'Status');
-    return r.data;
-  });
+  return statusFilterOf(value);
 }
+
+/** FileType and ContentType values compare lower-cased (MIME types are case-insensitive; Loupe stores them so). */
+const lowerCased = (list: string[] | undefined) => list?.map((x) => x.toLowerCase());

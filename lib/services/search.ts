@@ -7,7 +7,9 @@ import type { Expr } from '../dsl/ast.js';
 import { parseQuery } from '../dsl/parser.js';
 import { conflict, invalid, isDomainError, notFound, unavailable, withField } from '../domain/errors.js';
 import type { FileMeta, FileStatus } from '../domain/file-meta.js';
-import { ImageFormat } from '../domain/file-meta.js';
+import { FileStatus as FileStatuses, ImageFormat } from '../domain/file-meta.js';
+import { datasetIn } from './dataset-access.js';
+import { mentionsField } from '../dsl/fields.js';
 import { bufferSource } from '../media/byte-source.js';
 import { probeImage } from '../media/probe.js';
 import { MediaError, toModelInput } from '../media/thumbnail.js';
@@ -28,6 +30,8 @@ export type SearchSortField = FileSortField | 'Score';
 export interface SearchParams {
   datasetId: string;
   versionName: string;
+  /** PAI's WorkspaceId: a dataset of another workspace is not found. Absent: no filter. */
+  workspaceId?: string;
   /** Default: MIX when there is a text or image query, else TAG. */
   queryType?: QueryType;
   queryText?: string;
@@ -48,6 +52,11 @@ export interface SearchParams {
   /** The query language (DESIGN.md §5). */
   expression?: string;
   ids?: string[];
+  /** PAI's FileType (image, video, …): any of these. */
+  fileTypes?: string[];
+  /** ContentType (image/png, …): any of these. */
+  contentTypes?: string[];
+  /** Default: DEFAULT_LISTED_STATUSES, or every status when the expression names Status. */
   statuses?: FileStatus[];
   /** Default: Score for a vector query, else FileUpdateTime. */
   sortBy?: SearchSortField;
@@ -65,6 +74,8 @@ export interface Shortfall {
 }
 
 export interface SearchResult extends Page<FileMeta & { score?: number }> {
+  /** The dataset's workspace ('' when none). */
+  workspaceId: string;
   /** Present for vector queries. */
   vector?: { topK: number; returned: number; indexName: string; embedderId: string; shortfall?: Shortfall };
 }
@@ -92,11 +103,14 @@ export class SearchService {
 
   async search(p: SearchParams): Promise<SearchResult> {
     const plan = await this.plan(p);
+    const workspaceId = plan.workspaceId;
     if (!plan.vector) {
-      return this.deps.store.listFileMetas({ ...plan.q, sortBy: plan.sortBy, order: p.order ?? 'DESC', maxResults: p.maxResults, nextToken: p.nextToken });
+      const page = await this.deps.store.listFileMetas({ ...plan.q, sortBy: plan.sortBy, order: plan.order, maxResults: p.maxResults, nextToken: p.nextToken });
+      return { ...page, workspaceId };
     }
     const input: EmbedInput = plan.vector.queryText !== undefined ? { kind: 'text', text: plan.vector.queryText } : await this.queryImageInput(p.queryImage!);
-    return this.vectorSearch(p, plan.q, input, plan.vector.topK ?? DEFAULT_TOP_K, plan.vector.scoreThreshold);
+    const found = await this.vectorSearch({ ...p, sortBy: plan.sortBy, order: plan.order }, plan.q, input, plan.vector.topK ?? DEFAULT_TOP_K, plan.vector.scoreThreshold);
+    return { ...found, workspaceId };
   }
 
   /**
@@ -115,42 +129,61 @@ export class SearchService {
   }
 
   /** The parameters' checks and the metadata query; for a vector query, its text and options. */
-  private async plan(
-    p: SearchParams,
-  ): Promise<{ q: FileMetaQuery; vector?: undefined; sortBy: FileSortField } | { q: FileMetaQuery; vector: { queryText?: string; topK?: number; scoreThreshold?: number } }> {
-    await this.checkVersion(p.datasetId, p.versionName);
+  private async plan(p: SearchParams): Promise<
+    { workspaceId: string; q: FileMetaQuery; order: 'ASC' | 'DESC' } & (
+      | { vector?: undefined; sortBy: FileSortField }
+      | { vector: { queryText?: string; topK?: number; scoreThreshold?: number }; sortBy?: SearchSortField }
+    )
+  > {
+    const workspaceId = await this.checkVersion(p.datasetId, p.versionName, p.workspaceId);
     const parsed = p.expression !== undefined ? parseQuery(p.expression) : {};
     const queryText = merged('QueryText', p.queryText, parsed.content, 'Content');
     const topK = merged('TopK', p.topK, parsed.topK, 'TopK');
     const scoreThreshold = merged('ScoreThreshold', p.scoreThreshold, parsed.scoreThreshold, 'ScoreThreshold');
+    const givenSort = merged('SortBy', p.sortBy, parsed.sortBy as SearchSortField | undefined, 'SortBy');
+    const order = merged('Order', p.order, parsed.order, 'Order') ?? 'DESC';
     if (queryText !== undefined && p.queryImage) throw invalid('give QueryText (or Content) or QueryImage, not both', 'QueryImage');
     const hasVectorQuery = queryText !== undefined || p.queryImage !== undefined;
-    const queryType = p.queryType ?? (hasVectorQuery ? 'MIX' : 'TAG');
-    if (queryType === 'TAG' && hasVectorQuery) throw invalid('QueryType TAG takes no QueryText, Content or QueryImage; use MIX or VECTOR', 'QueryType');
-    if (queryType === 'VECTOR' && !hasVectorQuery) throw invalid('QueryType VECTOR needs QueryText (or Content:"…") or QueryImage', 'QueryType');
+    const queryType = merged('QueryType', p.queryType, parsed.queryType, 'QueryType') ?? (hasVectorQuery ? 'MIX' : 'TAG');
+    // an option written in the expression is the expression's error
+    const typeField = p.queryType === undefined && parsed.queryType !== undefined ? 'QueryExpression' : 'QueryType';
+    if (queryType === 'TAG' && hasVectorQuery) throw invalid('QueryType TAG takes no QueryText, Content or QueryImage; use MIX or VECTOR', typeField);
+    if (queryType === 'VECTOR' && !hasVectorQuery) throw invalid('QueryType VECTOR needs QueryText (or Content:"…") or QueryImage', typeField);
     if (!hasVectorQuery && (topK !== undefined || scoreThreshold !== undefined)) {
       throw invalid('TopK and ScoreThreshold apply to a text or image query', topK !== undefined ? 'TopK' : 'ScoreThreshold');
     }
     const q = metadataQuery(p, parsed.filter);
-    if (hasVectorQuery) return { q, vector: { queryText, topK, scoreThreshold } };
-    const sortBy = p.sortBy ?? 'FileUpdateTime';
-    if (sortBy === 'Score') throw invalid('SortBy Score needs a text or image query', 'SortBy');
-    return { q, sortBy };
+    if (hasVectorQuery) return { workspaceId, q, order, vector: { queryText, topK, scoreThreshold }, ...(givenSort ? { sortBy: givenSort } : {}) };
+    const sortBy = givenSort ?? 'FileUpdateTime';
+    if (sortBy === 'Score') throw invalid('SortBy Score needs a text or image query', p.sortBy === undefined ? 'QueryExpression' : 'SortBy');
+    return { workspaceId, q, order, sortBy };
   }
 
-  /** Counts per group (a tag, a folder, a format) over the files matching the search's metadata conditions. */
-  async statistics(p: SearchParams, by: AggregateField, limit: number): Promise<{ groups: Array<{ key: string; count: number }>; total: number }> {
-    await this.checkVersion(p.datasetId, p.versionName);
+  /**
+   * Counts per group (a tag, a folder, a type) over the files matching the search's metadata
+   * conditions, the largest `limit` groups first. `total` is what PAI's TotalCount says: the number of
+   * groups when grouping (all of them, not only the `limit` returned), else the number of files.
+   * `files` is the number of matching files either way.
+   */
+  async statistics(
+    p: SearchParams,
+    by: AggregateField | undefined,
+    limit: number,
+  ): Promise<{ groups: Array<{ key: string; count: number }>; total: number; files: number; workspaceId: string }> {
+    const workspaceId = await this.checkVersion(p.datasetId, p.versionName, p.workspaceId);
     const parsed = p.expression !== undefined ? parseQuery(p.expression) : {};
-    if (parsed.content !== undefined || parsed.topK !== undefined || parsed.scoreThreshold !== undefined) {
-      throw invalid('statistics count metadata matches: Content, TopK and ScoreThreshold do not apply', 'QueryExpression');
+    const vectorOptions = ['content', 'topK', 'scoreThreshold', 'queryType', 'sortBy', 'order'] as const;
+    if (vectorOptions.some((k) => parsed[k] !== undefined)) {
+      throw invalid('statistics count metadata matches: Content, TopK, ScoreThreshold, QueryType, SortBy and Order do not apply', 'QueryExpression');
     }
     const q = metadataQuery(p, parsed.filter);
-    const [groups, total] = await Promise.all([this.deps.store.aggregateFileMetas(q, by, limit), this.deps.store.countFileMetas(q)]);
-    return { groups, total };
+    const files = await this.deps.store.countFileMetas(q);
+    if (!by) return { groups: [], total: files, files, workspaceId };
+    const all = await this.deps.store.aggregateFileMetas(q, by, Number.MAX_SAFE_INTEGER);
+    return { groups: all.slice(0, limit), total: all.length, files, workspaceId };
   }
 
-  private async vectorSearch(p: SearchParams, q: FileMetaQuery, input: EmbedInput, topK: number, threshold: number | undefined): Promise<SearchResult> {
+  private async vectorSearch(p: SearchParams, q: FileMetaQuery, input: EmbedInput, topK: number, threshold: number | undefined): Promise<Omit<SearchResult, 'workspaceId'>> {
     const { embedder, store, indexName, index } = await this.openIndex(p, input.kind);
     const query = await this.embedQuery(embedder, input);
     if (query.length !== index.dimension) throw conflict(`the query vector has ${query.length} dimensions, index ${indexName} ${index.dimension}`);
@@ -297,9 +330,12 @@ export class SearchService {
     }
   }
 
-  private async checkVersion(datasetId: string, versionName: string): Promise<void> {
-    if (!(await this.deps.store.getDataset(datasetId))) throw notFound('Dataset', datasetId);
+  /** The dataset's workspace, once the dataset (visible in `workspace`) and its version are found. */
+  private async checkVersion(datasetId: string, versionName: string, workspace?: string): Promise<string> {
+    // Read access: a workspace the dataset is shared to lists and searches it too (dataset-access.ts).
+    const { workspaceId } = await datasetIn(this.deps, datasetId, workspace, 'read');
     if (!(await this.deps.store.hasVersion(datasetId, versionName))) throw notFound('DatasetVersion', `${datasetId}/${versionName}`);
+    return workspaceId;
   }
 }
 
@@ -322,15 +358,19 @@ export function metadataQuery(p: SearchParams, dslFilter: Expr | undefined): Fil
   if (p.endTagUpdateTime) terms.push(time('TagUpdateTime', '<=', p.endTagUpdateTime));
   if (dslFilter) terms.push(dslFilter);
   const filter: Expr | undefined = terms.length === 0 ? undefined : terms.length === 1 ? terms[0] : { kind: 'and', items: terms, pos };
+  // An expression that names Status decides the statuses itself: no default filter under it.
+  const statuses = p.statuses ?? (dslFilter && mentionsField(dslFilter, 'Status') ? [...FileStatuses.options] : undefined);
   return {
     datasetId: p.datasetId,
     versionName: p.versionName,
-    ...(p.statuses ? { statuses: p.statuses } : {}),
+    ...(statuses ? { statuses } : {}),
     ...(p.fileNameContains ? { fileNameContains: p.fileNameContains } : {}),
     ...(p.fileDirContains ? { fileDirContains: p.fileDirContains } : {}),
     ...(p.startFileUpdateTime ? { startFileUpdateTime: p.startFileUpdateTime } : {}),
     ...(p.endFileUpdateTime ? { endFileUpdateTime: p.endFileUpdateTime } : {}),
     ...(p.ids ? { ids: p.ids } : {}),
+    ...(p.fileTypes?.length ? { fileTypes: p.fileTypes } : {}),
+    ...(p.contentTypes?.length ? { contentTypes: p.contentTypes } : {}),
     ...(filter ? { filter } : {}),
   };
 }

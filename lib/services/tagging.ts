@@ -46,12 +46,12 @@ export class TaggingService {
     if (!batch) return { completed: 0, failed: 0, skipped: 0, notOpen: msg.items.length };
     const { job, items } = batch;
     const spec = IntelligentTagSpec.parse(job.jobSpec);
-    const definition = await this.deps.store.getTagDefinition(spec.tagDefinitionId);
+    const definition = await this.deps.store.getTagDefinition(spec.promptId);
     if (!definition) {
-      await this.jobs.failOpenItems(msg, `tag definition ${spec.tagDefinitionId} was deleted`);
+      await this.jobs.failOpenItems(msg, `prompt (tag definition) ${spec.promptId} was deleted`);
       return { completed: 0, failed: items.length, skipped: 0, notOpen: msg.items.length - items.length };
     }
-    const tagger = this.m.models.tagger(await this.m.connections.resolve(spec.connectionId));
+    const tagger = this.m.models.tagger(await this.m.connections.resolve(spec.intelligentTagConnectionId));
     const reader = await ModelInputReader.open(this.deps, items, spec.imageLongSide);
     const stopped = { stopped: async () => (await this.deps.store.getJob(job.datasetJobId))?.status !== 'Running' };
 
@@ -78,7 +78,7 @@ export class TaggingService {
         const result = await this.m.gate.run(
           job.datasetJobId,
           spec.concurrency,
-          () => withRetry(() => tagger.tag({ image: input, definition, model: spec.modelName }), this.m.retry),
+          () => withRetry(() => tagger.tag({ image: input, definition, model: spec.modelId }), this.m.retry),
           stopped,
         );
         updates.push({
@@ -87,7 +87,8 @@ export class TaggingService {
           ai: result.tags,
           tagDefinitionId: definition.tagDefinitionId,
           tagDefinitionVersion: definition.version,
-          model: spec.modelName,
+          model: spec.modelId,
+          jobId: job.datasetJobId,
         });
         if (result.dropped.length) logs.push({ level: 'WARN', message: `${item.uri}: ${droppedSummary(result.dropped, definition)}` });
         outcomes.push({ metaId: item.metaId, ok: true });

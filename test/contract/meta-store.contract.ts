@@ -1,26 +1,33 @@
 // Contract of the MetaStore port: every adapter (SQLite now, Tablestore later) runs this suite.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Dataset, DatasetVersion } from '../../lib/domain/dataset.js';
+import { DATASET_PAI_DEFAULTS, VERSION_PAI_DEFAULTS, type Dataset, type DatasetVersion } from '../../lib/domain/dataset.js';
 import { fileMetaId } from '../../lib/domain/ids.js';
 import { allTags } from '../../lib/domain/file-meta.js';
 import type { DatasetJob } from '../../lib/domain/job.js';
+import type { DatasetJobConfig } from '../../lib/domain/job-config.js';
 import { evaluate } from '../../lib/dsl/evaluator.js';
 import { parseQuery } from '../../lib/dsl/parser.js';
 import type { ReindexSetting } from '../../lib/domain/reindex.js';
-import { FILE_SORT_FIELDS, type ListedFileRow, type MetaStore, type ProbeUpdate } from '../../lib/ports/meta-store.js';
+import { FILE_SORT_FIELDS, type CreatedFileRow, type FileMetaQuery, type ListedFileRow, type MetaStore, type ProbeUpdate } from '../../lib/ports/meta-store.js';
 
 const T0 = Date.parse('2025-03-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function dataset(id: string, createTime = iso(T0)): Dataset {
-  return { datasetId: id, name: `name ${id}`, description: '', edition: 'ADVANCED', dataType: 'PIC', uri: `file:///data/${id}/`, createTime, updateTime: createTime };
+  return {
+    ...DATASET_PAI_DEFAULTS, labels: [], accessibleRoleIdList: [], mountAccessReadWriteRoleIdList: [],
+    datasetId: id, name: `name ${id}`, description: '', edition: 'ADVANCED', dataType: 'PIC', dataSourceType: 'NAS', uri: `file:///data/${id}/`, createTime, updateTime: createTime,
+  };
 }
 export function version(datasetId: string, name = 'v1'): DatasetVersion {
-  return { datasetId, versionName: name, description: '', uri: `file:///data/${datasetId}/`, fileCount: 0, createTime: iso(T0), updateTime: iso(T0) };
+  return {
+    ...VERSION_PAI_DEFAULTS, labels: [], userMetricsEndpoints: [],
+    datasetId, versionName: name, description: '', uri: `file:///data/${datasetId}/`, dataSourceType: 'NAS', fileCount: 0, dataSize: 0, createTime: iso(T0), updateTime: iso(T0),
+  };
 }
 export function job(id: string, datasetId: string, createTime = iso(T0)): DatasetJob {
   return {
-    datasetJobId: id, datasetId, versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: { verify: 'header' }, description: '',
+    datasetJobId: id, datasetId, workspaceId: '', versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: { verify: 'header' }, description: '',
     status: 'Running', totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, skippedFileCount: 0, fanoutCursor: null, fanoutDone: false,
     listedFileCount: 0, deletedFileCount: 0, message: null, createTime, startTime: createTime, finishTime: null, updateTime: createTime,
   };
@@ -32,7 +39,7 @@ export function listed(datasetId: string, rel: string, i: number, etag = `e${i}`
     datasetFileMetaId: fileMetaId(datasetId, 'v1', uri), datasetId, versionName: 'v1', uri,
     fileName: rel.slice(cut + 1), fileDir: cut < 0 ? '' : rel.slice(0, cut + 1), dataSize: 1000 + ((i * 7919) % 500),
     fileFingerPrint: etag, fileCreateTime: i % 5 === 0 ? null : iso(T0 + ((i * 104729) % 1000) * 1000),
-    fileUpdateTime: iso(T0 + ((i * 15485863) % 97) * 60_000), fileType: 'jpg', reset,
+    fileUpdateTime: iso(T0 + ((i * 15485863) % 97) * 60_000), fileType: 'image', fileFormat: 'jpg', reset,
   };
 }
 
@@ -62,6 +69,58 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect((await store.getDataset('d1'))?.name).toBe('renamed');
       await store.deleteDataset('d1');
       expect(await store.getDataset('d1')).toBeUndefined();
+    });
+
+    it("filters datasets by PAI's fields and workspace, sorts either way, pages by offset or token; labels upsert by key", async () => {
+      await store.createDataset({ ...dataset('p0', iso(T0)), workspaceId: 'w1', dataType: 'COMMON', labels: [{ key: 'Team', value: 'cv' }] });
+      await store.createDataset({ ...dataset('p1', iso(T0)), workspaceId: 'w1', provider: 'zoo', sourceType: 'ITAG', sourceId: 's', accessibility: 'PUBLIC' });
+      await store.createDataset({ ...dataset('p2', iso(T0 + 1000)), workspaceId: 'w2', edition: 'BASIC' });
+      const ids = async (q: Partial<Parameters<MetaStore['listDatasets']>[0]>) => (await store.listDatasets({ maxResults: 10, ...q })).items.map((d) => d.datasetId);
+      expect(await ids({ workspaceId: 'w1', order: 'ASC' })).toEqual(['p0', 'p1']); // same time: insertion order
+      expect(await ids({ workspaceId: 'w1' })).toEqual(['p1', 'p0']);
+      expect(await ids({ workspaceId: 'w3' })).toEqual([]);
+      expect(await ids({ edition: 'BASIC' })).toEqual(['p2']);
+      expect(await ids({ dataTypes: ['COMMON'] })).toEqual(['p0']);
+      expect(await ids({ labelContains: 'team' })).toEqual(['p0']);
+      expect(await ids({ provider: 'zoo', sourceTypes: ['ITAG'], sourceId: 's', accessibility: 'PUBLIC' })).toEqual(['p1']);
+      expect(await ids({ datasetIds: ['p2', 'p0'], sortBy: 'GmtCreateTime', order: 'ASC' })).toEqual(['p0', 'p2']);
+      expect(await ids({ sortBy: 'DataType', order: 'ASC' })).toEqual(['p0', 'p1', 'p2']);
+      expect(await ids({ order: 'ASC', offset: 1 })).toEqual(['p1', 'p2']);
+      const first = await store.listDatasets({ maxResults: 1, order: 'ASC', offset: 1 });
+      expect((await store.listDatasets({ maxResults: 5, order: 'ASC', nextToken: first.nextToken })).items.map((d) => d.datasetId)).toEqual(['p2']);
+
+      expect(await store.putLabels('p0', undefined, [{ key: 'b', value: '1' }, { key: 'Team', value: 'ml' }], iso(T0 + 5))).toBe(true);
+      expect((await store.getDataset('p0'))?.labels).toEqual([{ key: 'Team', value: 'ml' }, { key: 'b', value: '1' }]);
+      expect(await store.deleteLabels('p0', undefined, ['Team', 'none'], iso(T0 + 6))).toBe(true);
+      expect(await store.getDataset('p0')).toMatchObject({ labels: [{ key: 'b', value: '1' }], updateTime: iso(T0 + 6) });
+      expect(await store.putLabels('gone', undefined, [{ key: 'k', value: '' }], iso(T0))).toBe(false);
+      await store.updateDataset('p0', { edition: 'BASIC', options: '{}', accessibility: 'PUBLIC', mountAccessReadWriteRoleIdList: ['*'], updateTime: iso(T0 + 7) });
+      expect(await store.getDataset('p0')).toMatchObject({ edition: 'BASIC', options: '{}', accessibility: 'PUBLIC', mountAccessReadWriteRoleIdList: ['*'], name: 'name p0' });
+    });
+
+    it('queries versions by label, source and property; sorts by stored and computed fields; labels its versions', async () => {
+      await store.createDataset(dataset('qv'));
+      await store.createVersion({ ...version('qv', 'v1'), sourceType: 'USER', labels: [{ key: 'split', value: 'train' }] });
+      await store.createVersion({ ...version('qv', 'v2'), sourceType: 'ITAG', sourceId: 's2' });
+      await store.upsertListedFiles([listed('qv', 'a.jpg', 1), listed('qv', 'b.jpg', 2)].map((r) => ({ ...r, fileFormat: 'jpg' })), 'j1', iso(T0));
+      const q = { datasetId: 'qv', sortBy: 'GmtCreateTime' as const, order: 'ASC' as const, limit: 10, offset: 0 };
+      const names = async (extra: object) => (await store.queryVersions({ ...q, ...extra })).items.map((v) => v.versionName);
+      expect(await names({})).toEqual(['v1', 'v2']);
+      expect(await names({ order: 'DESC' })).toEqual(['v2', 'v1']);
+      expect(await names({ sortBy: 'DataSize', order: 'DESC' })).toEqual(['v1', 'v2']);
+      expect(await names({ sortBy: 'SourceType' })).toEqual(['v2', 'v1']);
+      expect(await names({ labelKeys: ['SPL'], labelValues: ['rain'] })).toEqual(['v1']);
+      expect(await names({ sourceTypes: ['ITAG'], sourceId: 's2', properties: ['DIRECTORY'] })).toEqual(['v2']);
+      expect(await store.queryVersions({ ...q, limit: 1, offset: 1 })).toMatchObject({ totalCount: 2, items: [{ versionName: 'v2' }] });
+      const v1 = (await store.getVersion('qv', 'v1'))!;
+      expect(v1.fileCount).toBe(2);
+      expect(v1.dataSize).toBe(listed('qv', 'a.jpg', 1).dataSize + listed('qv', 'b.jpg', 2).dataSize);
+      expect((await store.latestVersion('qv'))?.versionName).toBe('v2');
+      expect(await store.putLabels('qv', 'v2', [{ key: 'k', value: 'v' }], iso(T0 + 1))).toBe(true);
+      expect(await store.putLabels('qv', 'v9', [{ key: 'k', value: 'v' }], iso(T0 + 1))).toBe(false);
+      expect((await store.getVersion('qv', 'v2'))?.labels).toEqual([{ key: 'k', value: 'v' }]);
+      await store.updateVersion('qv', 'v2', { options: '{"a":1}', userMetricsEndpoints: [{ path: '/m', port: 1 }], updateTime: iso(T0 + 2) });
+      expect(await store.getVersion('qv', 'v2')).toMatchObject({ options: '{"a":1}', userMetricsEndpoints: [{ path: '/m', port: 1 }], description: '' });
     });
 
     it('deletes a dataset with its index config, and only its own', async () => {
@@ -120,14 +179,14 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       const row = listed('d', 'x/y/a.jpg', 1);
       await store.upsertListedFiles([row], 'j1', iso(T0));
       let m = (await store.getFileMeta(row.datasetFileMetaId))!;
-      expect(m).toMatchObject({ status: 'PENDING', fileName: 'a.jpg', fileDir: 'x/y/', fileType: 'jpg', tags: { ai: [], user: [], userDeleteAiTags: [] } });
+      expect(m).toMatchObject({ status: 'PENDING', fileName: 'a.jpg', fileDir: 'x/y/', fileType: 'image', fileFormat: 'jpg', comment: '', tags: { ai: [], user: [], userDeleteAiTags: [] } });
       await store.applyProbeResults(
-        [{ datasetFileMetaId: row.datasetFileMetaId, fileFingerPrint: 'e1', status: 'ACTIVE', fileType: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, failReason: null, probeDepth: 'header' }],
+        [{ datasetFileMetaId: row.datasetFileMetaId, fileFingerPrint: 'e1', status: 'ACTIVE', fileType: 'image', fileFormat: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, failReason: null, probeDepth: 'header' }],
         iso(T0),
       );
       await store.upsertListedFiles([{ ...row, reset: false }], 'j2', iso(T0));
       m = (await store.getFileMeta(row.datasetFileMetaId))!;
-      expect(m).toMatchObject({ status: 'ACTIVE', fileType: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, probedFingerPrint: 'e1' });
+      expect(m).toMatchObject({ status: 'ACTIVE', fileType: 'image', fileFormat: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, probedFingerPrint: 'e1' });
       await store.upsertListedFiles([{ ...row, fileFingerPrint: 'e2', reset: true }], 'j3', iso(T0));
       m = (await store.getFileMeta(row.datasetFileMetaId))!;
       expect(m).toMatchObject({ status: 'PENDING', contentType: null, metaAttributes: {}, probedFingerPrint: null, fileFingerPrint: 'e2' });
@@ -139,12 +198,62 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       const row = listed('d', 'a.jpg', 1, 'new');
       await store.upsertListedFiles([row], 'j1', iso(T0));
       await store.applyProbeResults(
-        [{ datasetFileMetaId: row.datasetFileMetaId, fileFingerPrint: 'old', status: 'FAILED', fileType: 'jpeg', contentType: null, metaAttributes: {}, failReason: 'x', probeDepth: 'header' }],
+        [{ datasetFileMetaId: row.datasetFileMetaId, fileFingerPrint: 'old', status: 'FAILED', fileType: 'image', fileFormat: 'jpeg', contentType: null, metaAttributes: {}, failReason: 'x', probeDepth: 'header' }],
         iso(T0),
       );
       expect((await store.getFileMeta(row.datasetFileMetaId))!.status).toBe('PENDING');
       await store.markFileFailed(row.datasetFileMetaId, 'decode failed: bad', iso(T0));
       expect(await store.getFileMeta(row.datasetFileMetaId)).toMatchObject({ status: 'FAILED', failReason: 'decode failed: bad' });
+    });
+
+    it('registers created metas (a DELETED one is replaced), edits tags only as read, merges MetaAttributes, deletes logically', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const created = (rel: string, extra: Partial<CreatedFileRow> = {}): CreatedFileRow => {
+        const uri = `file:///data/d/${rel}`;
+        return {
+          datasetFileMetaId: fileMetaId('d', 'v1', uri), datasetId: 'd', versionName: 'v1', uri, fileName: rel, fileDir: '', dataSize: 5,
+          fileFingerPrint: 'given', fileCreateTime: null, fileUpdateTime: iso(T0), fileType: 'image', fileFormat: 'jpg', contentType: 'image/jpeg',
+          metaAttributes: { ImageWidth: 9, camera: 'x' }, userTags: ['u'], comment: 'hello', ...extra,
+        };
+      };
+      const a = created('a.jpg');
+      const id = a.datasetFileMetaId;
+      const get = async () => (await store.getFileMeta(id))!;
+      expect(await store.createFileMetas([a, created('b.jpg', { userTags: [] })], iso(T0))).toEqual([true, true]);
+      expect(await get()).toMatchObject({ status: 'PENDING', fileFingerPrint: 'given', comment: 'hello', tagUpdateTime: iso(T0), probedFingerPrint: null });
+      expect((await get()).tags).toEqual({ ai: [], user: ['u'], userDeleteAiTags: [] });
+      expect((await store.getFileMeta(created('b.jpg').datasetFileMetaId))!.tagUpdateTime).toBeNull();
+      expect(await store.createFileMetas([{ ...a, comment: 'again' }], iso(T0 + 1))).toEqual([false]);
+
+      // A listing of the same Uri (another fingerprint) resets Loupe's facts and keeps what people set;
+      // a probe replaces only the keys it measures.
+      await store.upsertListedFiles([{ ...listed('d', 'a.jpg', 1), fileType: 'image', fileFormat: 'jpg' } as ListedFileRow], 'j1', iso(T0 + 2));
+      expect(await get()).toMatchObject({ fileFingerPrint: 'e1', comment: 'hello', metaAttributes: { camera: 'x' } });
+      expect((await get()).metaAttributes).toEqual({ camera: 'x' });
+      await store.applyProbeResults(
+        [{ datasetFileMetaId: id, fileFingerPrint: 'e1', status: 'ACTIVE', fileType: 'image', fileFormat: 'jpeg', contentType: 'image/jpeg', metaAttributes: { ImageWidth: 3, ImageHeight: 2 }, failReason: null, probeDepth: 'header' } as ProbeUpdate],
+        iso(T0 + 3),
+      );
+      expect((await get()).metaAttributes).toEqual({ camera: 'x', ImageWidth: 3, ImageHeight: 2 });
+
+      // Tag edits apply only while the tags are those read; attributes merge (null removes).
+      expect(await store.updateFileMetaContent({ datasetFileMetaId: id, expectedTags: { ai: ['stale'], user: ['u'], userDeleteAiTags: [] }, comment: 'no' }, iso(T0 + 4))).toBe(false);
+      const tags = { ai: ['car'], user: ['u', 'v'], userDeleteAiTags: ['car'] };
+      expect(await store.updateFileMetaContent({ datasetFileMetaId: id, expectedTags: (await get()).tags, tags, metaAttributes: { camera: null, lens: '50mm' }, comment: 'yes' }, iso(T0 + 5))).toBe(true);
+      expect(await get()).toMatchObject({ comment: 'yes', tags, tagUpdateTime: iso(T0 + 5) });
+      expect((await get()).metaAttributes).toEqual({ ImageWidth: 3, ImageHeight: 2, lens: '50mm' });
+
+      // Deleted logically; a DELETED meta takes no edit; created again, it starts over (AI tags gone),
+      // keeping the vector bookkeeping so the next SemanticIndex still replaces or drops the vector.
+      await store.applyEmbedResults([{ datasetFileMetaId: id, fileFingerPrint: 'e1', jobId: 'j', embedderId: 'emb', indexName: 'idx' }], iso(T0 + 6));
+      await store.markFileMetasDeleted([id, 'nope'], iso(T0 + 7));
+      expect((await get()).status).toBe('DELETED');
+      expect(await store.listDeletedEmbedded('d', 'v1', 'idx', 10)).toEqual([id]);
+      expect(await store.updateFileMetaContent({ datasetFileMetaId: id, expectedTags: (await get()).tags, comment: 'no' }, iso(T0 + 8))).toBe(false);
+      expect(await store.createFileMetas([{ ...a, comment: 'back' }], iso(T0 + 9))).toEqual([true]);
+      expect(await get()).toMatchObject({ status: 'PENDING', comment: 'back', fileFingerPrint: 'given', probedFingerPrint: null, indexName: 'idx', createTime: iso(T0 + 9) });
+      expect((await get()).tags).toEqual({ ai: [], user: ['u'], userDeleteAiTags: [] });
     });
 
     it('marks files the last listing did not see as DELETED, once', async () => {
@@ -164,16 +273,36 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       const [img, notes] = [listed('d', 'a.jpg', 1), listed('d', 'dataset.jsonl', 2)];
       await store.upsertListedFiles([img!, notes!], 'j1', iso(T0));
       await store.applyProbeResults(
-        [{ datasetFileMetaId: notes!.datasetFileMetaId, fileFingerPrint: 'e2', status: 'SKIPPED', fileType: '', contentType: null, metaAttributes: {}, failReason: 'not an image', probeDepth: 'header' }],
+        [{ datasetFileMetaId: notes!.datasetFileMetaId, fileFingerPrint: 'e2', status: 'SKIPPED', fileType: 'text', fileFormat: '', contentType: null, metaAttributes: {}, failReason: 'not an image', probeDepth: 'header' }],
         iso(T0),
       );
-      expect(await store.getFileMeta(notes!.datasetFileMetaId)).toMatchObject({ status: 'SKIPPED', fileType: '', failReason: 'not an image', probedFingerPrint: 'e2' });
+      expect(await store.getFileMeta(notes!.datasetFileMetaId)).toMatchObject({ status: 'SKIPPED', fileType: 'text', fileFormat: '', failReason: 'not an image', probedFingerPrint: 'e2' });
       const q = { datasetId: 'd', versionName: 'v1' };
       expect(await store.countFileMetas(q)).toBe(1);
       expect((await store.listFileMetas({ ...q, sortBy: 'FileName', order: 'ASC', maxResults: 10 })).items.map((m) => m.fileName)).toEqual(['a.jpg']);
       expect(await store.aggregateFileMetas(q, 'status', 10)).toEqual([{ key: 'PENDING', count: 1 }]);
       expect((await store.listFileMetas({ ...q, statuses: ['SKIPPED'], sortBy: 'FileName', order: 'ASC', maxResults: 10 })).items.map((m) => m.fileName)).toEqual(['dataset.jsonl']);
       expect((await store.getVersion('d', 'v1'))!.fileCount).toBe(1);
+    });
+
+    it("filters by PAI's FileType and by ContentType (any of), and aggregates FileType and FileFormat", async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const [a, b, notes] = [listed('d', 'a.jpg', 1), listed('d', 'b.png', 2), { ...listed('d', 'notes.txt', 3), fileType: 'text', fileFormat: 'txt' }];
+      await store.upsertListedFiles([a!, b!, notes], 'j1', iso(T0));
+      const probed = (id: string, fileFormat: string, contentType: string): ProbeUpdate => ({
+        datasetFileMetaId: id, fileFingerPrint: id === a!.datasetFileMetaId ? 'e1' : 'e2', status: 'ACTIVE', fileType: 'image', fileFormat, contentType,
+        metaAttributes: {}, failReason: null, probeDepth: 'header',
+      });
+      await store.applyProbeResults([probed(a!.datasetFileMetaId, 'jpeg', 'image/jpeg'), probed(b!.datasetFileMetaId, 'png', 'image/png')], iso(T0));
+      const q = { datasetId: 'd', versionName: 'v1' };
+      const names = async (extra: Partial<FileMetaQuery>) => (await store.listFileMetas({ ...q, ...extra, sortBy: 'FileName', order: 'ASC', maxResults: 10 })).items.map((m) => m.fileName);
+      expect(await names({ fileTypes: ['image'] })).toEqual(['a.jpg', 'b.png']);
+      expect(await names({ fileTypes: ['text', 'video'] })).toEqual(['notes.txt']);
+      expect(await names({ contentTypes: ['image/png', 'image/gif'] })).toEqual(['b.png']);
+      expect(await names({ fileTypes: ['image'], contentTypes: ['image/jpeg'] })).toEqual(['a.jpg']);
+      expect(await store.aggregateFileMetas(q, 'file_type', 10)).toEqual([{ key: 'image', count: 2 }, { key: 'text', count: 1 }]);
+      expect(await store.aggregateFileMetas(q, 'file_format', 10)).toEqual([{ key: 'jpeg', count: 1 }, { key: 'png', count: 1 }, { key: 'txt', count: 1 }]);
     });
 
     it('interleaved listings by two jobs: each marks gone only what no listing saw since it started', async () => {
@@ -264,7 +393,7 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       await store.upsertListedFiles(rows, 'j1', iso(T0));
       await store.applyProbeResults(
         rows.map((r, i): ProbeUpdate => ({
-          datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, status: i % 10 === 3 ? 'FAILED' : 'ACTIVE', fileType: 'jpeg',
+          datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, status: i % 10 === 3 ? 'FAILED' : 'ACTIVE', fileType: 'image', fileFormat: 'jpeg',
           contentType: 'image/jpeg', metaAttributes: i % 7 === 1 ? {} : { ImageWidth: 100 + (i % 40), ImageHeight: 50 }, failReason: i % 10 === 3 ? 'bad' : null, probeDepth: 'header',
         })),
         iso(T0),
@@ -273,11 +402,14 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       await store.applyTagResults(
         rows.filter((_, i) => i % 3 !== 0).map((r, i) => ({
           datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, ai: vocab.filter((_, k) => (i >> k) & 1),
-          tagDefinitionId: 'def', tagDefinitionVersion: 1, model: 'm',
+          tagDefinitionId: 'def', tagDefinitionVersion: 1, model: 'm', jobId: 'j-tag',
         })),
         iso(T0 + 5000),
       );
-      for (const r of rows.filter((_, i) => i % 5 === 0)) await store.updateUserTags(r.datasetFileMetaId, { user: ['checked'], userDeleteAiTags: ['rainy'] }, iso(T0));
+      for (const r of rows.filter((_, i) => i % 5 === 0)) {
+        const { tags } = (await store.getFileMeta(r.datasetFileMetaId))!;
+        expect(await store.updateFileMetaContent({ datasetFileMetaId: r.datasetFileMetaId, expectedTags: tags, tags: { ...tags, user: ['checked'], userDeleteAiTags: ['rainy'] } }, iso(T0))).toBe(true);
+      }
       const embedded = rows.filter((_, i) => i % 2 === 0);
       await store.applyEmbedResults(embedded.map((r) => ({ datasetFileMetaId: r.datasetFileMetaId, fileFingerPrint: r.fileFingerPrint, jobId: 'j2', embedderId: 'e', indexName: 'idx' })), iso(T0));
       const metas = await store.getFileMetas(rows.map((r) => r.datasetFileMetaId));
@@ -350,7 +482,8 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
 
     it('keeps connections with sealed secrets, unique by name', async () => {
       const conn = (id: string, name: string, t = iso(T0)) => ({
-        connectionId: id, connectionName: name, connectionType: 'ClassicEmbeddingConnection' as const, configs: { A: '1' }, secretNames: ['K'], models: [{ model: 'm' }], createTime: t, updateTime: t,
+        connectionId: id, connectionName: name, connectionType: 'ClassicEmbeddingConnection' as const, configs: { A: '1' }, secretNames: ['K'], models: [{ model: 'm' }],
+        description: '', accessibility: 'PRIVATE' as const, workspaceId: '', createTime: t, updateTime: t,
       });
       await store.createConnection(conn('c1', 'one'), 'sealed-1');
       await store.createConnection(conn('c2', 'two', iso(T0 + 1)), 'sealed-2');
@@ -366,8 +499,39 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect(await store.getConnection('c1')).toBeUndefined();
     });
 
+    it('filters connections by workspace, ids, types, name, accessibility and model entries; pages oldest first on ASC', async () => {
+      const base = { configs: {}, secretNames: [], description: 'd', createTime: iso(T0), updateTime: iso(T0) };
+      const rows = [
+        { ...base, connectionId: 'k1', connectionName: 'Qwen chat', connectionType: 'OpenLLMConnection' as const, accessibility: 'PUBLIC' as const, workspaceId: 'w1', models: [{ model: 'qwen', modelType: 'LLM', toolCall: true }], createTime: iso(T0 + 1) },
+        { ...base, connectionId: 'k2', connectionName: 'milvus', connectionType: 'MilvusConnection' as const, accessibility: 'PRIVATE' as const, workspaceId: 'w1', models: [], resourceMeta: { instanceId: 'i-1' }, createTime: iso(T0 + 2) },
+        { ...base, connectionId: 'k3', connectionName: 'qwen 100%_', connectionType: 'DashScopeConnection' as const, accessibility: 'PRIVATE' as const, workspaceId: 'w2', models: [{ model: 'qwen', modelType: 'Embedding' }, { model: 'other', modelType: 'LLM', toolCall: true }], createTime: iso(T0 + 3) },
+      ];
+      for (const r of rows) await store.createConnection(r, 's');
+      const ids = async (q: Partial<Parameters<typeof store.listConnections>[0]>) => (await store.listConnections({ maxResults: 10, ...q })).items.map((c) => c.connectionId);
+      expect(await ids({ workspaceId: 'w1' })).toEqual(['k2', 'k1']);
+      expect(await ids({ connectionIds: ['k1', 'k3', 'nope'] })).toEqual(['k3', 'k1']);
+      expect(await ids({ types: ['MilvusConnection', 'OpenLLMConnection'] })).toEqual(['k2', 'k1']);
+      expect(await ids({ nameContains: 'QWEN' })).toEqual(['k3', 'k1']);
+      expect(await ids({ nameContains: '%_' })).toEqual(['k3']);
+      expect(await ids({ accessibility: 'PUBLIC' })).toEqual(['k1']);
+      expect(await ids({ model: 'qwen' })).toEqual(['k3', 'k1']);
+      // one and the same model entry: qwen is an Embedding model in k3, an LLM in k1
+      expect(await ids({ model: 'qwen', modelTypes: ['LLM'] })).toEqual(['k1']);
+      expect(await ids({ model: 'qwen', toolCall: true })).toEqual(['k1']);
+      expect(await ids({ toolCall: false })).toEqual(['k3']);
+      expect(await ids({ modelTypes: ['ReRank'] })).toEqual([]);
+      expect((await store.getConnection('k2'))!.connection).toMatchObject({ resourceMeta: { instanceId: 'i-1' }, workspaceId: 'w1', description: 'd' });
+      const first = await store.listConnections({ maxResults: 2, order: 'ASC', workspaceId: undefined, connectionIds: ['k1', 'k2', 'k3'] });
+      expect([first.items.map((c) => c.connectionId), first.totalCount]).toEqual([['k1', 'k2'], 3]);
+      expect((await store.listConnections({ maxResults: 2, order: 'ASC', connectionIds: ['k1', 'k2', 'k3'], nextToken: first.nextToken })).items.map((c) => c.connectionId)).toEqual(['k3']);
+      for (const r of rows) await store.deleteConnection(r.connectionId);
+    });
+
     it('updates a tag definition only from the version it was read at', async () => {
-      const t = { tagDefinitionId: 't1', name: 'n', guidePrompt: 'g', tags: [{ name: 'a', description: '' }], version: 1, createTime: iso(T0), updateTime: iso(T0) };
+      const t = {
+        tagDefinitionId: 't1', name: 'n', guidePrompt: 'g', tags: [{ name: 'a', description: '' }], version: 1,
+        description: '', accessibility: 'PRIVATE' as const, frameworkType: '', workspaceId: '', createTime: iso(T0), updateTime: iso(T0),
+      };
       await store.createTagDefinition(t);
       expect(await store.updateTagDefinition({ ...t, version: 2, guidePrompt: 'g2' }, 1)).toBe(true);
       expect(await store.updateTagDefinition({ ...t, version: 2, guidePrompt: 'lost' }, 1)).toBe(false);
@@ -375,6 +539,26 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       expect((await store.listTagDefinitions({ maxResults: 10 })).items).toHaveLength(1);
       await store.deleteTagDefinition('t1');
       expect(await store.getTagDefinition('t1')).toBeUndefined();
+    });
+
+    it('pages tag definitions by position, by name or creation time, filtered by workspace and framework type', async () => {
+      const def = (id: string, name: string, n: number, workspaceId: string, frameworkType: string) => ({
+        tagDefinitionId: id, name, guidePrompt: '', tags: [{ name: 'a', description: '' }], version: 1,
+        description: '', accessibility: 'PRIVATE' as const, frameworkType, workspaceId, createTime: iso(T0 + n), updateTime: iso(T0 + n),
+      });
+      for (const t of [def('p1', 'b', 1, 'w', 'X'), def('p2', 'a', 2, 'w', 'Y'), def('p3', 'c', 3, 'v', 'X')]) await store.createTagDefinition(t);
+      const page = async (q: Partial<Parameters<typeof store.listTagDefinitionsByPage>[0]>) => {
+        const p = await store.listTagDefinitionsByPage({ sortBy: 'createTime', order: 'ASC', offset: 0, limit: 10, ...q });
+        return [p.items.map((t) => t.tagDefinitionId), p.totalCount];
+      };
+      expect(await page({})).toEqual([['p1', 'p2', 'p3'], 3]);
+      expect(await page({ order: 'DESC', offset: 1, limit: 1 })).toEqual([['p2'], 3]);
+      expect(await page({ sortBy: 'name' })).toEqual([['p2', 'p1', 'p3'], 3]);
+      expect(await page({ workspaceId: 'w' })).toEqual([['p1', 'p2'], 2]);
+      expect(await page({ frameworkType: 'X', order: 'DESC' })).toEqual([['p3', 'p1'], 2]);
+      expect((await store.listTagDefinitions({ maxResults: 10, workspaceId: 'v' })).items.map((t) => t.tagDefinitionId)).toEqual(['p3']);
+      expect(await store.getTagDefinition('p3')).toMatchObject({ workspaceId: 'v', frameworkType: 'X', accessibility: 'PRIVATE' });
+      for (const id of ['p1', 'p2', 'p3']) await store.deleteTagDefinition(id);
     });
 
     it('hands out at most N leases per job; they renew, release and expire', async () => {
@@ -404,6 +588,91 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       const p = await store.listJobs({ datasetId: 'd', maxResults: 2 });
       expect(p.items.map((j) => j.datasetJobId)).toEqual(['j2', 'j1']);
       expect((await store.listJobs({ datasetId: 'd', maxResults: 2, nextToken: p.nextToken })).items.map((j) => j.datasetJobId)).toEqual(['j0']);
+    });
+
+    it("sorts jobs by PAI's SortBy both ways with keyset tokens and offsets; deletes only ended jobs; edits a description", async () => {
+      await store.createDataset(dataset('d'));
+      const statuses = ['Succeeded', 'Failed', 'Running', 'ManuallyStop'] as const;
+      for (let i = 0; i < 6; i++) {
+        await store.createJob({ ...job(`j${i}`, 'd', iso(T0 + i)), status: statuses[i % 4]!, finishTime: i % 4 === 2 ? null : iso(T0 + 100 - i) });
+      }
+      const ids = async (q: Partial<Parameters<typeof store.listJobs>[0]>) => (await store.listJobs({ datasetId: 'd', maxResults: 10, ...q })).items.map((j) => j.datasetJobId);
+      expect(await ids({ sortBy: 'CreateTime', order: 'ASC' })).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5']);
+      // a job without a finish time sorts first ascending
+      expect(await ids({ sortBy: 'FinishTime', order: 'ASC' })).toEqual(['j2', 'j5', 'j4', 'j3', 'j1', 'j0']);
+      // Failed j1 j5, ManuallyStop j3, Running j2, Succeeded j0 j4
+      expect(await ids({ sortBy: 'Status', order: 'ASC', maxResults: 2, offset: 2 })).toEqual(['j3', 'j2']);
+      expect(await ids({ status: 'Deleting' })).toEqual([]);
+      const walked: string[] = [];
+      let token: string | undefined;
+      do {
+        const p = await store.listJobs({ datasetId: 'd', sortBy: 'Status', order: 'DESC', maxResults: 4, nextToken: token });
+        expect(p.totalCount).toBe(6);
+        walked.push(...p.items.map((j) => j.datasetJobId));
+        token = p.nextToken;
+      } while (token);
+      expect(walked).toEqual(await ids({ sortBy: 'Status', order: 'DESC' }));
+
+      await store.updateJobDescription('j0', 'renamed', iso(T0 + 200));
+      expect((await store.getJob('j0'))!.description).toBe('renamed');
+      await store.appendJobLogs('j0', [{ time: iso(T0), level: 'INFO', message: 'x' }]);
+      expect(await store.deleteEndedJob('j2')).toBe(false); // Running
+      expect(await store.deleteEndedJob('j0')).toBe(true);
+      expect(await store.getJob('j0')).toBeUndefined();
+      expect(await store.listJobLogs('j0', 10)).toEqual([]);
+      expect(await store.deleteEndedJob('j0')).toBe(false);
+    });
+
+    it('reverts the AI tags a tag job wrote, step by step, sparing files tagged again since', async () => {
+      await store.createDataset(dataset('t'));
+      await store.createVersion(version('t'));
+      const rows = Array.from({ length: 5 }, (_, i) => ({ ...listed('t', `img_${i}.jpg`, i), fileFormat: 'jpeg' }));
+      await store.upsertListedFiles(rows, 'jl', iso(T0));
+      const ids = rows.map((r) => r.datasetFileMetaId);
+      const tag = (jobId: string, which: number[], ai: string[]) =>
+        store.applyTagResults(
+          which.map((i) => ({ datasetFileMetaId: ids[i]!, fileFingerPrint: rows[i]!.fileFingerPrint, ai, tagDefinitionId: 'def', tagDefinitionVersion: 1, model: 'm', jobId })),
+          iso(T0 + 1),
+        );
+      await store.createJob({ ...job('ja', 't'), jobAction: 'IntelligentTag' });
+      await store.addJobItems('ja', ids);
+      await store.recordOutcomes('ja', ids.map((metaId, i) => (i === 4 ? { metaId, ok: false as const, reason: 'x' } : { metaId, ok: true as const })));
+      await tag('ja', [0, 1, 2, 3], ['car']);
+      await tag('jb', [1], ['bus']);
+      const sorted = [...ids.slice(0, 4)].sort();
+      const first = await store.revertAiTags('ja', null, 3, iso(T0 + 2));
+      expect(first).toMatchObject({ scanned: 3, lastMetaId: sorted[2] }); // the failed file is no work of the job
+      const rest = await store.revertAiTags('ja', first.lastMetaId, 3, iso(T0 + 2));
+      expect(rest.scanned).toBe(1);
+      expect(first.reverted + rest.reverted).toBe(3);
+      expect(await store.revertAiTags('ja', rest.lastMetaId, 3, iso(T0 + 2))).toEqual({ scanned: 0, lastMetaId: null, reverted: 0 });
+      const after = await store.getFileMetas(ids);
+      const ai = (i: number) => after.find((m) => m.datasetFileMetaId === ids[i])!.tags.ai;
+      expect([0, 1, 2, 3, 4].map(ai)).toEqual([[], ['bus'], [], [], []]);
+    });
+
+    it('keeps dataset job configs: one per dataset, type and version; pages newest first; go with their dataset', async () => {
+      await store.createDataset(dataset('c'));
+      const config = (id: string, t: number, over: Partial<DatasetJobConfig> = {}): DatasetJobConfig => ({
+        datasetJobConfigId: id, datasetId: 'c', workspaceId: 'w', versionName: '', configType: 'MultimodalSemanticIndex', config: { defaultModelId: id },
+        createTime: iso(t), modifyTime: iso(t), ...over,
+      });
+      await store.createJobConfig(config('c1', T0));
+      await store.createJobConfig(config('c2', T0 + 1, { versionName: 'v1' }));
+      await store.createJobConfig(config('c3', T0 + 2, { configType: 'MultimodalIntelligentTag' }));
+      await expect(store.createJobConfig(config('c4', T0 + 3))).rejects.toMatchObject({ kind: 'Conflict' });
+      expect(await store.getJobConfig('c1')).toEqual(config('c1', T0));
+      const page = await store.listJobConfigs({ datasetId: 'c', offset: 0, limit: 2 });
+      expect(page.totalCount).toBe(3);
+      expect(page.items.map((c) => c.datasetJobConfigId)).toEqual(['c3', 'c2']);
+      expect((await store.listJobConfigs({ datasetId: 'c', configType: 'MultimodalSemanticIndex', versionName: '', offset: 0, limit: 10 })).items.map((c) => c.datasetJobConfigId)).toEqual(['c1']);
+      await expect(store.updateJobConfig({ ...config('c3', T0 + 2), configType: 'MultimodalSemanticIndex' })).rejects.toMatchObject({ kind: 'Conflict' });
+      await store.updateJobConfig({ ...config('c1', T0), config: { defaultModelId: 'new' }, modifyTime: iso(T0 + 9) });
+      expect(await store.getJobConfig('c1')).toMatchObject({ config: { defaultModelId: 'new' }, modifyTime: iso(T0 + 9), createTime: iso(T0) });
+      await store.deleteJobConfig('c2');
+      expect(await store.getJobConfig('c2')).toBeUndefined();
+      await store.deleteDataset('c');
+      expect(await store.getJobConfig('c1')).toBeUndefined();
     });
 
     it('keeps reindex settings: replace keeps createTime and lastRunTime, runs are stamped, pages by dataset, go with their dataset', async () => {

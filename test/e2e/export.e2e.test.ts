@@ -62,7 +62,7 @@ describe.skipIf(fixturesMissing)(`export end to end (${fixturesMissing ? FIXTURE
     const idOf = new Map<string, string>();
     for await (const m of client.iterateFileMetas(ds, { MaxResults: 100 })) idOf.set(m.FileName, m.DatasetFileMetaId);
     const edits = coco.map((r) => ({ DatasetFileMetaId: idOf.get(path.basename(r.file))!, Tags: { user: { add: r.tags } } }));
-    for (let i = 0; i < edits.length; i += 20) await client.updateDatasetFileMetas(ds, { DatasetFileMetas: edits.slice(i, i + 20) });
+    for (let i = 0; i < edits.length; i += 20) expect((await client.updateDatasetFileMetas(ds, { DatasetFileMetas: edits.slice(i, i + 20) })).Status).toBe(true);
   }, 240_000);
   afterAll(async () => {
     await server?.stop();
@@ -91,6 +91,43 @@ describe.skipIf(fixturesMissing)(`export end to end (${fixturesMissing ? FIXTURE
     expect(items.map((i) => i.datasetFileMetaId)).toEqual(page.DatasetFileMetas.map((m) => m.DatasetFileMetaId));
     const description = JSON.parse(await readFile(path.join(dir, 'exports', 'pets', 'export.json'), 'utf8'));
     expect(description).toMatchObject({ Format: 'manifest', Search: search, VectorSearch: { TopK: 20, IndexName: 'coco', EmbedderId: 'classic:v1' } });
+  });
+
+  it("PAI's JobSpec writes PAI's layout: the top TopK of a ranked search in a new folder, lines of the attributes asked for, loaded through the manifest", async () => {
+    const query = path.join(cocoImages(), path.basename(coco.find((r) => r.tags.includes('dog'))!.file));
+    const search = { QueryImage: pathToFileURL(query).href, TopK: 15, QueryTagsIncludeAny: ['dog', 'cat'] };
+    const job = await exportAndWait({ query: search, exportDirUri: out('pai'), filteredAttributes: 'Uri,DatasetFileMetaId,FileName,FileFingerPrint,Tags.user' });
+    const folder = job.Output!.Uri!;
+    expect(folder).toMatch(new RegExp(`^${out('pai')}${ds}-v1-\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}/$`));
+    expect(job.Output!.Files).toEqual(['pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_manifest.yaml', 'export.json']);
+    const manifest = await readFile(fileURLToPath(folder + 'pai_dataset_filemeta_manifest.yaml'), 'utf8');
+    expect(manifest).toContain(`\ndatasetId: "${ds}"\ndatasetVersion: "v1"\n`);
+    expect(manifest).toContain('\nfilteredAttributes: ["Uri", "DatasetFileMetaId", "FileName", "FileFingerPrint", "Tags.user"]\n');
+    const rows = (await readFile(fileURLToPath(folder + 'pai_dataset_filemeta_00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const pets = new Set([...labelled('dog'), ...labelled('cat')]);
+    expect(rows.length).toBe(Math.min(15, pets.size));
+    expect(manifest).toContain(`\ntotalCount: ${rows.length}\nfiles:\n  - name: "pai_dataset_filemeta_00000.jsonl"\n    count: ${rows.length}\n`);
+    for (const r of rows) {
+      expect(Object.keys(r)).toEqual(['Uri', 'DatasetFileMetaId', 'FileName', 'FileFingerPrint', 'Tags']);
+      expect(pets.has(r.FileName)).toBe(true);
+      expect(Object.keys(typeof r.Tags === 'string' ? JSON.parse(r.Tags) : r.Tags)).toEqual(['user']);
+    }
+    // The same files in the same order as the search through the API; every one opens as its original.
+    const page = await client.searchDatasetFileMetas(ds, { ...search, MaxResults: 100 });
+    expect(rows.map((r) => r.DatasetFileMetaId)).toEqual(page.DatasetFileMetas.slice(0, 15).map((m) => m.DatasetFileMetaId));
+    const items = await all(loadManifest(folder, { verify: true }));
+    expect(items.map((i) => i.datasetFileMetaId)).toEqual(rows.map((r) => r.DatasetFileMetaId));
+    expect(items[0]!.fileName).toBe(path.basename(query));
+    await expectOpensAsOriginal(items);
+    // A ranked search exports at most 10,000 (its TopK): more is a 400 naming the field.
+    const tooMany = await client
+      .createDatasetJob(ds, { DatasetVersion: 'v1', JobAction: 'FileMetaExport', JobSpec: { query: { ...search, TopK: 20_000 }, exportDirUri: out('pai') } })
+      .then(
+        () => undefined,
+        (e: { status?: number; field?: string; message: string }) => e,
+      );
+    expect(tooMany).toMatchObject({ status: 400 });
+    expect(tooMany!.message).toContain('JobSpec.query.TopK: at most 10000 with a text or image query');
   });
 
   it('CSV and the GME layout hold the same files; GME images are byte copies, and the layout is a labelled set', async () => {

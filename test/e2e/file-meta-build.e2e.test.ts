@@ -50,7 +50,7 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     const metas = await listAllFileMetas(server, datasetId);
     const byPath = new Map(metas.map((m) => [m.FileDir + m.FileName, m]));
     // MANIFEST.tsv itself lives in the folder: not an image (by name nor by content), so skipped.
-    expect(byPath.get('MANIFEST.tsv')).toMatchObject({ Status: 'SKIPPED', FileType: null });
+    expect(byPath.get('MANIFEST.tsv')).toMatchObject({ Status: 'SKIPPED', FileType: 'text', FileFormat: null });
     expect(metas).toHaveLength(manifest.length + 1);
     expect(job.TotalFileCount).toBe(manifest.length + 1);
     expect(job.SkippedFileCount).toBe(1);
@@ -70,7 +70,7 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
           if (m.MetaAttributes.ImageWidth !== row.width || m.MetaAttributes.ImageHeight !== row.height)
             problems.push(`${row.path}: dims ${m.MetaAttributes.ImageWidth}x${m.MetaAttributes.ImageHeight} != ${row.width}x${row.height}`);
           if (m.ContentType !== CONTENT_TYPES[row.format]) problems.push(`${row.path}: ContentType ${m.ContentType} != ${CONTENT_TYPES[row.format]}`);
-          if (m.FileType !== row.format) problems.push(`${row.path}: FileType ${m.FileType} != ${row.format}`);
+          if (m.FileType !== 'image' || m.FileFormat !== row.format) problems.push(`${row.path}: FileType ${m.FileType}, FileFormat ${m.FileFormat} != image, ${row.format}`);
         }
       } else if (row.expectedDecodable === 'no') {
         if (m.Status !== 'FAILED' || !m.FailReason) problems.push(`${row.path}: expected FAILED with a reason, got ${m.Status}`);
@@ -84,26 +84,30 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     const full = await server.api('GET', `/api/v1/datasets/${datasetId}/datasetjobs/${job.DatasetJobId}?MaxFailedFiles=1000&MaxLogs=1000`);
     expect(full.body.FailedFiles).toHaveLength(job.FailedFileCount);
     expect(full.body.FailedFiles.every((f: any) => f.Reason && f.Uri.startsWith(imagesUri))).toBe(true);
-    expect(full.body.Logs.at(-1).Message).toMatch(/^finished PartialFailed/);
+    expect(full.body.Logs.at(-1)).toMatch(/^\S+Z WARN finished PartialFailed/); // PAI's Logs: '<time> <LEVEL> <message>'
 
-    // Statistics by type count the detected formats.
-    const stats = await server.api('GET', `/api/v1/statistics/datasets/${datasetId}/datasetfilemetas?AggregateBy=file_type&Status=ACTIVE`);
+    // Statistics by format count the detected formats (TotalCount: how many formats, as PAI counts groups).
+    const stats = await server.api('GET', `/api/v1/statistics/datasets/${datasetId}/datasetfilemetas?AggregateBy=fileformat&Status=ACTIVE`);
     expect(stats.status).toBe(200);
     const active = metas.filter((m) => m.Status === 'ACTIVE');
-    expect(stats.body.TotalCount).toBe(active.length);
+    expect(stats.body.TotalCount).toBe(new Set(active.map((m) => m.FileFormat)).size);
+    expect(stats.body.FileCount).toBe(active.length);
     expect(stats.body.DatasetFileMetasStats.reduce((n: number, g: any) => n + g.Count, 0)).toBe(active.length);
+    const byType = await server.api('GET', `/api/v1/statistics/datasets/${datasetId}/datasetfilemetas?AggregateBy=filetype&Status=ACTIVE`);
+    expect(byType.body.DatasetFileMetasStats).toEqual([{ Key: 'image', Count: active.length }]);
 
-    // A thumbnail of a BMP (sharp has no BMP loader) through the signed URL a listing hands out.
+    // A thumbnail of a BMP (sharp has no BMP loader) through the signed URL a listing hands out (absolute).
     const bmp = byPath.get('valid/bmp/rgb24.bmp');
-    const thumb = await fetch(server.url + bmp.ThumbnailUrl);
+    expect(bmp.ThumbnailUrl.startsWith(`${server.url}/api/v1/`)).toBe(true);
+    const thumb = await fetch(bmp.ThumbnailUrl);
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toMatch(/^image\//);
-    const dl = await fetch(server.url + byPath.get('valid/png/hopper.png').DownloadUrl);
+    const dl = await fetch(byPath.get('valid/png/hopper.png').DownloadUrl);
     expect(Buffer.from(await dl.arrayBuffer()).equals(await readFile(path.join(fixturesDir!, 'images/valid/png/hopper.png')))).toBe(true);
     // A tampered signature is refused.
     // (Flip its first character to another one: replacing it by a fixed 'A' left 1 signature in 64 unchanged.)
     const tampered = bmp.ThumbnailUrl.replace(/Signature=(.)/, (_: string, c: string) => `Signature=${c === 'A' ? 'B' : 'A'}`);
-    expect((await fetch(server.url + tampered)).status).toBe(401);
+    expect((await fetch(tampered)).status).toBe(401);
   });
 
   it('the fast path catches every "no" file by its header; a thumbnail that fails to decode is a 409 and leaves its file as it was', async () => {
@@ -120,7 +124,7 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     // corrupt RLE data: the header is fine, the pixels are not
     const badRle = byPath.get('broken/corrupt/bmp-badrle.bmp');
     expect(badRle.Status).toBe('ACTIVE');
-    const thumb = await fetch(server.url + badRle.ThumbnailUrl);
+    const thumb = await fetch(badRle.ThumbnailUrl);
     expect(thumb.status).toBe(409);
     expect(((await thumb.json()) as { Message: string }).Message).toMatch(/cannot be rendered.*RLE/);
     const after = await server.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas/${badRle.DatasetFileMetaId}`);
@@ -155,9 +159,9 @@ describe.skipIf(fixturesMissing)(`FileMetaBuild end to end (${fixturesMissing ? 
     const inc = await run('Increment');
     expect(inc).toMatchObject({ Status: 'Succeeded', TotalFileCount: 2, CompletedFileCount: 2, DeletedFileCount: 1 });
     const after = new Map((await listAllFileMetas(server, datasetId)).map((m) => [m.FileDir + m.FileName, m]));
-    expect(after.get('added.jpg')).toMatchObject({ Status: 'ACTIVE', ContentType: 'image/jpeg', FileType: 'jpeg' });
+    expect(after.get('added.jpg')).toMatchObject({ Status: 'ACTIVE', ContentType: 'image/jpeg', FileType: 'image', FileFormat: 'jpeg' });
     // content detected, not the extension: hopper.png now holds GIF bytes
-    expect(after.get('hopper.png')).toMatchObject({ Status: 'ACTIVE', ContentType: 'image/gif', FileType: 'gif' });
+    expect(after.get('hopper.png')).toMatchObject({ Status: 'ACTIVE', ContentType: 'image/gif', FileType: 'image', FileFormat: 'gif' });
     expect(after.get('blackbug.png')).toMatchObject({ Status: 'DELETED' });
     const unchanged = initial.find((m) => m.FileName === 'itxt_chunks.png');
     expect(after.get('itxt_chunks.png')).toMatchObject({ Status: 'ACTIVE', FileFingerPrint: unchanged.FileFingerPrint });

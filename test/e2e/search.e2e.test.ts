@@ -41,10 +41,11 @@ describe.skipIf(fixturesMissing)(`search end to end (${fixturesMissing ? FIXTURE
     expect(job).toMatchObject({ Status: 'Succeeded', CompletedFileCount: coco.length });
     for (const m of await listAllFileMetas(server, ds)) idOf.set(m.FileName, m.DatasetFileMetaId);
     // the COCO labels become user tags, 20 files an update
-    const edits = coco.map((r) => ({ DatasetFileMetaId: idOf.get(path.basename(r.file))!, Tags: { user: { add: r.tags } } }));
+    const edits = coco.map((r) => ({ DatasetFileMetaId: idOf.get(path.basename(r.file))!, Tags: JSON.stringify({ user: { add: r.tags } }) }));
     for (let i = 0; i < edits.length; i += 20) {
       const r = await server.api('PUT', `/api/v1/datasets/${ds}/datasetfilemetas`, { DatasetFileMetas: edits.slice(i, i + 20) });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.Status, JSON.stringify(r.body)).toBe(true);
     }
   });
   afterAll(async () => {
@@ -82,9 +83,9 @@ describe.skipIf(fixturesMissing)(`search end to end (${fixturesMissing ? FIXTURE
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const best = r.body.DatasetFileMetas[0];
     expect(best.DatasetFileMetaId).toBe(idOf.get(path.basename(row.file)));
-    const thumb = await fetch(server.url + best.ThumbnailUrl); // relative to the API's origin
+    const thumb = await fetch(best.ThumbnailUrl); // absolute, on the API's origin
     expect([thumb.status, thumb.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
-    const original = await fetch(server.url + best.DownloadUrl);
+    const original = await fetch(best.DownloadUrl);
     expect(Buffer.from(await original.arrayBuffer())).toEqual(await readFile(path.join(fixturesDir!, 'coco', row.file)));
   });
 

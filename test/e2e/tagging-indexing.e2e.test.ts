@@ -90,11 +90,15 @@ describe.skipIf(fixturesMissing)(`IntelligentTag and SemanticIndex end to end ($
     // user tags: Tags.all = ai ∪ user − user-delete-ai-tags
     const m = metas.find((x) => x.Tags.ai.length > 0);
     const rejected = m.Tags.ai[0];
+    // PAI's form: Tags is a JSON-encoded string; the answer says whether every item was updated
     const upd = await server.api('PUT', `/api/v1/datasets/${datasetId}/datasetfilemetas`, {
-      DatasetFileMetas: [{ DatasetFileMetaId: m.DatasetFileMetaId, Tags: { user: { add: ['checked', 'favourite'] }, 'user-delete-ai-tags': { add: [rejected] } } }],
+      DatasetFileMetas: [{ DatasetFileMetaId: m.DatasetFileMetaId, Tags: JSON.stringify({ user: { add: ['checked', 'favourite'] }, 'user-delete-ai-tags': { add: [rejected] } }) }],
     });
     expect(upd.status, JSON.stringify(upd.body)).toBe(200);
-    const tags = upd.body.DatasetFileMetas[0].Tags;
+    expect(upd.body).toMatchObject({ Status: true, FailedDetails: [] });
+    const got = await server.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas/${m.DatasetFileMetaId}`);
+    const wireTags = got.body.DatasetFileMeta.Tags;
+    const tags = typeof wireTags === 'string' ? JSON.parse(wireTags) : wireTags;
     expect(tags.user).toEqual(['checked', 'favourite']);
     expect(tags.all).toEqual(expect.arrayContaining(['checked', 'favourite']));
     expect(tags.all).not.toContain(rejected);

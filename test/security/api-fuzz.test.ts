@@ -41,7 +41,11 @@ const WORDS = ['a', 'car', 'red car', '蓝色汽车', 'ﬁle', 'v1', 'ACTIVE', '
 const ODD = ['\u0000', '\u0007', '\u001b[31m', '\u0085', '\u007f', '\ud800', '\udfff', '\ufeff', '\u202e', '\r\n', '\t', '%', '%ZZ', '&', '=', '?', '#', '/', ';'];
 const EXPRESSIONS = ['HAS Uri', 'FileName="a.png"', 'Tags.all="x" OR NOT FileDir:"pics"', 'FileUpdateTime > "2020-01-01T00:00:00Z"', 'DataSize >= 10 AND TopK=5'];
 const TIMES = ['2025-02-28T00:00:00Z', '2025-13-45', '0000-01-01', 'yesterday', '2025-02-28T00:00:00+25:00'];
-const JOB_SPEC_KEYS = ['verify', 'batchSize', 'target', 'format', 'uri', 'images', 'logicalDatasetId', 'search', 'overwrite', 'concurrency', 'tagDefinitionId', 'connectionId', 'model'];
+const JOB_SPEC_KEYS = [
+  'verify', 'batchSize', 'target', 'format', 'uri', 'images', 'logicalDatasetId', 'search', 'overwrite', 'concurrency', 'tagDefinitionId', 'connectionId', 'model',
+  // PAI's keys (SemanticIndex, IntelligentTag, IntelligentTagRevert)
+  'intelligentTagConnectionId', 'promptId', 'modelId', 'contentList', 'embeddingConnectionId', 'databaseConnectionId', 'databaseTableName', 'vectorIndexConfig', 'intelligentTagJobId',
+];
 
 class Fuzzer {
   constructor(
@@ -130,6 +134,8 @@ class Fuzzer {
     if (name === 'ThumbnailMode') return this.pick(['m_lfit,w_64,h_64', 'm_fill,w_10000,h_1', 'w_0', 'm_lfit,w_64,h_64,format_webp', this.text()]);
     if (name === 'QueryImageData') return this.pick(['iVBORw0KGgo=', 'not base64!', 'data:image/png;base64,AAAA', '']);
     if (name === 'JobSpec') return this.jobSpec();
+    // the pool's resources belong to no workspace: '' names none (another one is a 404)
+    if (name === 'WorkspaceId') return this.pick(['', '', '', 'ws-other']);
     return undefined;
   }
 
@@ -363,7 +369,7 @@ describe('API fuzz', () => {
   it('found by the fuzz: tag statistics over a list of ids (json_each shadowed file_metas.id: a 500)', async () => {
     const [ds] = pool.DatasetId;
     const ids = pool.DatasetFileMetaId.join(',');
-    for (const by of ['tags.user', 'tags.ai', 'tags.all']) {
+    for (const by of ['tags.user', 'tags.ai', 'tags.all', 'tags.user-delete-ai-tags']) {
       const res = await fetch(`${loupe.url}/api/v1/statistics/datasets/${ds}/datasetfilemetas?AggregateBy=${by}&DatasetFileMetaIds=${ids}`, {
         headers: { authorization: `Bearer ${loupe.apiKey}` },
       });

@@ -193,7 +193,8 @@ describe('confinement on the default configuration (no LOUPE_FILE_ROOTS)', () =>
         fileFingerPrint: 'W/"40-1"',
         fileCreateTime: null,
         fileUpdateTime: new Date().toISOString(),
-        fileType: 'png',
+        fileType: 'image',
+        fileFormat: 'png',
         reset: true,
       })),
       'job-planted',
@@ -204,7 +205,7 @@ describe('confinement on the default configuration (no LOUPE_FILE_ROOTS)', () =>
       const direct = await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${id}/download`);
       expect([direct.status, direct.body.Code], uri).toEqual([403, 'Forbidden']);
       const signed = (await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${id}`)).body.DatasetFileMeta.DownloadUrl as string;
-      const res = await app.fetch(new Request(`http://loupe.test${signed}`)); // no key: the signature alone
+      const res = await app.fetch(new Request(signed)); // absolute; no key: the signature alone
       const text = await res.text();
       expect(res.status, uri).toBe(403);
       expect(text).not.toContain('root:');
@@ -450,7 +451,7 @@ describe('confinement: download and thumbnail serve images only', () => {
   const KEY = 'conf-images-key-0123456789';
   const NOTE = 'password=hunter2-do-not-serve';
   const idOf = (name: string) => fileMetaId(ds, 'v1', fileUri(path.join(photos, name)));
-  const unsigned = (url: string) => app.fetch(new Request(`http://loupe.test${url}`)); // no key: the signature alone
+  const unsigned = (url: string) => app.fetch(new Request(url)); // an absolute signed URL; no key: the signature alone
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'loupe-conf-images-'));
@@ -511,7 +512,8 @@ describe('confinement: download and thumbnail serve images only', () => {
         fileFingerPrint: info.etag,
         fileCreateTime: null,
         fileUpdateTime: new Date().toISOString(),
-        fileType: 'png',
+        fileType: 'image',
+        fileFormat: 'png',
         reset: true,
       });
     }

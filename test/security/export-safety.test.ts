@@ -48,6 +48,12 @@ describe('export safety (issue 10: #1, #14)', () => {
     return job;
   }
   const job = async (id: string) => (await call('GET', `/api/v1/datasets/${ds}/datasetjobs/${id}`)).body;
+  /** Whether a job's Logs (PAI's: '<time> <LEVEL> <message>' lines) hold a line of `level` whose message passes `test`. */
+  const logged = (j: { Logs: string[] }, level: string, test: (message: string) => boolean) =>
+    j.Logs.some((line) => {
+      const m = /^\S+ (INFO|WARN|ERROR) ([\s\S]*)$/.exec(line);
+      return m !== null && m[1] === level && test(m[2]!);
+    });
   async function expectRefused(spec: Record<string, unknown>, status: number, message: string | RegExp) {
     const r = await create(spec);
     expect(r.status, JSON.stringify(r.body)).toBe(status);
@@ -176,7 +182,7 @@ describe('export safety (issue 10: #1, #14)', () => {
     const reason = `would replace '${uri}manifest.jsonl', which Loupe did not write`;
     expect(j).toMatchObject({ Status: 'Failed' });
     expect(j.Message).toContain(reason);
-    expect(j.Logs.some((l: { Level: string; Message: string }) => l.Level === 'ERROR' && l.Message.includes(reason))).toBe(true);
+    expect(logged(j, 'ERROR', (m) => m.includes(reason))).toBe(true);
     expect(await readFile(path.join(folder, 'manifest.jsonl'), 'utf8')).toBe('user data\n');
     expect(await readdir(folder)).toEqual(['manifest.jsonl']);
   });
@@ -197,13 +203,66 @@ describe('export safety (issue 10: #1, #14)', () => {
     const folder = path.join(dir, 'exports', 'redelivered');
     // The marker went first: the folder is this job's, in progress.
     expect(JSON.parse(await readFile(path.join(folder, 'export.json'), 'utf8'))).toMatchObject({ Generator: 'loupe', DatasetJobId: jobId, Status: 'Running' });
-    expect((await job(jobId)).Logs.some((l: { Level: string; Message: string }) => l.Level === 'WARN' && l.Message.includes('injected'))).toBe(true);
+    expect(logged(await job(jobId), 'WARN', (m) => m.includes('injected'))).toBe(true);
     // Another export may not take the folder over while this one runs, even with overwrite.
     await expectRefused({ target: 'file', format: 'gme', uri, overwrite: true }, 409, `job ${jobId} is exporting into '${uri}' now`);
     expect(await c.services.export.run(msg)).toBe('done');
     expect((await job(jobId)).Status).toBe('Succeeded');
     expect(JSON.parse(await readFile(path.join(folder, 'export.json'), 'utf8'))).toMatchObject({ DatasetJobId: jobId, Status: 'Succeeded', FileCount: 4 });
     expect((await readdir(path.join(folder, 'images'))).length).toBe(4);
+  });
+
+  it("#1 PAI's layout writes only inside its own new folder: never into a dataset, never into a folder someone wrote (at creation and when the exporter starts), and exportDirUri's other files stay", async () => {
+    const pai = (spec: Record<string, unknown>) => call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaExport', JobSpec: spec });
+    // Into a dataset's folder (its new folder would be inside it): a 400 naming the field as spelled.
+    for (const [key, dirUri] of [['exportDirUri', url('photos')], ['uri', url('photos', 'sub')]] as const) {
+      const r = await pai({ query: {}, [key]: dirUri });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.Field).toBe(`JobSpec.${key}`);
+      expect(r.body.Message).toContain(`inside the folder of dataset '${ds}' version v1`);
+    }
+    expect((await readdir(photos)).sort()).toEqual(['a.png', 'b.png', 'c.png', 'd.png', 'dataset.jsonl']);
+
+    // exportDirUri may hold anything: the export writes a new folder beside it, and touches nothing else.
+    const parent = path.join(dir, 'exports', 'pai');
+    await mkdir(path.join(parent, 'old-run'), { recursive: true });
+    await writeFile(path.join(parent, 'README.txt'), 'notes');
+    await writeFile(path.join(parent, 'old-run', 'pai_dataset_filemeta_manifest.yaml'), 'theirs');
+    const first = await exported({ exportDirUri: url('exports', 'pai'), search: undefined, query: { SortBy: 'FileName', Order: 'ASC' } });
+    const made = first.Output.Uri as string;
+    expect(made.startsWith(url('exports', 'pai'))).toBe(true);
+    expect((await readdir(fileURLToPath(made))).sort()).toEqual(['export.json', 'pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_manifest.yaml']);
+    expect(await readFile(path.join(parent, 'README.txt'), 'utf8')).toBe('notes');
+    expect(await readFile(path.join(parent, 'old-run', 'pai_dataset_filemeta_manifest.yaml'), 'utf8')).toBe('theirs');
+
+    // The new folder is chosen when the job is created (a free one); a file someone puts there before the exporter starts fails the job, and stays.
+    const folderOf = async (jobId: string) => path.resolve(fileURLToPath(JSON.parse((await job(jobId)).JobSpec).outputDirUri));
+    const raced = await created({ exportDirUri: url('exports', 'pai'), search: undefined, query: {} });
+    const racedFolder = await folderOf(raced.jobId);
+    expect(racedFolder).not.toBe(path.resolve(fileURLToPath(made))); // even when created in the same second as the first
+    await mkdir(racedFolder);
+    await writeFile(path.join(racedFolder, 'pai_dataset_filemeta_00000.jsonl'), 'user data\n');
+    expect(await c.services.export.run(raced.msg)).toBe('dropped');
+    const r = await job(raced.jobId);
+    expect(r.Status).toBe('Failed');
+    expect(r.Message).toContain(`is not empty (it holds '${pathToFileURL(racedFolder).href}/pai_dataset_filemeta_00000.jsonl', which Loupe did not write)`);
+    expect(await readdir(racedFolder)).toEqual(['pai_dataset_filemeta_00000.jsonl']);
+    expect(await readFile(path.join(racedFolder, 'pai_dataset_filemeta_00000.jsonl'), 'utf8')).toBe('user data\n');
+
+    // Another export found in the folder (say a second Loupe on the same bucket) is never taken over, even a finished one.
+    const second = await created({ exportDirUri: url('exports', 'pai'), search: undefined, query: {} });
+    const secondFolder = await folderOf(second.jobId);
+    await mkdir(secondFolder);
+    const theirs = await readFile(path.join(fileURLToPath(made), 'export.json'), 'utf8');
+    await writeFile(path.join(secondFolder, 'export.json'), theirs);
+    expect(await c.services.export.run(second.msg)).toBe('dropped');
+    const s2 = await job(second.jobId);
+    expect(s2.Status).toBe('Failed');
+    expect(s2.Message).toContain(`holds the export of job ${first.DatasetJobId}`);
+    expect(s2.Message).toContain('never over another export');
+    expect(await readdir(secondFolder)).toEqual(['export.json']);
+    expect(await readFile(path.join(secondFolder, 'export.json'), 'utf8')).toBe(theirs);
+    expect(await drain(c.queues.exporter)).toEqual([]);
   });
 
   /** Registers a dataset on `folder` and indexes it (FileMetaBuild, fan-out, probing); returns its id. */
@@ -341,7 +400,7 @@ describe('export safety (issue 10: #1, #14)', () => {
     expect(j.Status).toBe('Failed');
     expect(j.Message).toContain(`export to ${uri} failed`);
     expect(j.Message).toMatch(/is a file|ENOTDIR/);
-    expect(j.Logs.some((l: { Level: string; Message: string }) => l.Level === 'ERROR' && l.Message === `failed: ${j.Message}`)).toBe(true);
+    expect(logged(j, 'ERROR', (m) => m === `failed: ${j.Message}`)).toBe(true);
     expect(await readFile(path.join(dir, 'plain.txt'), 'utf8')).toBe('not a folder');
 
     await expectRefused({ target: 'file', format: 'manifest', uri: url('x'.repeat(300)) }, 400, /ENAMETOOLONG|too long/);
@@ -363,14 +422,14 @@ describe('export safety (issue 10: #1, #14)', () => {
       const j = await job(denied.jobId);
       expect(j.Status).toBe('Failed');
       expect(j.Message).toBe(`export to ${uri} failed: EACCES: permission denied, mkdir '${fileURLToPath(uri)}'`);
-      expect(j.Logs.some((l: { Level: string; Message: string }) => l.Level === 'ERROR' && l.Message.includes('EACCES'))).toBe(true);
+      expect(logged(j, 'ERROR', (m) => m.includes('EACCES'))).toBe(true);
 
       store.write = failing('EIO', 'i/o error');
       const passing = await created({ target: 'file', format: 'manifest', uri });
       await expect(c.services.export.run(passing.msg)).rejects.toThrow(/EIO/);
       const p = await job(passing.jobId);
       expect(p.Status).toBe('Running');
-      expect(p.Logs.some((l: { Level: string; Message: string }) => l.Level === 'WARN' && l.Message.includes('EIO'))).toBe(true);
+      expect(logged(p, 'WARN', (m) => m.includes('EIO'))).toBe(true);
       await c.services.jobs.stop(passing.jobId);
     } finally {
       store.write = write;

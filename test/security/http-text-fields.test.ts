@@ -75,6 +75,22 @@ describe('#11 names and descriptions', () => {
       () => `/api/v1/datasets/${ds}/datasetfilemetas`,
       (v) => ({ DatasetFileMetas: [{ DatasetFileMetaId: 'm', Tags: { user: { add: [v] } } }] }),
     ],
+    // PAI's form: the tags inside a JSON-encoded string obey the same rule
+    [
+      'DatasetFileMetas.0.Tags.user.add.0',
+      'PUT',
+      () => `/api/v1/datasets/${ds}/datasetfilemetas`,
+      (v) => ({ DatasetFileMetas: [{ DatasetFileMetaId: 'm', Tags: JSON.stringify({ user: { add: [v] } }) }] }),
+    ],
+    ['DatasetFileMetas.0.Comment', 'PUT', () => `/api/v1/datasets/${ds}/datasetfilemetas`, (v) => ({ DatasetFileMetas: [{ DatasetFileMetaId: 'm', Comment: v }] })],
+    [
+      'DatasetFileMetas.0.Tags.user.add.0',
+      'POST',
+      () => `/api/v1/datasets/${ds}/datasetfilemetas`,
+      (v) => ({
+        DatasetFileMetas: [{ Uri: 'file:///x/a.png', ContentType: 'image/png', FileType: 'image', FileFingerPrint: 'e', FileUpdateTime: '2025-01-01T00:00:00Z', Tags: JSON.stringify({ user: { add: [v] } }) }],
+      }),
+    ],
   ];
 
   it('#11 a NUL, control character or lone surrogate in any name or description is a 400 naming the field', async () => {
@@ -114,6 +130,14 @@ describe('#11 names and descriptions', () => {
       ['modelName', 'SemanticIndex', (v) => ({ modelName: v })],
       ['embeddingConnectionId', 'SemanticIndex', (v) => ({ embeddingConnectionId: v })],
       ['vectorConnectionId', 'SemanticIndex', (v) => ({ vectorConnectionId: v })],
+      // PAI's keys (the above are Loupe's earlier spellings, still accepted)
+      ['modelId', 'IntelligentTag', (v) => ({ intelligentTagConnectionId: 'c', promptId: 't', modelId: v })],
+      ['intelligentTagConnectionId', 'IntelligentTag', (v) => ({ promptId: 't', intelligentTagConnectionId: v })],
+      ['promptId', 'IntelligentTag', (v) => ({ intelligentTagConnectionId: 'c', promptId: v })],
+      ['modelId', 'SemanticIndex', (v) => ({ modelId: v })],
+      ['embeddingModel', 'SemanticIndex', (v) => ({ embeddingModel: v })],
+      ['databaseConnectionId', 'SemanticIndex', (v) => ({ databaseConnectionId: v })],
+      ['intelligentTagJobId', 'IntelligentTagRevert', (v) => ({ intelligentTagJobId: v })],
     ];
     for (const [field, action, spec] of SPEC_FIELDS) {
       for (const [what, value] of Object.entries(BAD)) {

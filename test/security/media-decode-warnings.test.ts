@@ -135,12 +135,12 @@ describe('#12 FileMetaBuild with verify=decode, end to end', () => {
     const metas = new Map<string, any>();
     for await (const m of client.iterateFileMetas(DatasetId, { Status: 'ACTIVE,FAILED' })) metas.set(m.FileName, m);
 
-    expect(metas.get('scene.tif')).toMatchObject({ Status: 'ACTIVE', FileType: 'tiff', FailReason: null, MetaAttributes: { ImageWidth: 24, ImageHeight: 16 } });
+    expect(metas.get('scene.tif')).toMatchObject({ Status: 'ACTIVE', FileType: 'image', FileFormat: 'tiff', FailReason: null, MetaAttributes: { ImageWidth: 24, ImageHeight: 16 } });
     expect(metas.get('cut.jpg')).toMatchObject({ Status: 'FAILED', FailReason: expect.stringMatching(/^decode failed: /) });
     if (!fixturesMissing) expect(metas.get('truncated.jpg')).toMatchObject({ Status: 'FAILED' });
     expect(job).toMatchObject({ Status: 'PartialFailed', CompletedFileCount: 1 });
 
-    const thumb = await fetch(loupe.url + metas.get('scene.tif').ThumbnailUrl);
+    const thumb = await fetch(metas.get('scene.tif').ThumbnailUrl);
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
     expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('jpeg');

@@ -66,7 +66,7 @@ describe('#16 failed files and thumbnails', () => {
     const garbage = Buffer.alloc(good.length, 'secret-line-do-not-quote ');
     good.copy(garbage, 0, 0, 33); // signature and IHDR intact: the header says PNG, the data is text
     await put(path.join(dir, 'a.png'), garbage);
-    const thumb = await fetch(loupe.url + meta.ThumbnailUrl);
+    const thumb = await fetch(meta.ThumbnailUrl!);
     expect(thumb.status).toBe(409);
     const body = (await thumb.json()) as { Code: string; Message: string };
     expect(body).toMatchObject({ Code: 'Conflict', Message: expect.stringMatching(/cannot be rendered/) });
@@ -75,7 +75,7 @@ describe('#16 failed files and thumbnails', () => {
 
     // The file back as it was: the same thumbnail URL works, and nothing needed repairing.
     await put(path.join(dir, 'a.png'), good);
-    const again = await fetch(loupe.url + meta.ThumbnailUrl);
+    const again = await fetch(meta.ThumbnailUrl!);
     expect(again.status).toBe(200);
     expect((await sharp(Buffer.from(await again.arrayBuffer())).metadata()).width).toBe(40);
     expect(await build(client, DatasetId, { JobMode: 'Increment' })).toMatchObject({ Status: 'Succeeded', TotalFileCount: 0 });
@@ -148,7 +148,7 @@ describe('#16 a failure that says nothing about the bytes fails the file in that
 
     // Back with the same fingerprint: the job's failure did not become the file's.
     const b = await metaOfFile('b.png');
-    expect(b).toMatchObject({ status: 'ACTIVE', failReason: null, fileType: 'png' });
+    expect(b).toMatchObject({ status: 'ACTIVE', failReason: null, fileType: 'image', fileFormat: 'png' });
     expect((await runJob('FileMetaBuild', { jobMode: 'Increment' })).job).toMatchObject({ status: 'Succeeded', totalFileCount: 0 });
     chat.resetStats();
     expect((await runJob('IntelligentTag', { jobMode: 'Increment' })).job).toMatchObject({ status: 'Succeeded', totalFileCount: 1, completedFileCount: 1 });

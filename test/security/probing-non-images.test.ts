@@ -2,8 +2,9 @@
 // export.json) are skipped: counted in SkippedFileCount, never failed, kept out of listings by default
 // (and out of an evaluation's labelled images), never sent to a model, not retried by Increment until
 // they change. A `.jpg` holding text still fails, and so does a real image in a format Loupe does not
-// read (`.heic`: "unsupported image format"); an image without an image extension is an image. FileType
-// of unrecognised bytes is null. Each consumer's batch result counts the skipped files as the job does.
+// read (`.heic`: "unsupported image format"); an image without an image extension is an image. FileFormat
+// of unrecognised bytes is null; FileType (PAI's image/text/application) comes from the name. Each
+// consumer's batch result counts the skipped files as the job does.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
@@ -125,12 +126,13 @@ describe('#13 non-image files next to the images', () => {
     // Listings and version sizes show the images by default (an image is an image whatever its name)...
     const shown = await metasOf(ds);
     expect([...shown.keys()].sort()).toEqual(['img_1.png', 'img_2.png', 'photo']);
-    expect(shown.get('photo')).toMatchObject({ Status: 'ACTIVE', FileType: 'png', ContentType: 'image/png', MetaAttributes: { ImageWidth: 18, ImageHeight: 14 } });
+    expect(shown.get('photo')).toMatchObject({ Status: 'ACTIVE', FileType: 'image', FileFormat: 'png', ContentType: 'image/png', MetaAttributes: { ImageWidth: 18, ImageHeight: 14 } });
     expect((await client.getDatasetVersion(ds, 'v1')).DataCount).toBe(3);
-    // ...and Status=SKIPPED lists the rest, with no FileType (never the extension).
+    // ...and Status=SKIPPED lists the rest, with no FileFormat (never the extension) and PAI's FileType by name.
     const skipped = await metasOf(ds, 'SKIPPED');
     expect([...skipped.keys()].sort()).toEqual(['MANIFEST.tsv', 'dataset.jsonl', 'export.json']);
-    for (const m of skipped.values()) expect(m).toMatchObject({ Status: 'SKIPPED', FileType: null, ContentType: null, FailReason: expect.stringMatching(/^not an image/) });
+    for (const m of skipped.values()) expect(m).toMatchObject({ Status: 'SKIPPED', FileFormat: null, ContentType: null, FailReason: expect.stringMatching(/^not an image/) });
+    expect([...skipped].map(([name, m]) => [name, m.FileType]).sort()).toEqual([['MANIFEST.tsv', 'text'], ['dataset.jsonl', 'application'], ['export.json', 'application']]);
 
     // Increment leaves the skipped files alone until one changes.
     expect(await run(ds, { JobAction: 'FileMetaBuild', JobMode: 'Increment' })).toMatchObject({ Status: 'Succeeded', TotalFileCount: 0 });
@@ -138,7 +140,7 @@ describe('#13 non-image files next to the images', () => {
     expect(await run(ds, { JobAction: 'FileMetaBuild', JobMode: 'Increment' })).toMatchObject({ Status: 'Succeeded', TotalFileCount: 1, SkippedFileCount: 1, FailedFileCount: 0 });
   });
 
-  it('#13 a .jpg that is not an image still fails (FileType null, no bytes quoted): PartialFailed, and follow exits 1', async () => {
+  it('#13 a .jpg that is not an image still fails (FileFormat null, no bytes quoted): PartialFailed, and follow exits 1', async () => {
     const ds = await cocoLikeFolder('coco-fake', { 'fake.jpg': `${SECRET_TEXT}\n`.repeat(4) });
     const followed = await loupeRun(['jobs', 'start', ds, '--action', 'FileMetaBuild', '--follow', '--interval', '20', '--every', '3600']);
     expect(followed.code).toBe(1);
@@ -149,7 +151,7 @@ describe('#13 non-image files next to the images', () => {
     const [listed] = (await client.listDatasetJobs(ds)).DatasetJobs;
     expect(listed).toMatchObject({ Status: 'PartialFailed', FailedFileCount: 1, SkippedFileCount: 3, CompletedFileCount: 3 });
     const fake = (await metasOf(ds, 'FAILED')).get('fake.jpg')!;
-    expect(fake).toMatchObject({ Status: 'FAILED', FileType: null, ContentType: null, FailReason: expect.stringMatching(/not a supported image/) });
+    expect(fake).toMatchObject({ Status: 'FAILED', FileType: 'image', FileFormat: null, ContentType: null, FailReason: expect.stringMatching(/not a supported image/) });
     expect(fake.FailReason).not.toContain('secret');
   });
 
@@ -208,9 +210,9 @@ describe('#13 non-image files next to the images', () => {
       'layers.psd': 'unsupported image format (psd)',
       'scan.jp2': 'unsupported image format (jp2)',
     });
-    // Listed by default, as the failures they are; FileType null (the bytes were not recognised).
+    // Listed by default, as the failures they are: images by name (FileType image), FileFormat null (the bytes were not recognised).
     const shown = await metasOf(ds);
-    for (const name of Object.keys(UNSUPPORTED)) expect(shown.get(name), name).toMatchObject({ Status: 'FAILED', FileType: null, FailReason: expect.stringMatching(/^unsupported image format \(/) });
+    for (const name of Object.keys(UNSUPPORTED)) expect(shown.get(name), name).toMatchObject({ Status: 'FAILED', FileType: 'image', FileFormat: null, FailReason: expect.stringMatching(/^unsupported image format \(/) });
     expect([...(await metasOf(ds, 'SKIPPED')).keys()].sort()).toEqual(['MANIFEST.tsv', 'dataset.jsonl', 'export.json']);
 
     // A tagging job on files never probed judges them the same way, and sends the model only the images it reads.
@@ -268,9 +270,9 @@ describe('#13 the CLI and a server from before SkippedFileCount', () => {
       ListedFileCount: 6,
       DeletedFileCount: 0,
       Message: null,
-      GmtCreateTime: '2025-03-01T12:00:00.000Z',
-      GmtStartTime: '2025-03-01T12:00:00.000Z',
-      GmtFinishTime: '2025-03-01T12:01:00.000Z',
+      CreateTime: '2025-03-01T12:00:00.000Z',
+      StartTime: '2025-03-01T12:00:00.000Z',
+      FinishTime: '2025-03-01T12:01:00.000Z',
     };
     const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -336,7 +338,7 @@ describe('#13 consumers count non-images as the job does', () => {
     async function listed(jobAction: JobAction, jobSpec: Record<string, unknown> = {}) {
       const job = await c.services.jobs.create({ datasetId, versionName: 'v1', jobAction, jobSpec });
       for (const m of await drainQueue(c.queue, c.queues.fanout)) await c.services.fanout.run(FanoutMessage.parse(JSON.parse(m)));
-      const queue = { FileMetaBuild: c.queues.prober, IntelligentTag: c.queues.tagger, SemanticIndex: c.queues.embedder, FileMetaExport: c.queues.prober }[jobAction];
+      const queue = ({ FileMetaBuild: c.queues.prober, IntelligentTag: c.queues.tagger, SemanticIndex: c.queues.embedder } as Partial<Record<JobAction, string>>)[jobAction]!;
       return { job, batches: (await drainQueue(c.queue, queue)).map((b) => BatchMessage.parse(JSON.parse(b))) };
     }
     return { c, datasetId, tagSpec, listed };

@@ -64,7 +64,10 @@ describe('connection secrets and model replies (issue 10: #6, #7)', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body.ConnectionId as string;
   };
-  const validate = async (id: string) => (await call('POST', `/api/v1/connections/${id}/action/validate`)).body as { Valid: boolean; Message: string };
+  const validate = async (id: string) => {
+    const b = (await call('POST', '/api/v1/connections/validate', { ConnectionId: id })).body as { Status: string; Message: string };
+    return { Valid: b.Status === 'success', Message: b.Message };
+  };
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'loupe-sec-conn-'));
@@ -80,32 +83,35 @@ describe('connection secrets and model replies (issue 10: #6, #7)', () => {
   });
 
   describe('#6 a secret never follows a changed URL', () => {
-    it('#6 moving BaseUrl to another host without the key again is a 400 naming Secrets.ApiKey, and nothing reaches the new host', async () => {
+    it('#6 moving base_url to another host without the key again is a 400 naming Secrets.api_key, and nothing reaches the new host', async () => {
       const home = await startRecorder(() => GOOD_CHAT);
       const elsewhere = await startRecorder(() => GOOD_CHAT);
       try {
-        const id = await connection({ ConnectionName: 'moving', ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: `${home.url}/v1` }, Secrets: { ApiKey: SECRET } });
-        const moved = await call('PUT', `/api/v1/connections/${id}`, { Configs: { BaseUrl: `${elsewhere.url}/v1` } });
+        const id = await connection({ ConnectionName: 'moving', ConnectionType: 'OpenLLMConnection', Configs: { base_url: `${home.url}/v1` }, Secrets: { api_key: SECRET } });
+        const moved = await call('PUT', `/api/v1/connections/${id}`, { Configs: { base_url: `${elsewhere.url}/v1` } });
         expect(moved.status).toBe(400);
-        expect(moved.body.Field).toBe('Secrets.ApiKey');
-        expect(moved.body.Message).toContain('Secrets.ApiKey: required again because Configs.BaseUrl moves to another host');
+        expect(moved.body.Field).toBe('Secrets.api_key');
+        expect(moved.body.Message).toContain('Secrets.api_key: required again because Configs.base_url moves to another host');
+        // The same through Loupe's older spelling
+        const aliased = await call('PUT', `/api/v1/connections/${id}`, { Configs: { BaseUrl: `${elsewhere.url}/v1` } });
+        expect([aliased.status, aliased.body.Field]).toEqual([400, 'Secrets.api_key']);
         // Nothing changed: the connection still points home, and validating calls home only.
-        expect((await call('GET', `/api/v1/connections/${id}`)).body.Configs.BaseUrl).toBe(`${home.url}/v1`);
+        expect((await call('GET', `/api/v1/connections/${id}`)).body.Configs.base_url).toBe(`${home.url}/v1`);
         expect(await validate(id)).toMatchObject({ Valid: true });
         expect(home.requests.map((r) => r.authorization)).toEqual([`Bearer ${SECRET}`]);
 
         // Another scheme is another origin too.
-        const https = await call('PUT', `/api/v1/connections/${id}`, { Configs: { BaseUrl: `${home.url.replace('http:', 'https:')}/v1` } });
-        expect([https.status, https.body.Field]).toEqual([400, 'Secrets.ApiKey']);
+        const https = await call('PUT', `/api/v1/connections/${id}`, { Configs: { base_url: `${home.url.replace('http:', 'https:')}/v1` } });
+        expect([https.status, https.body.Field]).toEqual([400, 'Secrets.api_key']);
 
         // A path on the same origin keeps the key.
-        const samePlace = await call('PUT', `/api/v1/connections/${id}`, { Configs: { BaseUrl: `${home.url}/other/v1` } });
+        const samePlace = await call('PUT', `/api/v1/connections/${id}`, { Configs: { base_url: `${home.url}/other/v1` } });
         expect(samePlace.status, JSON.stringify(samePlace.body)).toBe(200);
-        expect((await call('GET', `/api/v1/connections/${id}`)).body).toMatchObject({ Configs: { BaseUrl: `${home.url}/other/v1` }, SecretNames: ['ApiKey'] });
+        expect((await call('GET', `/api/v1/connections/${id}`)).body).toMatchObject({ Configs: { base_url: `${home.url}/other/v1` }, Secrets: { api_key: '******' } });
 
         // Given again in the same request, the new key goes to the new host; the old one never does.
         const NEW = 'sk-conn-new-key-0f1e2d3c4b5a6978';
-        const again = await call('PUT', `/api/v1/connections/${id}`, { Configs: { BaseUrl: `${elsewhere.url}/v1` }, Secrets: { ApiKey: NEW } });
+        const again = await call('PUT', `/api/v1/connections/${id}`, { Configs: { base_url: `${elsewhere.url}/v1` }, Secrets: { api_key: NEW } });
         expect(again.status, JSON.stringify(again.body)).toBe(200);
         expect(await validate(id)).toMatchObject({ Valid: true });
         expect(elsewhere.requests.map((r) => r.authorization)).toEqual([`Bearer ${NEW}`]);
@@ -123,7 +129,7 @@ describe('connection secrets and model replies (issue 10: #6, #7)', () => {
       expect(moved.body.Message).toContain('Secrets.Token: required again because Configs.Endpoint moves to another host');
       const dropped = await call('PUT', `/api/v1/connections/${id}`, { Configs: { Endpoint: 'http://127.0.0.1:10/api/predict/gme' }, Secrets: { Token: '' } });
       expect(dropped.status).toBe(200);
-      expect((await call('GET', `/api/v1/connections/${id}`)).body).toMatchObject({ Configs: { Endpoint: 'http://127.0.0.1:10/api/predict/gme' }, SecretNames: [] });
+      expect((await call('GET', `/api/v1/connections/${id}`)).body).toMatchObject({ Configs: { Endpoint: 'http://127.0.0.1:10/api/predict/gme' }, Secrets: {} });
     });
   });
 
@@ -236,8 +242,8 @@ describe('connection secrets and model replies (issue 10: #6, #7)', () => {
         try {
           const api = inProcessApi(createApi(exposed, [API_KEY]), API_KEY);
           const id = (await api('POST', '/api/v1/connections', { ConnectionName: 'local-vllm', ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: target.url } })).body.ConnectionId;
-          const v = (await api('POST', `/api/v1/connections/${id}/action/validate`)).body;
-          expect(v.Valid).toBe(false);
+          const v = (await api('POST', '/api/v1/connections/validate', { ConnectionId: id })).body;
+          expect(v.Status).toBe('failed');
           expect(v.Message).toContain('LOUPE_MODEL_URL_POLICY=public');
           expect(target.requests).toEqual([]);
         } finally {

@@ -37,7 +37,9 @@ const TAGS = [
   'say "hi"', 'back\\slash', '',
 ];
 const EXTENSIONS = ['jpg', 'JPG', 'png', 'jpeg', 'webp', 'gif', 'tiff', 'bmp', ''];
-const FILE_TYPES = ['jpeg', 'png', 'gif', 'bmp', 'tiff', 'webp', 'jpg', ''];
+const FILE_TYPES = ['image', 'image', 'image', 'text', 'application', 'video', ''];
+const FILE_FORMATS = ['jpeg', 'png', 'gif', 'bmp', 'tiff', 'webp', 'jpg', ''];
+const STATUSES = ['ACTIVE', 'ACTIVE', 'ACTIVE', 'PENDING', 'FAILED', 'SKIPPED', 'DELETED'] as const;
 const CONTENT_TYPES = [null, null, 'image/jpeg', 'image/png', 'image/webp', ''];
 const SIZES = [0, 1, 100, 1023, 1024, 1025, 2048, 65536, 123456, 1_000_000, 5_000_000];
 const DIMENSIONS = [1, 16, 64, 100, 640, 720, 1024, 1080, 1920, 4096];
@@ -73,7 +75,9 @@ export function makeFileMeta(patch: Partial<Omit<FileMeta, 'tags'>> & { tags?: P
     fileFingerPrint: 'etag',
     fileCreateTime: null,
     fileUpdateTime: '2025-03-15T10:00:00.000Z',
-    fileType: 'jpeg',
+    fileType: 'image',
+    fileFormat: 'jpeg',
+    comment: '',
     contentType: 'image/jpeg',
     metaAttributes: { ImageWidth: 640, ImageHeight: 480 },
     tags: { ai: ['lane line', 'barrier gate'], user: [], userDeleteAiTags: [], ...tags },
@@ -136,6 +140,8 @@ export function randomCorpus(rng: Rng, n: number): Corpus {
       fileCreateTime: maybeTime(),
       fileUpdateTime: time(),
       fileType: pick(rng, FILE_TYPES),
+      fileFormat: pick(rng, FILE_FORMATS),
+      status: pick(rng, STATUSES),
       contentType: pick(rng, CONTENT_TYPES),
       metaAttributes: attributes,
       tags: {
@@ -240,17 +246,17 @@ export const evaluatedIds = (expr: Expr, metas: readonly FileMeta[]): string[] =
 export function insertFileMetas(db: Database.Database, metas: readonly FileMeta[]): void {
   const st = db.prepare(
     `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint, file_create_time,
-       file_update_time, file_type, content_type, meta_attributes, tags_ai, tags_user, tags_user_delete_ai, tag_update_time,
-       semantic_index_job_id, semantic_index_update_time, status, create_time, update_time)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       file_update_time, file_type, file_format, content_type, meta_attributes, tags_ai, tags_user, tags_user_delete_ai, tag_update_time,
+       semantic_index_job_id, semantic_index_update_time, status, comment, create_time, update_time)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     for (const m of metas) {
       st.run(
         m.datasetFileMetaId, m.datasetId, m.versionName, m.uri, m.fileName, m.fileDir, m.dataSize, m.fileFingerPrint,
-        m.fileCreateTime, m.fileUpdateTime, m.fileType, m.contentType, JSON.stringify(m.metaAttributes),
+        m.fileCreateTime, m.fileUpdateTime, m.fileType, m.fileFormat, m.contentType, JSON.stringify(m.metaAttributes),
         JSON.stringify(m.tags.ai), JSON.stringify(m.tags.user), JSON.stringify(m.tags.userDeleteAiTags), m.tagUpdateTime,
-        m.semanticIndexJobId, m.semanticIndexUpdateTime, m.status, m.createTime, m.updateTime,
+        m.semanticIndexJobId, m.semanticIndexUpdateTime, m.status, m.comment, m.createTime, m.updateTime,
       );
     }
   })();

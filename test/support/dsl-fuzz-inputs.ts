@@ -3,12 +3,15 @@ import { QUERY_FIELDS } from '../../lib/dsl/fields.js';
 import { MAX_QUERY_LENGTH } from '../../lib/dsl/parser.js';
 import type { Rng } from './dsl-corpus.js';
 
-const FIELD_NAMES = [...Object.keys(QUERY_FIELDS), 'Content', 'TopK', 'ScoreThreshold', 'Tags', 'tags.', 'Foo', '文件', 'constructor', '__proto__', 'toString'];
+const FIELD_NAMES = [
+  ...Object.keys(QUERY_FIELDS), 'Content', 'TopK', 'ScoreThreshold', 'QueryType', 'SortBy', 'Order', 'SignMode', 'SyncTime', 'MaxResults',
+  'Tags', 'tags.', 'Foo', '文件', 'constructor', '__proto__', 'toString',
+];
 const VOCABULARY = [
   ...FIELD_NAMES, 'AND', 'and', 'Or', 'NOT', 'not', 'HAS', 'has', 'ANDOR', '(', ')', '((', '))', '=', ':', '>', '>=', '<', '<=',
   '==', '!=', '<>', '=>', '"', '""', '"x"', '"a\\"b"', '"\\\\"', '"\\n"', '"unterminated', '"2025-02-28T00:00:00Z"',
   '"2025-02-28"', '"2025-13-01"', '"0000-01-01T00:00:00+01:00"', '"蓝色汽车"', '"/"', '0', '-1', '1.5', '.5', '-.5', '1e3',
-  '1e999', '1e', '--1', '1.2.3', '0x10', '10001', '100', 'NaN', 'Infinity', "'x'", '#', '\\', '\n', '\r\n', '\t', ' ', '',
+  '1e999', '1e', '--1', '1.2.3', '0x10', '10001', '100', 'NaN', 'Infinity', "'x'", "'", "''", "'a\\'b'", '"MIX"', "'ASC'", '#', '\\', '\n', '\r\n', '\t', ' ', '',
 ];
 const ODD_CHARS = [
   '"', '\\', '(', ')', '=', ':', '<', '>', '-', '.', '_', '\n', '\r', '\u2028', '\u0000', '\u0007', '\ud800', '\udc00',

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LoupeClient } from '../../lib/sdk/index.js';
+import { fileMetaOf, LoupeClient } from '../../lib/sdk/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -93,6 +93,10 @@ export async function waitForJob(s: RunningServer, datasetId: string, jobId: str
 }
 
 /** Every file meta of a version, all statuses, through the paged API. */
+/**
+ * Every file meta of a version, any status, by FileName. The wire's Tags and MetaAttributes are JSON
+ * strings (PAI's shape, checked here); they come back parsed, as Loupe's SDK hands them out.
+ */
 export async function listAllFileMetas(s: RunningServer, datasetId: string, version = 'v1'): Promise<any[]> {
   const out: any[] = [];
   let token: string | undefined;
@@ -101,7 +105,10 @@ export async function listAllFileMetas(s: RunningServer, datasetId: string, vers
     if (token) qs.set('NextToken', token);
     const r = await s.api('GET', `/api/v1/datasets/${datasetId}/datasetfilemetas?${qs}`);
     if (r.status !== 200) throw new Error(`ListDatasetFileMetas ${r.status}: ${JSON.stringify(r.body)}`);
-    out.push(...r.body.DatasetFileMetas);
+    for (const m of r.body.DatasetFileMetas) {
+      if (typeof m.Tags !== 'string' || typeof m.MetaAttributes !== 'string') throw new Error(`Tags/MetaAttributes are not JSON strings: ${JSON.stringify(m)}`);
+      out.push(fileMetaOf(m));
+    }
     token = r.body.NextToken;
   } while (token);
   return out;

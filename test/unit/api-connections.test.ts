@@ -38,7 +38,7 @@ describe('connections and tag definitions API', () => {
     const r = await call('POST', '/api/v1/connections', {
       ConnectionName: 'qwen',
       ConnectionType: 'DashScopeConnection',
-      Secrets: { ApiKey: SECRET },
+      Secrets: { api_key: SECRET },
       Models: [{ Model: 'qwen-vl-max' }],
     });
     expect(r.status).toBe(200);
@@ -46,10 +46,14 @@ describe('connections and tag definitions API', () => {
     expect(got.body).toMatchObject({
       ConnectionName: 'qwen',
       ConnectionType: 'DashScopeConnection',
-      Configs: { BaseUrl: 'https://dashscope.aliyuncs.com/compatible-mode/v1' },
-      SecretNames: ['ApiKey'],
+      Configs: { base_url: 'https://dashscope.aliyuncs.com/compatible-mode/v1' },
+      Secrets: { api_key: '******' },
       Models: [{ Model: 'qwen-vl-max' }],
+      Description: '',
+      Accessibility: 'PRIVATE',
+      WorkspaceId: '',
     });
+    expect(JSON.stringify(got.body)).not.toContain(SECRET);
     // sealed at rest: the database file does not hold the key in clear
     const db = readFileSync(path.join(dir, 'meta.db'));
     const wal = readFileSync(path.join(dir, 'meta.db-wal'));
@@ -59,11 +63,14 @@ describe('connections and tag definitions API', () => {
   });
 
   it.each([
-    [{ ConnectionName: 'x', ConnectionType: 'DashScopeConnection' }, 'Secrets.ApiKey'],
-    [{ ConnectionName: 'x', ConnectionType: 'OpenLLMConnection', Secrets: { ApiKey: SECRET } }, 'Configs.BaseUrl'],
-    [{ ConnectionName: 'x', ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: 'not a url' } }, 'Configs.BaseUrl'],
+    [{ ConnectionName: 'x', ConnectionType: 'DashScopeConnection' }, 'Secrets.api_key'],
+    [{ ConnectionName: 'x', ConnectionType: 'OpenLLMConnection', Secrets: { api_key: SECRET } }, 'Configs.base_url'],
+    [{ ConnectionName: 'x', ConnectionType: 'OpenLLMConnection', Configs: { base_url: 'not a url' } }, 'Configs.base_url'],
+    // Loupe's older spelling is read as PAI's key, so the error names PAI's
+    [{ ConnectionName: 'x', ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: 'not a url' } }, 'Configs.base_url'],
+    [{ ConnectionName: 'x', ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: 'http://a/', base_url: 'http://b/' } }, 'Configs.BaseUrl'],
     [{ ConnectionName: 'x', ConnectionType: 'EasEmbeddingConnection', Configs: { Endpoint: 'http://127.0.0.1:1/', Surprise: '1' } }, 'Configs.Surprise'],
-    [{ ConnectionName: 'x', ConnectionType: 'MilvusConnection' }, 'ConnectionType'],
+    [{ ConnectionName: 'x', ConnectionType: 'MilvusConnection' }, 'Configs.uri'],
     [{ ConnectionName: 'x', ConnectionType: 'Telepathy' }, 'ConnectionType'],
   ])('refuses %j naming %s', async (body, field) => {
     const r = await call('POST', '/api/v1/connections', body);
@@ -77,7 +84,7 @@ describe('connections and tag definitions API', () => {
     expect((await call('POST', '/api/v1/connections', { ConnectionName: 'gme', ConnectionType: 'ClassicEmbeddingConnection' })).status).toBe(409);
     expect((await call('PUT', `/api/v1/connections/${a.body.ConnectionId}`, { Configs: { Model: 'gme-qwen2-vl-2b' }, Secrets: { Token: '' } })).status).toBe(200);
     const got = await call('GET', `/api/v1/connections/${a.body.ConnectionId}`);
-    expect(got.body).toMatchObject({ Configs: { Endpoint: 'http://127.0.0.1:9/', Model: 'gme-qwen2-vl-2b' }, SecretNames: [] });
+    expect(got.body).toMatchObject({ Configs: { Endpoint: 'http://127.0.0.1:9/', Model: 'gme-qwen2-vl-2b' }, Secrets: {} });
     const list = await call('GET', '/api/v1/connections?ConnectionType=EasEmbeddingConnection');
     expect(list.body.Connections.map((x: any) => x.ConnectionName)).toEqual(['gme']);
     expect((await call('DELETE', `/api/v1/connections/${a.body.ConnectionId}`)).status).toBe(200);
@@ -91,10 +98,12 @@ describe('connections and tag definitions API', () => {
       Configs: { BaseUrl: 'http://127.0.0.1:9/v1' },
       Secrets: { ApiKey: SECRET },
     });
-    const v = await call('POST', `/api/v1/connections/${a.body.ConnectionId}/action/validate`);
+    const v = await call('POST', '/api/v1/connections/validate', { ConnectionId: a.body.ConnectionId });
     expect(v.status).toBe(200);
-    expect(v.body.Valid).toBe(false);
+    expect(v.body).toMatchObject({ Status: 'failed', Code: 'ConnectionFailed', Details: { ConnectionType: 'OpenLLMConnection' } });
     expect(v.body.Message).not.toBe('');
+    // Loupe's older route is gone
+    expect((await call('POST', `/api/v1/connections/${a.body.ConnectionId}/action/validate`)).status).toBe(404);
   });
 
   it('validates against real protocol peers (loopback DashScope chat and GME): right key passes, wrong key says why', async () => {
@@ -105,13 +114,14 @@ describe('connections and tag definitions API', () => {
       const good = await make('chat-good', { ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: chat.url }, Secrets: { ApiKey: SECRET }, Models: [{ Model: 'qwen-vl-max' }] });
       const bad = await make('chat-bad', { ConnectionType: 'OpenLLMConnection', Configs: { BaseUrl: chat.url }, Secrets: { ApiKey: 'sk-wrong' }, Models: [{ Model: 'qwen-vl-max' }] });
       const gmeGood = await make('gme-good', { ConnectionType: 'EasEmbeddingConnection', Configs: { Endpoint: gme.url }, Secrets: { Token: SECRET } });
-      const v = async (id: string) => (await call('POST', `/api/v1/connections/${id}/action/validate`)).body;
-      expect(await v(good)).toMatchObject({ Valid: true });
+      const v = async (id: string) => (await call('POST', '/api/v1/connections/validate', { ConnectionId: id, ValidateType: 'Connectivity' })).body;
+      expect(await v(good)).toMatchObject({ Status: 'success', Details: { Model: 'qwen-vl-max' } });
+      expect((await v(good)).Code).toBeUndefined();
       const refused = await v(bad);
-      expect(refused.Valid).toBe(false);
+      expect(refused).toMatchObject({ Status: 'failed', Code: '401' });
       expect(refused.Message).toMatch(/401|permanent/);
       expect(refused.Message).not.toContain('sk-wrong');
-      expect(await v(gmeGood)).toMatchObject({ Valid: true, Message: expect.stringMatching(/1536-dimensional/) });
+      expect(await v(gmeGood)).toMatchObject({ Status: 'success', Message: expect.stringMatching(/1536-dimensional/) });
     } finally {
       await chat.close();
       await gme.close();
@@ -120,8 +130,8 @@ describe('connections and tag definitions API', () => {
 
   it('the classic embedder validates offline', async () => {
     const a = await call('POST', '/api/v1/connections', { ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection' });
-    const v = await call('POST', `/api/v1/connections/${a.body.ConnectionId}/action/validate`);
-    expect(v.body).toMatchObject({ Valid: true, Message: expect.stringMatching(/classic/) });
+    const v = await call('POST', '/api/v1/connections/validate', { ConnectionId: a.body.ConnectionId });
+    expect(v.body).toMatchObject({ Status: 'success', Message: expect.stringMatching(/classic/) });
   });
 
   it('tag definitions: create, version on every edit, stale edits refused', async () => {

@@ -75,7 +75,8 @@ describe('HTTP API', () => {
     const a = await call('POST', '/api/v1/datasets', { Name: 'a', Uri: filesUri });
     expect(a.status).toBe(200);
     const got = await call('GET', `/api/v1/datasets/${a.body.DatasetId}`);
-    expect(got.body).toMatchObject({ Name: 'a', Edition: 'ADVANCED', DataType: 'PIC', Uri: `${filesUri}/`, Versions: [{ VersionName: 'v1' }] });
+    expect(got.body).toMatchObject({ Name: 'a', Edition: 'BASIC', DataType: 'COMMON', DataSourceType: 'NAS', Uri: `${filesUri}/`, LatestVersion: { VersionName: 'v1' } });
+    expect(got.body).not.toHaveProperty('Versions');
     const v2 = await call('POST', `/api/v1/datasets/${a.body.DatasetId}/versions`, { Description: 'second' });
     expect(v2.body.VersionName).toBe('v2');
     expect((await call('GET', `/api/v1/datasets/${a.body.DatasetId}/versions`)).body.TotalCount).toBe(2);
@@ -127,7 +128,7 @@ describe('HTTP API', () => {
     await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaBuild', JobSpec: '{not json' }, 'JobSpec');
     await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaBuild', JobSpec: { verify: 'thoroughly' } }, 'JobSpec.verify');
     await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaBuild', JobSpec: { surprise: 1 } }, 'JobSpec');
-    await bad({ JobAction: 'FileMetaBuild' }, 'DatasetVersion');
+    await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaImport', JobSpec: { manifestUri: 'file:///x/' } }, 'JobAction');
     expect((await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v9', JobAction: 'FileMetaBuild' })).status).toBe(404);
     expect((await call('POST', `/api/v1/datasets/d-nope/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaBuild' })).status).toBe(404);
     expect((await call('GET', `/api/v1/datasets/${ds}/datasetjobs/job-nope`)).status).toBe(404);
@@ -139,7 +140,7 @@ describe('HTTP API', () => {
     expect(second.status).toBe(409);
     expect(second.body.Message).toContain(ok.body.DatasetJobId);
     const job = await call('GET', `/api/v1/datasets/${ds}/datasetjobs/${ok.body.DatasetJobId}`);
-    expect(job.body).toMatchObject({ Status: 'Pending', JobAction: 'FileMetaBuild', JobMode: 'Full', JobSpec: '{"verify":"header","batchSize":200}' });
+    expect(job.body).toMatchObject({ Status: 'Pending', JobAction: 'FileMetaBuild', JobMode: 'Full', JobSpec: '{"verify":"header","batchSize":200}', WorkspaceId: '' });
     // no workers here: the job waits; stopping works, stopping twice is a conflict
     expect((await call('PUT', `/api/v1/datasets/${ds}/datasetjobs/${ok.body.DatasetJobId}/action/stop`)).status).toBe(200);
     expect((await call('GET', `/api/v1/datasets/${ds}/datasetjobs/${ok.body.DatasetJobId}`)).body.Status).toBe('ManuallyStop');

@@ -3,7 +3,7 @@
 // image queries over an index built by a loopback embedding model), export, eval, key resolution,
 // and exit codes. Timing-dependent parts of the output are normalised.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ describe('loupe commands', () => {
   }
   /** Stable text: the temp root, ids and signed-URL parts replaced by placeholders. */
   const normalise = (s: string) => {
-    let t = s.split(pathToFileURL(loupe.root).href).join('file://<ROOT>');
+    let t = s.split(pathToFileURL(loupe.root).href).join('file://<ROOT>').split(loupe.url).join('<URL>');
     for (const [id, name] of ids) t = t.split(id).join(name);
     return t
       .replace(/Expires=\d+&Signature=[\w-]+/g, 'Expires=<E>&Signature=<S>')
@@ -93,7 +93,7 @@ describe('loupe commands', () => {
     const logical = await loupeRun(['datasets', 'create', '--name', 'training', '--edition', 'LOGICAL']);
     ids.set(logical.out.trim(), '<LOGICAL>');
 
-    const list = await loupeRun(['datasets', 'list', '--edition', 'ADVANCED', '--json']);
+    const list = await loupeRun(['datasets', 'list', '--edition', 'BASIC', '--json']);
     expect(JSON.parse(list.out)).toMatchObject({ TotalCount: 1, Datasets: [{ DatasetId: ds, Name: 'street', Uri: `${pathToFileURL(files).href}/` }] });
     const table = await loupeRun(['datasets', 'list']);
     // (alignment is cli-render.test.ts's business; here the placeholders change the widths)
@@ -101,7 +101,7 @@ describe('loupe commands', () => {
     expect(cells(normalise(table.out).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<TIME>'))).toEqual([
       ['DatasetId', 'Name', 'Edition', 'Uri', 'Created'],
       ['<LOGICAL>', 'training', 'LOGICAL', '<TIME>'],
-      ['<DS>', 'street', 'ADVANCED', 'file://<ROOT>/files/', '<TIME>'],
+      ['<DS>', 'street', 'BASIC', 'file://<ROOT>/files/', '<TIME>'],
       ['2 of 2 datasets'],
       [''],
     ]);
@@ -132,6 +132,15 @@ describe('loupe commands', () => {
 
     const tty = await loupeRun(['jobs', 'follow', ds, jobId], { isTTY: true });
     expect(tty.err).toMatch(/^\rPartialFailed +█+ 100\.0% {2}7\/7 {2}1 failed .* ETA 0:00\n$/);
+
+    // PAI's sorts, and DeleteDatasetJob of the ended job
+    const listed = await loupeRun(['jobs', 'list', ds, '--sort', 'FinishTime', '--order', 'asc', '--json']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out).DatasetJobs.map((j: { DatasetJobId: string }) => j.DatasetJobId)).toContain(jobId);
+    expect((await loupeRun(['jobs', 'list', ds, '--sort', 'Name'])).code).toBe(2);
+    const deleted = await loupeRun(['jobs', 'delete', ds, jobId]);
+    expect(deleted).toMatchObject({ code: 0, out: `deleted ${jobId}\n` });
+    expect((await loupeRun(['jobs', 'follow', ds, jobId])).code).toBe(1);
   });
 
   it('search prints a table, follows pages with --all, and JSON with --json', async () => {
@@ -191,17 +200,20 @@ describe('loupe commands', () => {
               FileFingerPrint: JSON.parse(json.out).DatasetFileMetas[0].FileFingerPrint,
               FileCreateTime: '<TIME>',
               FileUpdateTime: '2025-03-01T12:00:00.000Z',
-              FileType: 'png',
+              FileType: 'image',
+              FileFormat: 'png',
               ContentType: 'image/png',
+              // the SDK parses PAI's JSON strings: the CLI prints objects
               MetaAttributes: { ImageWidth: 17, ImageHeight: 12, ImageFrames: 1 },
               Tags: { ai: [], user: ['car', 'red'], 'user-delete-ai-tags': [], all: ['car', 'red'] },
-              TagUpdateTime: null,
+              Comment: '',
+              TagUpdateTime: '<TIME>', // the user tags set above moved it
               SemanticIndexJobId: null,
               SemanticIndexUpdateTime: null,
               Status: 'ACTIVE',
               FailReason: null,
-              ThumbnailUrl: '/api/v1/datasets/<DS>/datasetfilemetas/<ID:img_2.png>/thumbnail?ThumbnailMode=m_lfit%2Cw_256%2Ch_256&Expires=<E>&Signature=<S>',
-              DownloadUrl: '/api/v1/datasets/<DS>/datasetfilemetas/<ID:img_2.png>/download?Expires=<E>&Signature=<S>',
+              ThumbnailUrl: '<URL>/api/v1/datasets/<DS>/datasetfilemetas/<ID:img_2.png>/thumbnail?ThumbnailMode=m_lfit%2Cw_256%2Ch_256&Expires=<E>&Signature=<S>',
+              DownloadUrl: '<URL>/api/v1/datasets/<DS>/datasetfilemetas/<ID:img_2.png>/download?Expires=<E>&Signature=<S>',
             },
           ],
         },
@@ -210,6 +222,13 @@ describe('loupe commands', () => {
       ) + '\n',
     );
     expect(JSON.parse(json.out).DatasetFileMetas[0].FileFingerPrint).toMatch(/^W\/"1a9-[0-9a-f]+"$/);
+    // PAI's type filters: --file-types and --content-types
+    const count = async (...flags: string[]) => JSON.parse((await loupeRun(['search', ds, '--status', 'ALL', '--json', ...flags])).out).TotalCount;
+    const all = await count();
+    expect(all).toBeGreaterThan(0);
+    expect(await count('--file-types', 'image,video')).toBe(all);
+    expect(await count('--file-types', 'video')).toBe(0);
+    expect(await count('--content-types', 'image/png', '--dir', 'cars', '--name', 'img_2')).toBe(1);
   });
 
   it('search by text and by an uploaded image over an index, with scores', async () => {
@@ -257,8 +276,20 @@ describe('loupe commands', () => {
     const again = ['export', ds, '--to', 'exports/night', '--format', 'csv', '--tags-any', 'night', '--interval', '20'];
     const refused = await loupeRun(again);
     expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(/Conflict \(HTTP 409\): JobSpec\.uri: .* holds the export of job job-[0-9a-z]{16} .*"overwrite": true/);
+    expect(refused.err).toMatch(/Conflict \(HTTP 409\): JobSpec\.exportDirUri: .* holds the export of job job-[0-9a-z]{16} .*"overwrite": true/);
     expect((await loupeRun([...again, '--overwrite'])).code).toBe(0);
+
+    // PAI's layout: a new folder in --to, lines of the attributes asked for; --top-k caps the rows.
+    const pai = await loupeRun(['export', ds, '--to', 'exports/pai', '--format', 'pai', '--attributes', 'Uri,FileName', '--tags-any', 'night', '--sort', 'FileName', '--order', 'asc', '--top-k', '2', '--interval', '20']);
+    expect(pai.code).toBe(0);
+    expect(normalise(pai.out).replace(/ in \d:\d\d/, ' in <T>').replace(/-v1-[\d-]{19}\//, '-v1-<TIME>/')).toMatch(
+      /^FileMetaExport <JOB>: Succeeded in <T>\n  2 files: 2 completed, 0 failed\n  Output: file:\/\/<ROOT>\/exports\/pai\/.+-v1-<TIME>\/ pai_dataset_filemeta_00000\.jsonl, pai_dataset_filemeta_manifest\.yaml, export\.json \(2 files\)\n$/,
+    );
+    const [paiFolder] = await readdir(path.join(loupe.root, 'exports', 'pai'));
+    const lines = (await readFile(path.join(loupe.root, 'exports', 'pai', paiFolder!, 'pai_dataset_filemeta_00000.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => Object.keys(l))).toEqual([['Uri', 'FileName'], ['Uri', 'FileName']]);
+    expect(lines.map((l) => l.FileName)).toEqual(['img_3.png', 'img_5.png']);
+    expect((await loupeRun(['export', ds, '--to', 'exports/pai', '--format', 'pai', '--overwrite'])).err).toMatch(/--overwrite is not for --format pai/);
 
     const logical = [...ids].find(([, v]) => v === '<LOGICAL>')![0];
     const made = await loupeRun(['export', ds, '--logical', logical, '--description', 'cars only', '--dir', 'cars', '--interval', '20', '--json']);
@@ -297,7 +328,7 @@ describe('loupe commands', () => {
       [['search'], 'loupe: missing <datasetId>\n(see: loupe search --help)\n'],
       [['search', ds, '--top-k', 'many'], "loupe: --top-k: expected an integer ≥ 1, got 'many'\n(see: loupe search --help)\n"],
       [['search', ds, '--image', 'no/such.png'], `loupe: --image: no such file: ${path.join(loupe.root, 'no/such.png')} (give a URI like file:///… or oss://… for an image the server reads)\n(see: loupe search --help)\n`],
-      [['jobs', 'start', ds], 'loupe: --action is required: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport\n(see: loupe jobs --help)\n'],
+      [['jobs', 'start', ds], 'loupe: --action is required: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport, IntelligentTagRevert\n(see: loupe jobs --help)\n'],
       [['jobs', 'start', ds, '--action', 'FileMetaBuild', '--spec', '{nope'], 'loupe: --spec: not JSON: {nope\n(see: loupe jobs --help)\n'],
       [['export', ds], 'loupe: give --to <folder> or --logical <datasetId> (one of them)\n(see: loupe export --help)\n'],
       [['export', ds, '--to', 'x', '--images', 'copy'], 'loupe: --images is for --format gme\n(see: loupe export --help)\n'],

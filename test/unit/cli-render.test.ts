@@ -23,9 +23,10 @@ const job = (o: Partial<DatasetJob>): DatasetJob => ({
   ListedFileCount: 0,
   DeletedFileCount: 0,
   Message: null,
-  GmtCreateTime: '2025-03-01T12:00:00.000Z',
-  GmtStartTime: '2025-03-01T12:00:00.000Z',
-  GmtFinishTime: null,
+  WorkspaceId: '',
+  CreateTime: '2025-03-01T12:00:00.000Z',
+  StartTime: '2025-03-01T12:00:00.000Z',
+  FinishTime: null,
   ...o,
 });
 
@@ -42,10 +43,12 @@ const meta = (o: Partial<FileMeta> & { all?: string[] }): FileMeta => {
     FileFingerPrint: 'W/"0-0"',
     FileCreateTime: null,
     FileUpdateTime: '2025-03-01T12:00:00.000Z',
-    FileType: 'png',
+    FileType: 'image',
+    FileFormat: 'png',
     ContentType: 'image/png',
     MetaAttributes: {},
     Tags: { ai: all, user: [], 'user-delete-ai-tags': [], all },
+    Comment: '',
     TagUpdateTime: null,
     SemanticIndexJobId: null,
     SemanticIndexUpdateTime: null,
@@ -109,7 +112,7 @@ describe('ProgressRenderer', () => {
     [4_000, { TotalFileCount: 1000, CompletedFileCount: 290, FailedFileCount: 10 }],
     [9_000, { TotalFileCount: 1000, CompletedFileCount: 790, FailedFileCount: 10 }],
     [13_000, { TotalFileCount: 1000, CompletedFileCount: 985, FailedFileCount: 12 }],
-    [14_000, { Status: 'PartialFailed', TotalFileCount: 1000, CompletedFileCount: 988, FailedFileCount: 12, GmtFinishTime: '2025-03-01T12:00:14.000Z' }],
+    [14_000, { Status: 'PartialFailed', TotalFileCount: 1000, CompletedFileCount: 988, FailedFileCount: 12, FinishTime: '2025-03-01T12:00:14.000Z' }],
   ];
   const run = (isTTY: boolean) => {
     let now = 0;
@@ -183,7 +186,7 @@ describe('formatJobSummary', () => {
           TotalFileCount: 300,
           CompletedFileCount: 298,
           FailedFileCount: 3,
-          GmtFinishTime: '2025-03-01T12:01:05.400Z',
+          FinishTime: '2025-03-01T12:01:05.400Z',
           FailedFiles: [
             { DatasetFileMetaId: 'a', Uri: 'file:///data/broken.png', Reason: 'png: truncated IDAT' },
             { DatasetFileMetaId: 'b', Uri: 'file:///data/huge.tiff', Reason: 'more than 268402689 pixels' },
@@ -209,7 +212,7 @@ describe('formatJobSummary', () => {
           Status: 'Succeeded',
           TotalFileCount: 2,
           CompletedFileCount: 2,
-          GmtFinishTime: '2025-03-01T12:00:01.000Z',
+          FinishTime: '2025-03-01T12:00:01.000Z',
           Output: { Uri: 'file:///exports/run1/', Files: ['manifest.jsonl', 'export.json'], FileCount: 2 },
         }),
       ),

@@ -129,7 +129,7 @@ describe('Elasticsearch pushdown', () => {
       dataset_file_meta_id: { type: 'keyword' },
       embedding: { type: 'dense_vector', dims: 768, index: true, similarity: 'cosine' },
     });
-    expect(Object.keys(body.mappings.properties)).toHaveLength(3 + 17 + 10 + 1);
+    expect(Object.keys(body.mappings.properties)).toHaveLength(3 + 19 + 13 + 1); // DatasetFileMetaId is the key column itself
   });
 
   it('builds documents with materialised tokens and Tags.all, null for missing values', () => {

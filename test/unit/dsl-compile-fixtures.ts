@@ -103,7 +103,9 @@ const rng = (seed: number) => seededRng(seed);
 
 const FILE_NAMES = ['toyota.jpg', 'Toyota.JPG', 'IMG_0001.jpeg', '红色汽车.png', 'blue car 2.webp', QUOTED, INJECTION, 'ΟΔΟΣ.png', 'x.bmp', ''];
 const DIRS = ['', 'blue_car/', 'cars/blue_car/', 'cars/', '雨天/', 'Lane-Line/'];
-const TYPES = ['jpeg', 'png', 'gif', ''];
+const TYPES = ['image', 'image', 'text', ''];
+const FORMATS = ['jpeg', 'png', 'gif', ''];
+const STATUSES = ['ACTIVE', 'ACTIVE', 'PENDING', 'FAILED', 'SKIPPED', 'DELETED'] as const;
 const CONTENT_TYPES = [null, 'image/jpeg', 'image/png', ''];
 const JOB_IDS = [null, '', 'job-1', 'job-2'];
 const SIZES = [0, 1, 2, 1023, 1024, 5_000_000, 2 ** 40];
@@ -146,6 +148,8 @@ export function generateMetas(n: number, seed = 42): FileMeta[] {
       fileCreateTime: pick(TIMES),
       fileUpdateTime,
       fileType: pick(TYPES),
+      fileFormat: pick(FORMATS),
+      status: pick(STATUSES),
       contentType: pick(CONTENT_TYPES),
       metaAttributes: attrs,
       tags: { ai: some(TAGS, 4), user: some(TAGS, 2), userDeleteAiTags: some(TAGS, 2) },
@@ -168,6 +172,16 @@ export function randomQueries(n: number, seed = 7): Expr[] {
     eq('FileDir', ''),
     has('FileDir'),
     has('FileType'),
+    has('FileFormat'),
+    eq('FileFormat', 'png'),
+    match('FileFormat', 'JPEG'),
+    eq('Status', 'ACTIVE'),
+    not(eq('Status', 'DELETED')),
+    match('Status', 'failed'),
+    has('Status'),
+    eq('DatasetFileMetaId', 'm3'),
+    match('DatasetFileMetaId', 'M7'),
+    has('DatasetFileMetaId'),
     has('ContentType'),
     eq('ContentType', ''),
     eq('SemanticIndexJobId', ''),

@@ -19,7 +19,7 @@ import {
   type TablestoreFieldSchema,
   type TablestoreQuery,
 } from '../../lib/dsl/compile-tablestore.js';
-import { UnsupportedPushdown } from '../../lib/dsl/vector-doc.js';
+import { KEY_COLUMN, UnsupportedPushdown } from '../../lib/dsl/vector-doc.js';
 import { expectAgreement, generateMetas, QUERIES, randomQueries, UNSUPPORTED, type QueryName } from './dsl-compile-fixtures.js';
 import type { FileMeta } from '../../lib/domain/file-meta.js';
 import type { Expr } from '../../lib/dsl/ast.js';
@@ -160,7 +160,12 @@ function runTablestore(q: Q, row: Row): boolean {
 
 function rowOf(meta: FileMeta): Row {
   const { columns } = tablestoreColumns(meta, long);
-  const row: Row = new Map();
+  // the primary key: the index reads it from the row's key, not from its attribute columns
+  const row: Row = new Map([
+    [KEY_COLUMN.id, meta.datasetFileMetaId],
+    [KEY_COLUMN.datasetId, meta.datasetId],
+    [KEY_COLUMN.versionName, meta.versionName],
+  ]);
   for (const c of columns) {
     const entries = Object.entries(c);
     expect(entries).toHaveLength(1); // the SDK's attributeColumns: one { name: value } per column
@@ -202,7 +207,7 @@ describe('Tablestore pushdown', () => {
     expect(by.get('file_update_time')).toMatchObject({ fieldType: 1, isAnArray: false });
     expect(by.get('tags_all')).toMatchObject({ fieldType: 4, isAnArray: true, enableSortAndAgg: true });
     expect(by.get('uri_tokens')).toMatchObject({ fieldType: 4, isAnArray: true, enableSortAndAgg: false });
-    expect(fields).toHaveLength(3 + 17 + 10);
+    expect(fields).toHaveLength(3 + 19 + 13); // DatasetFileMetaId is the key column itself
   });
 
   it('writes Longs through the SDK hook, arrays as JSON strings, and lists missing values as absent', () => {

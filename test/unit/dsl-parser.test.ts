@@ -126,6 +126,14 @@ describe('precedence, grouping and case', () => {
     ['FileName = "say \\"hi\\" \\\\ ok"', cmp('FileName', '=', 'say "hi" \\ ok')],
     ['FileName="蓝色汽车.jpg"\tAND\r\nFileDir:"🚗 cars"', and(cmp('FileName', '=', '蓝色汽车.jpg'), cmp('FileDir', ':', '🚗 cars'))],
     ['FileName = ""', cmp('FileName', '=', '')],
+    // PAI: single and double quotes are equivalent
+    ["FileName='toyota.jpg'", cmp('FileName', '=', 'toyota.jpg')],
+    ["FileName = 'o\\'brien \"x\" \\\\'", cmp('FileName', '=', 'o\'brien "x" \\')],
+    ['FileName = "o\'brien"', cmp('FileName', '=', "o'brien")],
+    ["Tags.all:'lane line' AND FileDir=\"cars/\"", and(cmp('Tags.all', ':', 'lane line'), cmp('FileDir', '=', 'cars/'))],
+    ["FileUpdateTime > '2025-02-28'", { kind: 'compare', field: 'FileUpdateTime', op: '>', value: { kind: 'string', value: '2025-02-28', instant: Date.UTC(2025, 1, 28) } }],
+    ["FileType='image' AND fileformat=\"png\"", and(cmp('FileType', '=', 'image'), cmp('FileFormat', '=', 'png'))],
+    ["status='DELETED' OR HAS DatasetFileMetaId", or(cmp('Status', '=', 'DELETED'), has('DatasetFileMetaId'))],
   ])('%s', (src, want) => {
     expect(filterOf(src)).toEqual(want);
   });
@@ -156,6 +164,19 @@ describe('precedence, grouping and case', () => {
     expect(parseQuery('TopK=10000').topK).toBe(10000);
   });
 
+  it("lifts PAI's request parameters written in the query: QueryType, SortBy, Order (canonicalised) and SignMode", () => {
+    expect(parseQuery("QueryType='vector' AND Content:'a cat' AND sortby=\"filecreatetime\" AND Order='asc' AND SignMode=\"public\"")).toEqual({
+      queryType: 'VECTOR',
+      content: 'a cat',
+      sortBy: 'FileCreateTime',
+      order: 'ASC',
+      signMode: 'PUBLIC',
+    });
+    const q = parseQuery('HAS Uri AND Order="DESC" AND TopK=3');
+    expect(bare(q.filter!)).toEqual(has('Uri'));
+    expect(parseQuery(printQuery(q))).toMatchObject({ order: 'DESC', topK: 3 });
+  });
+
   it('allows 64 levels of nesting and 8192 characters', () => {
     expect(filterOf(`${'('.repeat(64)}HAS Uri${')'.repeat(64)}`)).toEqual(has('Uri'));
     expect(filterOf(`${'NOT '.repeat(64)}HAS Uri`)).toMatchObject({ kind: 'not' });
@@ -169,8 +190,9 @@ describe('precedence, grouping and case', () => {
   });
 });
 
-const FIELDS = 'FileName, FileDir, Uri, FileType, ContentType, SemanticIndexJobId, DataSize, ImageWidth, ImageHeight, FileCreateTime, FileUpdateTime, TagUpdateTime, SemanticIndexUpdateTime, Tags.all, Tags.ai, Tags.user, Tags.user-delete-ai-tags';
-const NAMES = `${FIELDS}, Content, TopK, ScoreThreshold`;
+const FIELDS =
+  'FileName, FileDir, Uri, FileType, FileFormat, ContentType, SemanticIndexJobId, Status, DatasetFileMetaId, DataSize, ImageWidth, ImageHeight, FileCreateTime, FileUpdateTime, TagUpdateTime, SemanticIndexUpdateTime, Tags.all, Tags.ai, Tags.user, Tags.user-delete-ai-tags';
+const NAMES = `${FIELDS}, Content, TopK, ScoreThreshold, QueryType, SortBy, Order, SignMode`;
 const TIME = 'an ISO 8601 time from year 0000 to 9999, such as "2025-02-28T00:00:00Z"';
 
 describe('errors name the position and what was expected', () => {
@@ -182,8 +204,8 @@ describe('errors name the position and what was expected', () => {
     ['FileName = "toyota.jpg" AND FileDir:', "1:37: expected a quoted value after ':', found end of input"],
     ['FileName="abc', `1:14: expected '"' to close the string at 1:10, found end of input`],
     ['FileName="ab\ncd"', `1:13: expected '"' to close the string at 1:10, found a line break`],
-    ['FileName="a\\nb"', `1:12: expected \\" or \\\\ after '\\', found '\\n'`],
-    ['FileName="a\\', `1:12: expected \\" or \\\\ after '\\', found end of input`],
+    ['FileName="a\\nb"', `1:12: expected \\", \\' or \\\\ after '\\', found '\\n'`],
+    ['FileName="a\\', `1:12: expected \\", \\' or \\\\ after '\\', found end of input`],
     ['Foo="x"', `1:1: expected a field name (one of ${NAMES}), found 'Foo'`],
     ['constructor = "x"', `1:1: expected a field name (one of ${NAMES}), found 'constructor'`],
     ['HAS __proto__', `1:5: expected a field after 'HAS' (one of ${FIELDS}), found '__proto__'`],
@@ -232,7 +254,18 @@ describe('errors name the position and what was expected', () => {
     [`${'NOT '.repeat(65)}HAS Uri`, "1:257: expected at most 64 levels of nesting, found 'NOT'"],
     ['FileDir:"/"', `1:9: expected a quoted value with a letter or digit after ':', found string "/"`],
     ['Tags.all:"  -_- "', `1:10: expected a quoted value with a letter or digit after ':', found string "  -_- "`],
-    ["FileName='x'", "1:10: expected a quoted value after '=', found a single quote (values take double quotes)"],
+    ["FileName='x", `1:12: expected "'" to close the string at 1:10, found end of input`],
+    ["FileName='a\nb'", `1:12: expected "'" to close the string at 1:10, found a line break`],
+    ['SyncTime > "2025-01-01"', "1:1: expected a field Loupe has (SyncTime is not recorded: FileUpdateTime, TagUpdateTime and SemanticIndexUpdateTime are), found 'SyncTime'"],
+    ['HAS Uri AND MaxResults=10', "1:13: expected a condition (MaxResults is a request parameter, not part of the expression), found 'MaxResults'"],
+    ['ThumbnailMode="w_10"', "1:1: expected a condition (ThumbnailMode is a request parameter, not part of the expression), found 'ThumbnailMode'"],
+    ['NextToken="x"', "1:1: expected a condition (NextToken is a request parameter, not part of the expression), found 'NextToken'"],
+    ['QueryVideo="oss://b/v.mp4"', "1:1: expected a condition (Loupe has no video search), found 'QueryVideo'"],
+    ['QueryType="HYBRID"', `1:11: expected one of "MIX", "TAG" or "VECTOR" after 'QueryType=', found string "HYBRID"`],
+    ['Order=ASC', "1:7: expected one of \"ASC\" or \"DESC\" after 'Order=', found 'ASC'"],
+    ['SortBy="Size"', `1:8: expected one of "FileUpdateTime", "FileCreateTime", "FileName", "DataSize", "DatasetFileMetaId" or "Score" after 'SortBy=', found string "Size"`],
+    ['HAS Uri OR Order="ASC"', '1:12: expected Order only as a term of the top-level AND, found it inside OR'],
+    ['SignMode=1', `1:10: expected a quoted word after 'SignMode=', such as "PUBLIC", found number 1`],
     ['DataSize = 12abc', "1:12: expected a number, found '12abc'"],
     ['DataSize = 1.2.3', "1:12: expected a number, found '1.2.3'"],
     ['DataSize = 1e999', '1:12: expected a finite number, found number 1e999'],

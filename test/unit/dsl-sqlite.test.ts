@@ -105,7 +105,7 @@ describe(`DSL differential: SQLite vs evaluator (seed ${SEED})`, () => {
       ...(['text', 'list'].includes(fieldType(f)) ? ['=', ':'] : ['=', '>', '>=', '<', '<=']).map((op) => `${f} ${op}`),
     ]);
     // HAS on a never-empty field is always true
-    const always = ['HAS FileName', 'HAS Uri', 'HAS DataSize', 'HAS FileUpdateTime'];
+    const always = ['HAS FileName', 'HAS Uri', 'HAS DataSize', 'HAS FileUpdateTime', 'HAS Status', 'HAS DatasetFileMetaId'];
     expect(expected.filter((k) => !always.includes(k) && !selective.has(k))).toEqual([]);
   });
 

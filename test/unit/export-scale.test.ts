@@ -1,8 +1,10 @@
-// An export of 200,000 files streams: the manifest is exact line for line, it is written by a process
-// whose heap is capped below the manifest's size, and that process's RSS grows by far less than it.
+// An export of 200,000 files streams: the manifest (or PAI's layout, in two files of 100,000 lines) is
+// exact line for line, it is written by a process whose heap is capped below its size, and that
+// process's RSS grows by far less than it.
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/runtime/config.js';
 import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
-import { manifestLine } from '../../lib/services/export-formats.js';
+import { manifestLine, paiLine } from '../../lib/services/export-formats.js';
 import { insertFileMetas, makeFileMeta } from '../support/dsl-corpus.js';
 
 const FILES = 200_000;
@@ -84,4 +86,38 @@ describe('export at scale', () => {
     }
     expect(i).toBe(FILES);
   });
+
+  it("writes PAI's layout of 200,000 files as two exact JSON-lines files, with bounded memory", async () => {
+    const query = { SortBy: 'FileName', Order: 'ASC' };
+    const parent = pathToFileURL(path.join(dir, 'pai')).href + '/';
+    const job = await c.services.jobs.create({ datasetId: ds, versionName: 'v1', jobAction: 'FileMetaExport', jobSpec: { query, exportDirUri: parent } });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [`--max-old-space-size=${HEAP_CAP_MIB}`, '--import', 'tsx', path.resolve(import.meta.dirname, '../support/export-child.ts'), path.join(dir, 'data'), job.datasetJobId, dir],
+      { maxBuffer: 1 << 20 },
+    );
+    const child = JSON.parse(stdout) as { result: string; rssBefore: number; maxRss: number };
+    expect(child.result).toBe('done');
+    const done = (await c.store.getJob(job.datasetJobId))!;
+    expect(done).toMatchObject({ status: 'Succeeded', totalFileCount: FILES, completedFileCount: FILES });
+    const folder = path.join(dir, 'pai', path.basename(done.output!.uri!));
+    const parts = ['pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_00001.jsonl'];
+    expect(done.output!.files).toEqual([...parts, 'pai_dataset_filemeta_manifest.yaml', 'export.json']);
+    const size = (await stat(path.join(folder, parts[0]!))).size + (await stat(path.join(folder, parts[1]!))).size;
+    const growth = child.maxRss - child.rssBefore;
+    console.log(`PAI export of ${FILES} lines: ${(size / 2 ** 20).toFixed(0)} MiB in 2 files, heap cap ${HEAP_CAP_MIB} MiB, peak RSS growth ${(growth / 2 ** 20).toFixed(0)} MiB`);
+    expect(HEAP_CAP_MIB * 2 ** 20).toBeLessThan(size * 0.6);
+    expect(growth).toBeLessThan(size);
+    expect(await readFile(path.join(folder, 'pai_dataset_filemeta_manifest.yaml'), 'utf8')).toContain(
+      `totalCount: ${FILES}\nfiles:\n  - name: "${parts[0]}"\n    count: 100000\n  - name: "${parts[1]}"\n    count: 100000\n`,
+    );
+    let i = 0;
+    for (const part of parts) {
+      for await (const line of createInterface({ input: createReadStream(path.join(folder, part)), crlfDelay: Infinity })) {
+        if (line + '\n' !== paiLine(metaOf(i))) expect(line + '\n').toBe(paiLine(metaOf(i)));
+        i++;
+      }
+      expect(i).toBe(part === parts[0] ? FILES / 2 : FILES);
+    }
+  }, 240_000);
 });

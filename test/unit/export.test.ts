@@ -10,13 +10,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../functions/api/index.js';
-import { ExportMessage, FanoutMessage, BatchMessage } from '../../lib/domain/job.js';
+import { ExportMessage, FanoutMessage, BatchMessage, FileMetaExportSpec, PAI_EXPORT_ATTRIBUTES } from '../../lib/domain/job.js';
 import { loadConfig } from '../../lib/runtime/config.js';
 import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { generatePngs } from '../support/generate-images.js';
 import { inProcessApi } from '../support/in-process-api.js';
 import { drainQueue } from '../support/drain-queue.js';
+import { loadManifest } from '../../lib/sdk/index.js';
 
 const KEY = 'export-key-0123456789';
 const FILES = 2300; // three pages of the exporter's 1,000
@@ -30,6 +31,11 @@ describe('FileMetaExport', () => {
   const call = (method: string, route: string, body?: unknown) => inProcessApi(app, KEY)(method, route, body);
 
   const drain = (queue: string) => drainQueue(c.queue, queue);
+  /** Sets a file's user tags (UpdateDatasetFileMetas' store operation). */
+  async function setUserTags(id: string, user: string[]) {
+    const m = (await c.store.getFileMeta(id))!;
+    expect(await c.store.updateFileMetaContent({ datasetFileMetaId: id, expectedTags: m.tags, tags: { ai: m.tags.ai, user, userDeleteAiTags: [] } }, new Date().toISOString())).toBe(true);
+  }
 
 
   /** Creates an export job through the API; returns its id and the exporter's message (not yet run). */
@@ -38,6 +44,12 @@ describe('FileMetaExport', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const [msg] = await drain(c.queues.exporter);
     return { jobId: r.body.DatasetJobId as string, msg: ExportMessage.parse(JSON.parse(msg!)) };
+  }
+  /** Creates an export job through the API; returns its id (the exporter's message stays queued). */
+  async function createExportNoDrain(spec: Record<string, unknown>) {
+    const r = await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaExport', JobSpec: spec });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body.DatasetJobId as string;
   }
   async function runExport(spec: Record<string, unknown>) {
     const { jobId, msg } = await createExport(spec);
@@ -64,7 +76,7 @@ describe('FileMetaExport', () => {
     const all = await c.store.listFileMetas({ datasetId: ds, versionName: 'v1', sortBy: 'FileName', order: 'ASC', maxResults: FILES });
     expect(all.items.map((m) => m.status).every((s) => s === 'ACTIVE')).toBe(true);
     for (const [i, m] of all.items.entries()) {
-      if (i % 3 === 0) await c.store.updateUserTags(m.datasetFileMetaId, { user: ['keep', 'a "quoted", tag'], userDeleteAiTags: [] }, new Date().toISOString());
+      if (i % 3 === 0) await setUserTags(m.datasetFileMetaId, ['keep', 'a "quoted", tag']);
     }
   }, 120_000);
   afterAll(async () => {
@@ -224,6 +236,215 @@ describe('FileMetaExport', () => {
     expect(await readdir(path.join(dir, 'exports', 'stopped'))).toEqual([]);
   });
 
+  describe("PAI's layout", () => {
+    /** The one folder an export in PAI's layout made in `parent`, and its files. */
+    async function madeFolder(parent: string) {
+      const names = await readdir(fileURLToPath(parent));
+      expect(names).toHaveLength(1);
+      return { name: names[0]!, uri: `${parent}${names[0]}/`, files: (await readdir(path.join(fileURLToPath(parent), names[0]!))).sort() };
+    }
+    const wireOf = async (id: string) => (await call('GET', `/api/v1/datasets/${ds}/datasetfilemetas/${id}?DatasetVersion=v1`)).body.DatasetFileMeta;
+
+    it("PAI's spec writes {datasetId}-{version}-{time}/ with pai_dataset_filemeta_manifest.yaml and the JSON lines it names; each line is the API's file meta", async () => {
+      const exports = c.services.export;
+      exports.paiLinesPerFile = 300; // 767 results: three files
+      try {
+        const query = { QueryTagsIncludeAny: ['keep'], SortBy: 'FileName', Order: 'ASC' };
+        const job = await runExport({ query, exportDirUri: folder('pai') });
+        const expected = taggedNames();
+        expect(job).toMatchObject({ Status: 'Succeeded', CompletedFileCount: expected.length, FailedFileCount: 0 });
+        const made = await madeFolder(folder('pai'));
+        // Named when the job was created (its time, in UTC, to the second), and shown in the JobSpec.
+        expect(made.name).toMatch(/^d-[0-9a-z]+-v1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/);
+        const [, y, mo, d, h, mi, sec] = /-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})$/.exec(made.name)!;
+        const created = Date.parse((await c.store.getJob(job.DatasetJobId))!.createTime);
+        expect(Math.abs(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +sec!) - created)).toBeLessThan(2000);
+        expect(made.name.startsWith(`${ds}-v1-`)).toBe(true);
+        expect(JSON.parse(job.JobSpec)).toEqual({ query, exportDirUri: folder('pai'), outputDirUri: made.uri });
+        const parts = ['pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_00001.jsonl', 'pai_dataset_filemeta_00002.jsonl'];
+        expect(made.files).toEqual(['export.json', 'pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_00001.jsonl', 'pai_dataset_filemeta_00002.jsonl', 'pai_dataset_filemeta_manifest.yaml']);
+        expect(job.Output).toEqual({ Uri: made.uri, Files: [...parts, 'pai_dataset_filemeta_manifest.yaml', 'export.json'], FileCount: expected.length });
+
+        const manifest = await readFile(fileURLToPath(made.uri + 'pai_dataset_filemeta_manifest.yaml'), 'utf8');
+        const exportTime = /^exportTime: "(.*)"$/m.exec(manifest)![1]!;
+        expect(Date.parse(exportTime)).not.toBeNaN();
+        expect(manifest).toBe(
+          [
+            "# A dataset file-meta export in the layout of PAI's FileMetaExport, written by Loupe.",
+            'version: "1.0"',
+            `datasetId: "${ds}"`,
+            'datasetVersion: "v1"',
+            `datasetJobId: "${job.DatasetJobId}"`,
+            `exportTime: "${exportTime}"`,
+            'query: {"QueryTagsIncludeAny": ["keep"], "SortBy": "FileName", "Order": "ASC"}',
+            `filteredAttributes: [${PAI_EXPORT_ATTRIBUTES.map((a) => `"${a}"`).join(', ')}]`,
+            'format: "jsonl"',
+            `totalCount: ${expected.length}`,
+            'files:',
+            '  - name: "pai_dataset_filemeta_00000.jsonl"',
+            '    count: 300',
+            '  - name: "pai_dataset_filemeta_00001.jsonl"',
+            '    count: 300',
+            '  - name: "pai_dataset_filemeta_00002.jsonl"',
+            `    count: ${expected.length - 600}`,
+            '',
+          ].join('\n'),
+        );
+        const rows: any[] = [];
+        for (const p of parts) rows.push(...(await lines(made.uri + p)).map((l) => JSON.parse(l)));
+        expect(rows.map((r) => r.FileName)).toEqual(expected);
+        for (const r of rows.filter((_, i) => i % 97 === 0)) {
+          expect(Object.keys(r)).toEqual([...PAI_EXPORT_ATTRIBUTES]);
+          // The line is the API's own DatasetFileMeta (PAI's wire shape), reduced to the exported attributes.
+          const wire = await wireOf(r.DatasetFileMetaId);
+          for (const a of PAI_EXPORT_ATTRIBUTES) expect(r[a], a).toEqual(wire[a] ?? null);
+          expect((await c.objects.forUri(r.Uri).head(r.Uri)).etag).toBe(r.FileFingerPrint);
+        }
+        // Loupe's marker in the new folder lists what it wrote, each with its ETag.
+        const marker = JSON.parse(await readFile(fileURLToPath(made.uri + 'export.json'), 'utf8'));
+        const store = c.objects.forUri(made.uri);
+        expect(marker).toMatchObject({ Generator: 'loupe', DatasetJobId: job.DatasetJobId, Status: 'Succeeded', Format: 'pai', Search: query, FileCount: expected.length });
+        expect(marker.Files).toEqual(job.Output.Files);
+        expect(marker.LoupeFiles).toEqual(await Promise.all([...parts, 'pai_dataset_filemeta_manifest.yaml'].map(async (n) => ({ Name: n, ETag: (await store.head(made.uri + n)).etag }))));
+
+        // The SDK's loader reads the export through its manifest, in order.
+        const items = [];
+        for await (const item of loadManifest(made.uri, { verify: true })) items.push(item);
+        expect(items.map((i) => i.fileName)).toEqual(expected);
+        expect(items[0]!.tags).toEqual(['keep', 'a "quoted", tag']);
+        expect((await items[0]!.read()).equals(await readFile(fileURLToPath(items[0]!.uri)))).toBe(true);
+      } finally {
+        exports.paiLinesPerFile = 100_000;
+      }
+    });
+
+    it('filteredAttributes keeps the attributes named (a tag group of Tags too); TopK is the most rows exported, of any search', async () => {
+      const job = await runExport({
+        query: { QueryTagsIncludeAny: ['keep'], SortBy: 'FileName', Order: 'ASC', TopK: 10 },
+        exportDirUri: folder('pai-filtered').slice(0, -1), // without the slash
+        filteredAttributes: ' FileName , Uri,Tags.user',
+      });
+      expect(job).toMatchObject({ Status: 'Succeeded', TotalFileCount: 10, CompletedFileCount: 10 });
+      const made = await madeFolder(folder('pai-filtered'));
+      const rows = (await lines(made.uri + 'pai_dataset_filemeta_00000.jsonl')).map((l) => JSON.parse(l));
+      expect(rows.map((r) => r.FileName)).toEqual(taggedNames().slice(0, 10));
+      for (const r of rows) {
+        expect(Object.keys(r)).toEqual(['Uri', 'FileName', 'Tags']);
+        const tags = typeof r.Tags === 'string' ? JSON.parse(r.Tags) : r.Tags;
+        expect(tags).toEqual({ user: ['keep', 'a "quoted", tag'] });
+      }
+      const manifest = await readFile(fileURLToPath(made.uri + 'pai_dataset_filemeta_manifest.yaml'), 'utf8');
+      expect(manifest).toContain('\nfilteredAttributes: ["Uri", "FileName", "Tags.user"]\n');
+      expect(manifest).toContain('\ntotalCount: 10\n');
+      // The JobSpec comes back as given (the folder with its slash), with the folder Loupe chose.
+      expect(JSON.parse(job.JobSpec)).toEqual({
+        query: { QueryTagsIncludeAny: ['keep'], SortBy: 'FileName', Order: 'ASC', TopK: 10 },
+        exportDirUri: folder('pai-filtered'),
+        filteredAttributes: ' FileName , Uri,Tags.user',
+        outputDirUri: made.uri,
+      });
+      // TopK above the matches exports them all; Tags and Tags.* keep every group.
+      // Every ListDatasetFileMetas filter PAI documents applies (file and content types, the expression too).
+      const query = { QueryFileName: 'img_000000', QueryFileTypeIncludeAny: ['image'], QueryContentTypeIncludeAny: 'image/png', TopK: 5000 };
+      const all = await runExport({ query, exportDirUri: folder('pai-all'), filteredAttributes: ['DatasetFileMetaId', 'Tags.*'] });
+      expect(all.CompletedFileCount).toBe(10);
+      const none = await runExport({ query: { ...query, QueryContentTypeIncludeAny: 'image/jpeg' }, exportDirUri: folder('pai-none') });
+      expect(none.CompletedFileCount).toBe(0);
+      const picked = await runExport({ query: { QueryExpression: 'FileName="img_0000003.png" OR FileName="img_0000006.png"' }, exportDirUri: folder('pai-picked') });
+      expect(picked.CompletedFileCount).toBe(2);
+      const row = JSON.parse((await lines((await madeFolder(folder('pai-all'))).uri + 'pai_dataset_filemeta_00000.jsonl'))[0]!);
+      expect(Object.keys(row)).toEqual(['DatasetFileMetaId', 'Tags']);
+      expect(row.Tags).toEqual((await wireOf(row.DatasetFileMetaId)).Tags);
+    });
+
+    it('exports created in the same second get folders of successive seconds', async () => {
+      const made = await Promise.all([1, 2, 3].map(() => createExportNoDrain({ query: { QueryFileName: 'img_0000001' }, exportDirUri: folder('pai-burst') })));
+      const dirs = await Promise.all(made.map(async (id) => FileMetaExportSpec.parse((await c.store.getJob(id))!.jobSpec).outputDirUri!));
+      expect(new Set(dirs).size).toBe(3);
+      for (const msg of await drain(c.queues.exporter)) expect(await c.services.export.run(ExportMessage.parse(JSON.parse(msg)))).toBe('done');
+      expect((await readdir(fileURLToPath(folder('pai-burst')))).sort()).toEqual(dirs.map((d) => d.slice(folder('pai-burst').length, -1)).sort());
+    });
+
+    it('an export with no result writes a manifest naming no file; a redelivery rewrites the same folder', async () => {
+      const { jobId, msg } = await createExport({ query: { QueryFileName: 'no-such-file' }, exportDirUri: folder('pai-empty') });
+      const search = c.services.search;
+      const real = search.search.bind(search);
+      search.search = async () => {
+        throw new Error('connection reset (injected)');
+      };
+      try {
+        await expect(c.services.export.run(msg)).rejects.toThrow(/injected/);
+      } finally {
+        search.search = real;
+      }
+      expect(await c.services.export.run(msg)).toBe('done');
+      const made = await madeFolder(folder('pai-empty'));
+      expect(made.files).toEqual(['export.json', 'pai_dataset_filemeta_manifest.yaml']);
+      const manifest = await readFile(fileURLToPath(made.uri + 'pai_dataset_filemeta_manifest.yaml'), 'utf8');
+      expect(manifest).toMatch(/\ntotalCount: 0\nfiles: \[\]\n$/);
+      expect((await c.store.getJob(jobId))!.output).toEqual({ uri: made.uri, files: ['pai_dataset_filemeta_manifest.yaml', 'export.json'], fileCount: 0 });
+    });
+
+    it('a PAI-layout export stopped midway takes back the files of lines it wrote and publishes no manifest', async () => {
+      const exports = c.services.export;
+      exports.paiLinesPerFile = 500;
+      const { jobId, msg } = await createExport({ query: { SortBy: 'FileName', Order: 'ASC' }, exportDirUri: folder('pai-stopped') });
+      const search = c.services.search;
+      const real = search.search.bind(search);
+      let calls = 0;
+      search.search = async (p) => {
+        if (++calls === 2) await c.services.jobs.stop(jobId); // a page in: two files of 500 written, more once page 2 is read
+        return real(p);
+      };
+      const store = c.objects.forUri(folder('pai-stopped'));
+      const write = store.write.bind(store);
+      const written: string[] = [];
+      store.write = async (uri, data) => {
+        await write(uri, data);
+        written.push(uri.slice(uri.lastIndexOf('/') + 1));
+      };
+      try {
+        expect(await exports.run(msg)).toBe('dropped');
+      } finally {
+        search.search = real;
+        store.write = write;
+        exports.paiLinesPerFile = 100_000;
+      }
+      expect((await c.store.getJob(jobId))!.status).toBe('ManuallyStop');
+      expect(written[0]).toBe('export.json');
+      expect(written.slice(1, 3)).toEqual(['pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_00001.jsonl']);
+      expect(written).not.toContain('pai_dataset_filemeta_manifest.yaml');
+      const made = await madeFolder(folder('pai-stopped'));
+      expect(made.files).toEqual([]);
+    });
+
+    it("refuses PAI-spec mistakes at creation with the field named: both spellings of a key, unknown attributes, Loupe's keys that do not apply, a bad TopK", async () => {
+      const bad = async (spec: unknown, field: string, message: RegExp) => {
+        const r = await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaExport', JobSpec: spec });
+        expect(r.status, JSON.stringify(r.body)).toBe(400);
+        expect(r.body.Field).toBe(field);
+        expect(r.body.Message).toMatch(message);
+      };
+      const dir = folder('pai-bad');
+      await bad({ query: {}, search: {}, exportDirUri: dir }, 'JobSpec.search', /query or search .*not both/);
+      await bad({ query: {}, exportDirUri: dir, uri: dir }, 'JobSpec.uri', /exportDirUri or uri .*not both/);
+      await bad({ exportDirUri: dir, filteredAttributes: 'Uri,Size' }, 'JobSpec.filteredAttributes', /unknown attribute 'Size'/);
+      await bad({ exportDirUri: dir, filteredAttributes: 'Tags.robot' }, 'JobSpec.filteredAttributes', /unknown tag group 'Tags.robot'/);
+      await bad({ exportDirUri: dir, filteredAttributes: ' , ' }, 'JobSpec.filteredAttributes', /at least one attribute/);
+      await bad({ exportDirUri: dir, format: 'manifest', filteredAttributes: 'Uri' }, 'JobSpec.filteredAttributes', /only for PAI's layout/);
+      await bad({ exportDirUri: dir, overwrite: true }, 'JobSpec.overwrite', /new folder each time/);
+      await bad({ exportDirUri: dir, images: 'copy' }, 'JobSpec.images', /gme/);
+      await bad({ exportDirUri: dir, query: { TopK: 0 } }, 'JobSpec.query.TopK', /positive integer/);
+      await bad({ exportDirUri: dir, query: { TopK: 'ten' } }, 'JobSpec.query.TopK', /positive integer/);
+      await bad({ exportDirUri: dir, query: { QueryFileTypes: 'image' } }, 'JobSpec.query', /QueryFileTypes/);
+      await bad({ exportDirUri: 's3://bucket/x/' }, 'JobSpec.exportDirUri', /no object store/);
+      await bad({ exportDirUri: dir, outputDirUri: `${dir}mine/` }, 'JobSpec.outputDirUri', /chosen by Loupe/);
+      await bad({ target: 'logical', logicalDatasetId: 'ld-x', filteredAttributes: 'Uri' }, 'JobSpec.filteredAttributes', /only for PAI's layout/);
+      expect(await drain(c.queues.exporter)).toEqual([]);
+      expect(existsSync(fileURLToPath(dir))).toBe(false);
+    });
+  });
+
   it('refuses bad specs at creation with the field named, and never starts the job', async () => {
     const bad = async (spec: unknown, field: string, message: RegExp) => {
       const r = await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaExport', JobSpec: spec });
@@ -231,15 +452,15 @@ describe('FileMetaExport', () => {
       expect(r.body.Field).toBe(field);
       expect(r.body.Message).toMatch(message);
     };
-    await bad({ target: 'file', uri: folder('x') }, 'JobSpec.format', /needs a format/);
-    await bad({ target: 'file', format: 'manifest' }, 'JobSpec.uri', /folder URI/);
+    await bad({ target: 'file', format: 'manifest' }, 'JobSpec.exportDirUri', /folder URI/);
+    await bad({ query: {} }, 'JobSpec.exportDirUri', /folder URI/);
     await bad({ target: 'file', format: 'xml', uri: folder('x') }, 'JobSpec.format', /manifest/);
     await bad({ target: 'file', format: 'csv', images: 'copy', uri: folder('x') }, 'JobSpec.images', /gme/);
     await bad({ target: 'file', format: 'csv', uri: 's3://bucket/x/' }, 'JobSpec.uri', /no object store/);
     await bad({ target: 'logical' }, 'JobSpec.logicalDatasetId', /logical dataset id/);
-    await bad({ target: 'logical', logicalDatasetId: ds }, 'JobSpec.logicalDatasetId', /ADVANCED, not LOGICAL/);
+    await bad({ target: 'logical', logicalDatasetId: ds }, 'JobSpec.logicalDatasetId', /is [A-Z]+, not LOGICAL/);
     await bad({ target: 'file', format: 'csv', uri: folder('x'), search: { QueryTags: ['x'] } }, 'JobSpec.search', /QueryTags/);
-    await bad({ target: 'file', format: 'csv', uri: folder('x'), search: { TopK: 'ten' } }, 'JobSpec.search.TopK', /number/);
+    await bad({ target: 'file', format: 'csv', uri: folder('x'), search: { TopK: 'ten' } }, 'JobSpec.search.TopK', /positive integer/);
     await bad({ target: 'file', format: 'csv', uri: folder('x'), search: { QueryExpression: 'Tags.all = ' } }, 'QueryExpression', /1:12/);
     expect(await drain(c.queues.exporter)).toEqual([]);
   });
@@ -287,9 +508,8 @@ describe('FileMetaExport', () => {
 
       // Files change after v1: the tag moves to other files, and one tagged file's content changes.
       const all = await c.store.listFileMetas({ datasetId: ds, versionName: 'v1', sortBy: 'FileName', order: 'ASC', maxResults: FILES });
-      const now = new Date().toISOString();
-      await c.store.updateUserTags(all.items[0]!.datasetFileMetaId, { user: [], userDeleteAiTags: [] }, now); // removed
-      await c.store.updateUserTags(all.items[1]!.datasetFileMetaId, { user: ['keep'], userDeleteAiTags: [] }, now); // added
+      await setUserTags(all.items[0]!.datasetFileMetaId, []); // removed
+      await setUserTags(all.items[1]!.datasetFileMetaId, ['keep']); // added
       const changed = all.items[3]!;
       await writeFile(fileURLToPath(changed.uri), await readFile(fileURLToPath(all.items[4]!.uri)));
       await c.services.jobs.create({ datasetId: ds, versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Increment' });

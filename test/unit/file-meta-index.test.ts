@@ -12,7 +12,7 @@ import { evaluatedIds, insertFileMetas, randomCorpus, randomExpr, seededRng, typ
 
 const SEED = Number(process.env.LOUPE_DSL_SEED ?? 99);
 const ROWS = 2000;
-const ALL_STATUSES = ['PENDING', 'ACTIVE', 'FAILED', 'DELETED'] as const;
+const ALL_STATUSES = ['PENDING', 'ACTIVE', 'FAILED', 'SKIPPED', 'DELETED'] as const;
 
 async function allPages(store: MetaStore, q: FileMetaQuery, sortBy: (typeof FILE_SORT_FIELDS)[number], order: 'ASC' | 'DESC', pageSize: number) {
   const ids: string[] = [];
@@ -80,7 +80,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
   });
 
   it('aggregates tags, folders and types like the SQL path', async () => {
-    for (const by of ['tags.all', 'tags.ai', 'tags.user', 'filedir', 'file_type', 'status'] as const) {
+    for (const by of ['tags.all', 'tags.ai', 'tags.user', 'tags.user-delete-ai-tags', 'filedir', 'file_type', 'file_format', 'status'] as const) {
       const filter = randomExpr(rng, corpus, 2);
       expect(await indexed.aggregateFileMetas({ ...base(), filter }, by, 50), by).toEqual(await sql.aggregateFileMetas({ ...base(), filter }, by, 50));
     }
@@ -123,6 +123,16 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     expect(await indexed.countFileMetas(late)).toBe(400);
   });
 
+  it('filters by FileType and ContentType lists like the SQL path', async () => {
+    for (const [fileTypes, contentTypes] of [[['image'], undefined], [['text', 'video'], ['image/png']], [undefined, ['image/jpeg', 'image/webp']], [['nothing'], undefined]] as const) {
+      const q = { ...base(), ...(fileTypes ? { fileTypes: [...fileTypes] } : {}), ...(contentTypes ? { contentTypes: [...contentTypes] } : {}) };
+      const want = (await sql.listFileMetaIds(q, ROWS * 2)).sort();
+      expect((await indexed.listFileMetaIds(q, ROWS * 2)).sort(), JSON.stringify(q)).toEqual(want);
+      const metas = await sql.getFileMetas(want);
+      expect(metas.every((m) => (!fileTypes || (fileTypes as readonly string[]).includes(m.fileType)) && (!contentTypes || (contentTypes as readonly string[]).includes(m.contentType ?? '')))).toBe(true);
+    }
+  });
+
   it('rebuilds when the change log was pruned past it, and stays exact', async () => {
     const file = path.join(dir, 'meta.db');
     const small = new SqliteMetaStore({ file, memoryIndexMinFiles: 0, changeLogKeep: 5 });
@@ -134,7 +144,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
         for (const m of corpus.metas.slice(1000, 1100)) st.run(JSON.stringify(['pruned-away']), m.datasetFileMetaId);
       })();
       // a job ending prunes the log to its last 5 entries: the 100 changes above are gone from it
-      const job = { datasetJobId: 'j-prune', datasetId: base().datasetId, versionName: 'v1', jobAction: 'FileMetaBuild' as const, jobMode: 'Full' as const, jobSpec: {}, description: '',
+      const job = { datasetJobId: 'j-prune', datasetId: base().datasetId, workspaceId: '', versionName: 'v1', jobAction: 'FileMetaBuild' as const, jobMode: 'Full' as const, jobSpec: {}, description: '',
         status: 'Running' as const, totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, skippedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0,
         message: null, createTime: '2025-01-01T00:00:00.000Z', startTime: null, finishTime: null, updateTime: '2025-01-01T00:00:00.000Z' };
       await small.createJob(job);
@@ -174,7 +184,7 @@ describe(`in-memory index vs the evaluator and the SQL path (seed ${SEED})`, () 
     const w = new Database(file);
     const triggers = () => w.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'file_metas_logged_%'`).pluck().get();
     const finishAJob = async (id: string) => {
-      await store.createJob({ datasetJobId: id, datasetId: 'x', versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: {}, description: '', status: 'Running',
+      await store.createJob({ datasetJobId: id, datasetId: 'x', workspaceId: '', versionName: 'v1', jobAction: 'FileMetaBuild', jobMode: 'Full', jobSpec: {}, description: '', status: 'Running',
         totalFileCount: 0, completedFileCount: 0, failedFileCount: 0, skippedFileCount: 0, fanoutCursor: null, fanoutDone: false, listedFileCount: 0, deletedFileCount: 0, message: null,
         createTime: '2025-01-01T00:00:00.000Z', startTime: null, finishTime: null, updateTime: '2025-01-01T00:00:00.000Z' });
       await store.advanceFanout(id, { fromCursor: null, toCursor: null, listed: 0, done: true }, '2025-01-01T00:00:00.000Z');

@@ -15,6 +15,10 @@ describe('parseThumbnailMode', () => {
     ['m_mfit,s_100', { method: 'mfit', short: 100 }],
     ['image/resize,m_lfit,w_10', { method: 'lfit', width: 10 }],
     ['  w_1  ', { width: 1 }],
+    ['p_50', { method: 'lfit', percent: 50 }],
+    ['p_1', { percent: 1 }],
+    ['image/resize,p_100', { percent: 100 }],
+    ['m_lfit,p_30', { method: 'lfit', percent: 30 }],
   ])('accepts %s', (s, expected) => {
     expect(parseThumbnailMode(s)).toMatchObject(expected);
   });
@@ -29,7 +33,12 @@ describe('parseThumbnailMode', () => {
     ['w_0', /between 1 and 4096/],
     ['w_5000', /between 1 and 4096/],
     ['m_zoom,w_10', /unknown resize method m_zoom/],
-    ['m_fill', /no size given/],
+    ['m_fill', /no size given: set p_, w_, h_, l_ or s_/],
+    ['p_0', /p_0: must be between 1 and 100/],
+    ['p_101', /between 1 and 100/],
+    ['p_5.5', /whole percentage/],
+    ['p_50,w_10', /p_ scales by a percentage and takes no w_/],
+    ['m_fill,p_50', /takes no m_/],
     ['w_10,w_20', /'w' is given twice/],
     ['q_90,w_10', /unknown parameter 'q'/],
     ['limit_2,w_10', /limit_0 or limit_1/],
@@ -48,6 +57,12 @@ describe('thumbnail sizes', () => {
     expect(fitSize(parseThumbnailMode('m_lfit,w_100,h_100'), 400, 200)).toEqual({ width: 100, height: 50 });
     expect(fitSize(parseThumbnailMode('w_100'), 50, 20)).toEqual({ width: 50, height: 20 });
     expect(fitSize(parseThumbnailMode('w_100,limit_0'), 50, 20)).toEqual({ width: 100, height: 40 });
+  });
+
+  it('p_ scales both sides by the percentage, the longer side still at most 4096', () => {
+    expect(fitSize(parseThumbnailMode('p_50'), 400, 200)).toEqual({ width: 200, height: 100 });
+    expect(fitSize(parseThumbnailMode('p_1'), 50, 20)).toEqual({ width: 1, height: 1 });
+    expect(fitSize(parseThumbnailMode('p_100'), 10_000, 5_000)).toEqual({ width: 4096, height: 2048 });
   });
 
   it('mfit covers the box; l_ and s_ bound the long and short sides', () => {

@@ -74,7 +74,8 @@ describe('ModelInputReader', () => {
         fileFingerPrint: o.etag,
         fileCreateTime: null,
         fileUpdateTime: o.lastModified.toISOString(),
-        fileType: path.extname(o.uri).slice(1),
+        fileType: 'image',
+        fileFormat: path.extname(o.uri).slice(1),
         reset: true,
       })),
       'job-test',
@@ -117,9 +118,9 @@ describe('ModelInputReader', () => {
 
     await reader.flush();
     const metas = new Map((await c.store.getFileMetas(Object.values(items).map((i) => i.metaId))).map((m) => [m.fileName, m]));
-    expect(metas.get('small.jpg')).toMatchObject({ status: 'ACTIVE', fileType: 'jpeg', metaAttributes: { ImageWidth: 320, ImageHeight: 200 } });
-    expect(metas.get('big.png')).toMatchObject({ status: 'ACTIVE', fileType: 'png', metaAttributes: { ImageWidth: 2000, ImageHeight: 1000 } });
-    expect(metas.get('cut.png')).toMatchObject({ status: 'FAILED', fileType: 'png' });
+    expect(metas.get('small.jpg')).toMatchObject({ status: 'ACTIVE', fileType: 'image', fileFormat: 'jpeg', metaAttributes: { ImageWidth: 320, ImageHeight: 200 } });
+    expect(metas.get('big.png')).toMatchObject({ status: 'ACTIVE', fileType: 'image', fileFormat: 'png', metaAttributes: { ImageWidth: 2000, ImageHeight: 1000 } });
+    expect(metas.get('cut.png')).toMatchObject({ status: 'FAILED', fileType: 'image', fileFormat: 'png' });
     expect(metas.get('cut.png')!.failReason).toBeTruthy();
     expect(metas.get('empty.jpg')).toMatchObject({ status: 'FAILED', failReason: 'empty file (0 bytes)' });
 

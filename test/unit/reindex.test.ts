@@ -13,6 +13,7 @@ import { createEmbedderHandler } from '../../functions/embedder/index.js';
 import { createFanoutHandler } from '../../functions/fanout/index.js';
 import { createProberHandler } from '../../functions/prober/index.js';
 import { createReindexHandler } from '../../functions/reindex/index.js';
+import { DATASET_PAI_DEFAULTS } from '../../lib/domain/dataset.js';
 import type { ReindexRunSummary } from '../../lib/services/reindex.js';
 import { ConfigError, loadConfig } from '../../lib/runtime/config.js';
 import { buildContainer, type Container } from '../../lib/runtime/container.js';
@@ -131,12 +132,13 @@ describe('scheduled reindex', () => {
         [{ JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild' }, { JobAction: 'FileMetaBuild' }] }, 400, 'Actions.1.JobAction'],
         [{ JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild', JobSpec: { verify: 'maybe' } }] }, 400, 'Actions.0.JobSpec.verify'],
         [{ JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild', JobSpec: { nonsense: 1 } }] }, 400, 'Actions.0.JobSpec'],
-        [{ JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild' }, { JobAction: 'IntelligentTag', JobSpec: { tagDefinitionId: tagDef } }] }, 400, 'Actions.1.JobSpec.connectionId'],
-        [{ JobMode: 'Full', Actions: [{ JobAction: 'IntelligentTag', JobSpec: { connectionId: 'c-missing', tagDefinitionId: tagDef } }] }, 400, 'Actions.0.JobSpec.connectionId'],
-        [{ JobMode: 'Full', Actions: [{ JobAction: 'IntelligentTag', JobSpec: { connectionId: classic, tagDefinitionId: tagDef } }] }, 400, 'Actions.0.JobSpec.connectionId'],
-        [{ JobMode: 'Full', Actions: [{ JobAction: 'IntelligentTag', JobSpec: { connectionId: tagging, tagDefinitionId: 't-missing' } }] }, 400, 'Actions.0.JobSpec.tagDefinitionId'],
+        // PAI's keys; an old spelling (tagDefinitionId) is an alias and the error names the PAI key
+        [{ JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild' }, { JobAction: 'IntelligentTag', JobSpec: { tagDefinitionId: tagDef } }] }, 400, 'Actions.1.JobSpec.intelligentTagConnectionId'],
+        [{ JobMode: 'Full', Actions: [{ JobAction: 'IntelligentTag', JobSpec: { intelligentTagConnectionId: 'c-missing', promptId: tagDef } }] }, 400, 'Actions.0.JobSpec.intelligentTagConnectionId'],
+        [{ JobMode: 'Full', Actions: [{ JobAction: 'IntelligentTag', JobSpec: { intelligentTagConnectionId: classic, promptId: tagDef } }] }, 400, 'Actions.0.JobSpec.intelligentTagConnectionId'],
+        [{ JobMode: 'Full', Actions: [{ JobAction: 'IntelligentTag', JobSpec: { intelligentTagConnectionId: tagging, promptId: 't-missing' } }] }, 400, 'Actions.0.JobSpec.promptId'],
         // no JobSpec and no index config saved: nothing to fall back on
-        [{ JobMode: 'Full', Actions: [{ JobAction: 'SemanticIndex' }] }, 400, 'Actions.0.JobSpec'],
+        [{ JobMode: 'Full', Actions: [{ JobAction: 'SemanticIndex' }] }, 400, 'Actions.0.JobSpec.embeddingConnectionId'],
         [{ JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild' }], DatasetVersion: 'v9' }, 404, ''],
       ];
       for (const [body, status, field] of cases) {
@@ -159,7 +161,7 @@ describe('scheduled reindex', () => {
 
     it('refuses a LOGICAL dataset', async () => {
       const now = new Date().toISOString();
-      await c.store.createDataset({ datasetId: 'd-logical-reindex', name: 'logical', description: '', edition: 'LOGICAL', dataType: 'PIC', uri: '', createTime: now, updateTime: now });
+      await c.store.createDataset({ ...DATASET_PAI_DEFAULTS, labels: [], accessibleRoleIdList: [], mountAccessReadWriteRoleIdList: [], datasetId: 'd-logical-reindex', name: 'logical', description: '', edition: 'LOGICAL', dataType: 'PIC', uri: '', createTime: now, updateTime: now });
       const r = await putConfig('d-logical-reindex', { JobMode: 'Full', Actions: [{ JobAction: 'FileMetaBuild' }] });
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ Field: 'DatasetId', Message: expect.stringMatching(/LOGICAL/) });
@@ -231,7 +233,7 @@ describe('scheduled reindex', () => {
       }
       // resolved at the run, as CreateDatasetJob does: the index config filled in, the embedder frozen
       const si = first.started.find((s) => s.jobAction === 'SemanticIndex')!;
-      expect((await c.store.getJob(si.jobId))!.jobSpec).toMatchObject({ embeddingConnectionId: classic, vectorConnectionId: local, indexName: 'reindexed', embedderId: 'classic:v1', batchSize: 5 });
+      expect((await c.store.getJob(si.jobId))!.jobSpec).toMatchObject({ embeddingConnectionId: classic, databaseConnectionId: local, databaseTableName: 'reindexed', embedderId: 'classic:v1', batchSize: 5 });
 
       for (const id of Object.values(ds)) expect((await call('GET', `/api/v1/datasets/${id}/reindexconfig`)).body.LastRunTime).toBe(T1.toISOString());
     });

@@ -30,7 +30,7 @@ describe('LoupeClient against a local Loupe', () => {
   it('creates, reads, updates and deletes datasets and versions', async () => {
     const { DatasetId } = await client.createDataset({ Name: 'round trip', Uri: filesUri, Description: 'first' });
     const got = await client.getDataset(DatasetId);
-    expect(got).toMatchObject({ DatasetId, Name: 'round trip', Description: 'first', Edition: 'ADVANCED', Uri: `${filesUri}/`, Versions: [{ VersionName: 'v1' }] });
+    expect(got).toMatchObject({ DatasetId, Name: 'round trip', Description: 'first', Edition: 'BASIC', Uri: `${filesUri}/`, LatestVersion: { VersionName: 'v1' } });
     expect(got.RequestId).toEqual(expect.any(String));
 
     await client.updateDataset(DatasetId, { Description: 'second' });
@@ -48,16 +48,57 @@ describe('LoupeClient against a local Loupe', () => {
     await expect(client.getDataset(DatasetId)).rejects.toMatchObject({ status: 404, code: 'ResourceNotFound' });
   });
 
+  it("PAI's dataset fields, labels, PublishDataset, workspaces and page-number paging of versions", async () => {
+    const { DatasetId } = await client.createDataset({ Name: 'pai', Uri: filesUri, WorkspaceId: 'ws-sdk', Labels: [{ Key: 'team', Value: 'cv' }], Options: '{"mountPath":"/mnt/x/"}' });
+    const ws = { WorkspaceId: 'ws-sdk' };
+    expect(await client.getDataset(DatasetId, ws)).toMatchObject({ WorkspaceId: 'ws-sdk', Labels: [{ Key: 'team', Value: 'cv' }], Options: '{"mountPath":"/mnt/x/"}', Accessibility: 'PRIVATE' });
+    await expect(client.getDataset(DatasetId, { WorkspaceId: 'elsewhere' })).rejects.toMatchObject({ status: 404 });
+    await client.createDatasetLabels(DatasetId, [{ Key: 'stage', Value: 'raw' }], ws);
+    await client.deleteDatasetLabels(DatasetId, ['team'], ws);
+    await client.publishDataset(DatasetId, ws);
+    expect(await client.getDataset(DatasetId)).toMatchObject({ Labels: [{ Key: 'stage', Value: 'raw' }], Accessibility: 'PUBLIC' });
+    for (let i = 0; i < 3; i++) await client.createDatasetVersion(DatasetId, {}, ws);
+    await client.createDatasetVersionLabels(DatasetId, 'v2', [{ Key: 'split', Value: 'test' }, { Key: 'x', Value: '1' }]);
+    await client.deleteDatasetVersionLabels(DatasetId, 'v2', ['x']);
+    expect((await client.getDatasetVersion(DatasetId, 'v2')).Labels).toEqual([{ Key: 'split', Value: 'test' }]);
+    expect(await client.listDatasetVersions(DatasetId, { PageNumber: 2, PageSize: 3, Order: 'ASC' })).toMatchObject({ TotalCount: 4, PageNumber: 2, PageSize: 3, DatasetVersions: [{ VersionName: 'v4' }] });
+    const all: string[] = [];
+    for await (const v of client.iterateDatasetVersions(DatasetId, { LabelKeys: 'split' })) all.push(v.VersionName);
+    expect(all).toEqual(['v2']);
+    const page = await client.listDatasets({ WorkspaceId: 'ws-sdk', PageNumber: 1, PageSize: 5 });
+    expect(page.Datasets.map((d) => d.DatasetId)).toEqual([DatasetId]);
+    expect(page.Datasets[0]!.LatestVersion?.VersionName).toBe('v4');
+  });
+
   it('round-trips connections, tag definitions, the index config and the reindex setting; reads coverage', async () => {
     const emb = await client.createConnection({ ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection' });
     const vec = await client.createConnection({ ConnectionName: 'local', ConnectionType: 'LocalVectorConnection' });
-    expect(await client.getConnection(emb.ConnectionId)).toMatchObject({ ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection', SecretNames: [] });
+    expect(await client.getConnection(emb.ConnectionId)).toMatchObject({ ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection', Secrets: {} });
     await client.updateConnection(emb.ConnectionId, { ConnectionName: 'classic offline' });
     expect((await client.getConnection(emb.ConnectionId)).ConnectionName).toBe('classic offline');
-    expect((await client.validateConnection(emb.ConnectionId)).Valid).toBe(true);
+    expect((await client.validateConnection(emb.ConnectionId)).Status).toBe('success');
+    expect(await client.validateConnection({ ConnectionType: 'CustomConnection', Configs: { anything: 'x' } })).toMatchObject({ Status: 'failed', Code: 'NotCheckable' });
     const local = [];
     for await (const c of client.iterateConnections({ ConnectionType: 'LocalVectorConnection' })) local.push(c.ConnectionId);
     expect(local).toEqual([vec.ConnectionId]);
+    const both = [];
+    for await (const c of client.iterateConnections({ ConnectionTypes: ['LocalVectorConnection', 'ClassicEmbeddingConnection'], Order: 'ASC', MaxResults: 1 })) both.push(c.ConnectionId);
+    expect(both).toEqual([emb.ConnectionId, vec.ConnectionId]);
+
+    // Prompts: PAI's names for tag definitions, FrameworkContent handed over as an object
+    const prompt = await client.createPrompt({ PromptName: 'cars', FrameworkType: 'tagging', FrameworkContent: { GuidePrompt: 'Label cars.', Tags: [{ Name: 'car', Values: ['red', 'blue'] }] } });
+    expect(await client.getPrompt(prompt.PromptId)).toMatchObject({
+      PromptId: prompt.PromptId,
+      PromptName: 'cars',
+      FrameworkType: 'tagging',
+      FrameworkContent: { GuidePrompt: 'Label cars.', Tags: [{ Name: 'car', Description: '', Values: ['red', 'blue'] }] },
+    });
+    await client.updatePrompt(prompt.PromptId, { FrameworkContent: JSON.stringify({ GuidePrompt: 'Label vehicles.', Tags: [{ Name: 'vehicle' }] }) });
+    expect((await client.getTagDefinition(prompt.PromptId)).Version).toBe(2);
+    const prompts = await client.listPrompts({ FrameworkType: 'tagging' });
+    expect([prompts.TotalCount, prompts.Prompts[0]!.FrameworkContent.Tags[0]!.Name]).toEqual([1, 'vehicle']);
+    await client.deletePrompt(prompt.PromptId);
+    await expect(client.getPrompt(prompt.PromptId)).rejects.toMatchObject({ status: 404 });
 
     const def = await client.createTagDefinition({ Name: 'roads', Tags: [{ Name: 'weather', Values: ['sunny', 'rainy'] }] });
     expect(def.Version).toBe(1);
@@ -132,6 +173,12 @@ describe('LoupeClient against a local Loupe', () => {
     expect(job).toMatchObject({ DatasetJobId, Status: 'PartialFailed', TotalFileCount: NAMES.length + 1, CompletedFileCount: NAMES.length, FailedFileCount: 1 });
     expect(job.FailedFiles).toEqual([{ DatasetFileMetaId: expect.any(String), Uri: `${filesUri}/roads/broken.png`, Reason: expect.any(String) }]);
     expect(job.Logs?.length).toBeGreaterThan(0);
+    // the wire's '<time> <LEVEL> <message>' lines, handed over parsed
+    expect(job.Logs![0]).toEqual({ Time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), Level: 'INFO', Message: expect.stringMatching(/^created: FileMetaBuild Full on /) });
+    // logged as the job was created: the same moment, give or take the clock's next millisecond
+    expect(Math.abs(Date.parse(job.Logs![0]!.Time) - Date.parse(job.CreateTime))).toBeLessThan(1000);
+    expect(job.Logs!.at(-1)).toMatchObject({ Level: 'WARN', Message: expect.stringMatching(/^finished PartialFailed/) });
+    expect(job).toMatchObject({ CreateTime: expect.any(String), StartTime: expect.any(String), FinishTime: expect.any(String), WorkspaceId: '' });
 
     expect(progress.length).toBeGreaterThan(0);
     const last = progress.at(-1)!;
@@ -142,6 +189,32 @@ describe('LoupeClient against a local Loupe', () => {
       if (p.rate !== undefined) expect(p.rate).toBeGreaterThanOrEqual(0);
     }
     if (progress.length > 1) expect(last.rate).toBeDefined();
+  });
+
+  it('lists jobs by page number with logs, updates and deletes a job, and round-trips job configs (Config parsed)', async () => {
+    const listed = await client.listDatasetJobs(ds, { PageNumber: 1, PageSize: 1, WithLogs: true, SortBy: 'CreateTime', Order: 'ASC' });
+    expect(listed.TotalCount).toBe(1);
+    const [job] = listed.DatasetJobs;
+    expect(job!.Logs!.length).toBeGreaterThan(0);
+    expect(job!.Logs![0]).toMatchObject({ Level: 'INFO', Time: expect.any(String), Message: expect.any(String) });
+    await client.updateDatasetJob(ds, job!.DatasetJobId, { Description: 'the first build' });
+    expect((await client.getDatasetJob(ds, job!.DatasetJobId)).Description).toBe('the first build');
+    await expect(client.stopDatasetJob(ds, job!.DatasetJobId, { DatasetVersion: 'v1' })).rejects.toMatchObject({ status: 409 });
+
+    const { DatasetJobConfigId } = await client.createDatasetJobConfig(ds, { ConfigType: 'MultimodalSemanticIndex', Config: { defaultModelId: 'm', databaseTableName: 'sdk_table' } });
+    expect(await client.getDatasetJobConfig(ds, DatasetJobConfigId)).toMatchObject({ ConfigType: 'MultimodalSemanticIndex', Config: { defaultModelId: 'm', databaseTableName: 'sdk_table' } });
+    await client.updateDatasetJobConfig(ds, DatasetJobConfigId, { Config: JSON.stringify({ defaultModelId: 'm2' }) });
+    const configs = await client.listDatasetJobConfigs(ds, { PageNumber: 1, PageSize: 10 });
+    expect(configs).toMatchObject({ TotalCount: 1, DatasetJobConfigs: [{ DatasetJobConfigId, Config: { defaultModelId: 'm2' } }] });
+    await client.deleteDatasetJobConfig(ds, DatasetJobConfigId);
+    expect((await client.listDatasetJobConfigs(ds)).TotalCount).toBe(0);
+
+    // a second build, ended, then deleted
+    const { DatasetJobId } = await client.createDatasetJob(ds, { JobAction: 'FileMetaBuild', JobMode: 'Increment' });
+    await client.waitForJob(ds, DatasetJobId, { intervalMs: 20 });
+    await client.deleteDatasetJob(ds, DatasetJobId);
+    await expect(client.getDatasetJob(ds, DatasetJobId)).rejects.toMatchObject({ status: 404 });
+    expect((await client.listDatasetJobs(ds)).TotalCount).toBe(1);
   });
 
   it('iterates file metas across pages (POST search), lists them by GET, gets, tags, counts and downloads them', async () => {
@@ -158,7 +231,8 @@ describe('LoupeClient against a local Loupe', () => {
     expect((await client.getDatasetFileMeta(ds, meta.DatasetFileMetaId)).DatasetFileMeta).toMatchObject({ Uri: meta.Uri, MetaAttributes: { ImageWidth: 17, ImageHeight: 12 } });
 
     const updated = await client.updateDatasetFileMetas(ds, { DatasetFileMetas: [{ DatasetFileMetaId: meta.DatasetFileMetaId, Tags: { user: { add: ['checked', 'red, car'] } } }] });
-    expect(updated.DatasetFileMetas[0]!.Tags.all).toEqual(['checked', 'red, car']);
+    expect(updated).toMatchObject({ Status: true, FailedDetails: [] });
+    expect((await client.getDatasetFileMeta(ds, meta.DatasetFileMetaId)).DatasetFileMeta.Tags.all).toEqual(['checked', 'red, car']);
     // a list value with a comma goes out as a JSON array on a GET
     const tagged = await client.listDatasetFileMetas(ds, { QueryTagsIncludeAll: ['red, car', 'checked'] });
     expect(tagged.DatasetFileMetas.map((m) => m.DatasetFileMetaId)).toEqual([meta.DatasetFileMetaId]);

@@ -93,7 +93,8 @@ describe.each([
         fileFingerPrint: `etag-${i}`,
         fileCreateTime: null,
         fileUpdateTime: new Date(t0 + i * 3_600_000).toISOString(),
-        fileType: 'jpeg',
+        fileType: 'image',
+        fileFormat: 'jpeg',
         reset: true,
       })),
       'job-listing',
@@ -104,7 +105,8 @@ describe.each([
         datasetFileMetaId: id,
         fileFingerPrint: `etag-${i}`,
         status: 'ACTIVE',
-        fileType: 'jpeg',
+        fileType: 'image',
+        fileFormat: 'jpeg',
         contentType: 'image/jpeg',
         metaAttributes: { ImageWidth: 100 + (i % 50), ImageHeight: 80 },
         failReason: null,
@@ -120,10 +122,14 @@ describe.each([
         tagDefinitionId: 'def',
         tagDefinitionVersion: 1,
         model: 'qwen-vl-max',
+        jobId: 'job-tag',
       })),
       new Date().toISOString(),
     );
-    for (const { id } of rows.filter((x) => x.i % 7 === 0)) await c.store.updateUserTags(id, { user: ['checked'], userDeleteAiTags: ['rainy'] }, new Date().toISOString());
+    for (const { id } of rows.filter((x) => x.i % 7 === 0)) {
+      const { tags } = (await c.store.getFileMeta(id))!;
+      await c.store.updateFileMetaContent({ datasetFileMetaId: id, expectedTags: tags, tags: { ...tags, user: ['checked'], userDeleteAiTags: ['rainy'] } }, new Date().toISOString());
+    }
 
     // The index: the GME connection's embedder id, vectors placed around the query with known scores.
     const gmeConn = (await call('POST', '/api/v1/connections', { ConnectionName: 'gme', ConnectionType: 'EasEmbeddingConnection', Configs: { Endpoint: gme.url } })).body.ConnectionId;
@@ -257,7 +263,11 @@ describe.each([
     for (const m of matching) for (const t of allOf(m)) counts.set(t, (counts.get(t) ?? 0) + 1);
     const want = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([Key, Count]) => ({ Key, Count }));
     expect(res.body.DatasetFileMetasStats).toEqual(want);
-    expect(res.body.TotalCount).toBe(matching.length);
+    // PAI: TotalCount is the number of groups (all of them); Loupe's FileCount the files counted
+    expect(res.body.TotalCount).toBe(want.length);
+    expect(res.body.FileCount).toBe(matching.length);
+    expect(res.body.requestId).toEqual(expect.any(String));
+    expect(res.body.RequestId).toBeUndefined();
     const withContent = await call('GET', `/api/v1/statistics/datasets/${ds}/datasetfilemetas?AggregateBy=tags.all&QueryExpression=${encodeURIComponent('Content:"x"')}`);
     expect(withContent.status).toBe(400);
   });

@@ -62,7 +62,7 @@ describe.each([
       corpus.map((m, i) => {
         const uri = `${pathToFileURL(path.join(dir, 'files')).href}/${m.fileDir}${i}-${m.fileName}`;
         return { datasetFileMetaId: fileMetaId(ds, 'v1', uri), datasetId: ds, versionName: 'v1', uri, fileName: `${i}-${m.fileName}`, fileDir: m.fileDir, dataSize: m.dataSize,
-          fileFingerPrint: `e${i}`, fileCreateTime: m.fileCreateTime, fileUpdateTime: m.fileUpdateTime, fileType: m.fileType, reset: true };
+          fileFingerPrint: `e${i}`, fileCreateTime: m.fileCreateTime, fileUpdateTime: m.fileUpdateTime, fileType: m.fileType, fileFormat: m.fileFormat, reset: true };
       }),
       'job',
       new Date().toISOString(),

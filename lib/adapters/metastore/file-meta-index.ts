@@ -20,6 +20,7 @@ export interface IndexSourceRow {
   file_dir: string;
   uri: string;
   file_type: string;
+  file_format: string;
   content_type: string | null;
   semantic_index_job_id: string | null;
   index_name: string | null;
@@ -62,9 +63,16 @@ class Dict {
 }
 
 type ListKind = 'ai' | 'user' | 'uda' | 'all';
-type DictColumn = 'dir' | 'type' | 'ctype' | 'sij' | 'idx' | 'status';
-/** The text fields stored as dictionary ids, and their column. */
-const DICT_OF_FIELD: Record<string, DictColumn> = { FileDir: 'dir', FileType: 'type', ContentType: 'ctype', SemanticIndexJobId: 'sij' };
+type DictColumn = 'dir' | 'type' | 'fmt' | 'ctype' | 'sij' | 'idx' | 'status';
+/** The text fields stored as dictionary ids (Status: an index into FileStatus), and their column. */
+const DICT_OF_FIELD: Record<string, DictColumn> = {
+  FileDir: 'dir',
+  FileType: 'type',
+  FileFormat: 'fmt',
+  ContentType: 'ctype',
+  SemanticIndexJobId: 'sij',
+  Status: 'status',
+};
 const LIST_OF_FIELD: Record<string, ListKind> = { 'Tags.ai': 'ai', 'Tags.user': 'user', 'Tags.user-delete-ai-tags': 'uda', 'Tags.all': 'all' };
 type Pred = (p: number) => boolean;
 
@@ -83,6 +91,7 @@ export class VersionIndex {
   private readonly uri: string[] = [];
   private readonly dir: number[] = [];
   private readonly type: number[] = [];
+  private readonly fmt: number[] = [];
   private readonly ctype: number[] = [];
   private readonly sij: number[] = [];
   private readonly idx: number[] = [];
@@ -98,6 +107,7 @@ export class VersionIndex {
   private readonly posOfId = new Map<string, number>();
   private readonly dirs = new Dict();
   private readonly types = new Dict();
+  private readonly formats = new Dict();
   private readonly strings = new Dict(); // content types, job ids, index names
   private readonly tags = new Dict();
   // derived, rebuilt lazily after a change
@@ -133,6 +143,7 @@ export class VersionIndex {
     this.uri[p] = r.uri;
     this.dir[p] = this.dirs.idOf(r.file_dir);
     this.type[p] = this.types.idOf(r.file_type);
+    this.fmt[p] = this.formats.idOf(r.file_format ?? '');
     this.ctype[p] = r.content_type === null ? -1 : this.strings.idOf(r.content_type);
     this.sij[p] = r.semantic_index_job_id === null ? -1 : this.strings.idOf(r.semantic_index_job_id);
     this.idx[p] = r.index_name === null ? -1 : this.strings.idOf(r.index_name);
@@ -173,7 +184,7 @@ export class VersionIndex {
   }
 
   private dictsAt(p: number): number[] {
-    return [this.dir[p]!, this.type[p]!, this.ctype[p]!, this.sij[p]!, this.idx[p]!, this.status[p]!];
+    return [this.dir[p]!, this.type[p]!, this.fmt[p]!, this.ctype[p]!, this.sij[p]!, this.idx[p]!, this.status[p]!];
   }
 
   private listsAt(p: number): Array<readonly number[]> {
@@ -246,6 +257,7 @@ export class VersionIndex {
       bits = bits.and(this.valueBits('dir', this.dirs.flags((v) => v.toLowerCase().includes(needle))));
     }
     if (q.fileTypes?.length) bits = bits.and(this.valueBits('type', this.types.flags((v) => q.fileTypes!.includes(v))));
+    if (q.contentTypes?.length) bits = bits.and(this.valueBits('ctype', this.strings.flags((v) => q.contentTypes!.includes(v))));
     if (q.indexName !== undefined) bits = bits.and(this.valueBits('idx', this.strings.flags((v) => v === q.indexName)));
     // The remaining conditions are checked once per surviving row.
     const preds: Pred[] = [];
@@ -324,7 +336,7 @@ export class VersionIndex {
     const matching = bits.positions();
     const counts = new Map<string, number>();
     const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
-    const kind = by === 'tags.all' ? 'all' : by === 'tags.ai' ? 'ai' : by === 'tags.user' ? 'user' : undefined;
+    const kind = by === 'tags.all' ? 'all' : by === 'tags.ai' ? 'ai' : by === 'tags.user' ? 'user' : by === 'tags.user-delete-ai-tags' ? 'uda' : undefined;
     if (kind) {
       const byTag = new Map<number, number>();
       const lists = this.lists[kind];
@@ -335,6 +347,7 @@ export class VersionIndex {
       for (const p of matching) byDir.set(this.dir[p]!, (byDir.get(this.dir[p]!) ?? 0) + 1);
       for (const [d, c] of byDir) counts.set(this.dirs.values[d]!, c);
     } else if (by === 'file_type') for (const p of matching) bump(this.types.values[this.type[p]!]!);
+    else if (by === 'file_format') for (const p of matching) bump(this.formats.values[this.fmt[p]!]!);
     else for (const p of matching) bump(STATUSES[this.status[p]!]!);
     return [...counts]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -355,18 +368,17 @@ export class VersionIndex {
         return (p) => this.name[p] !== '';
       case 'Uri':
         return (p) => this.uri[p] !== '';
-      case 'FileDir': {
-        const ok = this.dirs.flags((v) => v !== '');
-        return (p) => ok[this.dir[p]!] === 1;
-      }
-      case 'FileType': {
-        const ok = this.types.flags((v) => v !== '');
-        return (p) => ok[this.type[p]!] === 1;
-      }
+      case 'DatasetFileMetaId':
+        return (p) => this.id[p] !== '';
+      case 'FileDir':
+      case 'FileType':
+      case 'FileFormat':
       case 'ContentType':
-      case 'SemanticIndexJobId': {
-        const col = field === 'ContentType' ? this.ctype : this.sij;
-        const ok = this.strings.flags((v) => v !== '');
+      case 'SemanticIndexJobId':
+      case 'Status': {
+        const c = DICT_OF_FIELD[field]!;
+        const col = this.dictColumn(c);
+        const ok = this.dictFlags(c, (v) => v !== '');
         return (p) => col[p]! >= 0 && ok[col[p]!] === 1;
       }
       default: {
@@ -392,20 +404,23 @@ export class VersionIndex {
     }
     switch (field) {
       case 'FileName':
-      case 'Uri': {
-        const col = field === 'FileName' ? this.name : this.uri;
+      case 'Uri':
+      case 'DatasetFileMetaId': {
+        const col = field === 'FileName' ? this.name : field === 'Uri' ? this.uri : this.id;
         const s = value.value as string;
         if (op === '=') return (p) => col[p] === s;
         return (p) => tokensContain(col[p]!, s);
       }
       case 'FileDir':
       case 'FileType':
+      case 'FileFormat':
       case 'ContentType':
-      case 'SemanticIndexJobId': {
-        const [dict, col] =
-          field === 'FileDir' ? [this.dirs, this.dir] : field === 'FileType' ? [this.types, this.type] : [this.strings, field === 'ContentType' ? this.ctype : this.sij];
+      case 'SemanticIndexJobId':
+      case 'Status': {
+        const c = DICT_OF_FIELD[field]!;
+        const col = this.dictColumn(c);
         const s = value.value as string;
-        const ok = op === '=' ? dict.flags((v) => v === s) : dict.flags((v) => tokensContain(v, s));
+        const ok = this.dictFlags(c, op === '=' ? (v) => v === s : (v) => tokensContain(v, s));
         return (p) => col[p]! >= 0 && ok[col[p]!] === 1;
       }
       default: {
@@ -478,18 +493,14 @@ export class VersionIndex {
       case 'compare': {
         const s = e.value.value as string;
         const col = DICT_OF_FIELD[e.field];
-        if (col) {
-          const dict = col === 'dir' ? this.dirs : col === 'type' ? this.types : this.strings;
-          return this.valueBits(col, e.op === '=' ? dict.flags((v) => v === s) : dict.flags((v) => tokensContain(v, s)));
-        }
+        if (col) return this.valueBits(col, this.dictFlags(col, e.op === '=' ? (v) => v === s : (v) => tokensContain(v, s)));
         const kind = LIST_OF_FIELD[e.field]!;
         const tags = e.op === '=' ? [this.tags.find(s)].filter((t): t is number => t !== undefined) : this.tags.values.flatMap((v, t) => (tokensContain(v, s) ? [t] : []));
         return tags.reduce((acc, t) => acc.or(this.tagBits(kind, t)), new Bits(n));
       }
       case 'has': {
         const col = DICT_OF_FIELD[e.field]!;
-        const dict = col === 'dir' ? this.dirs : col === 'type' ? this.types : this.strings;
-        return this.valueBits(col, dict.flags((v) => v !== ''));
+        return this.valueBits(col, this.dictFlags(col, (v) => v !== ''));
       }
     }
   }
@@ -579,12 +590,30 @@ export class VersionIndex {
     return m;
   }
 
+  /** One flag per value id of a dictionary column: does the value pass? (Status: per FileStatus.) */
+  private dictFlags(col: DictColumn, test: (v: string) => boolean): Uint8Array {
+    switch (col) {
+      case 'status':
+        return Uint8Array.from(STATUSES, (s) => (test(s) ? 1 : 0));
+      case 'dir':
+        return this.dirs.flags(test);
+      case 'type':
+        return this.types.flags(test);
+      case 'fmt':
+        return this.formats.flags(test);
+      default:
+        return this.strings.flags(test);
+    }
+  }
+
   private dictColumn(col: DictColumn): number[] {
     switch (col) {
       case 'dir':
         return this.dir;
       case 'type':
         return this.type;
+      case 'fmt':
+        return this.fmt;
       case 'ctype':
         return this.ctype;
       case 'sij':

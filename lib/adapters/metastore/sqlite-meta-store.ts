@@ -1,29 +1,42 @@
 // MetaStore on embedded SQLite (better-sqlite3, WAL): the local default.
 import Database from 'better-sqlite3';
 import type { Connection, ConnectionType, TagDefinition } from '../../domain/connection.js';
-import type { Dataset, DatasetVersion, IndexConfig } from '../../domain/dataset.js';
+import { upsertLabels, type Dataset, type DatasetVersion, type IndexConfig, type Label } from '../../domain/dataset.js';
+import type { DatasetShare } from '../../domain/dataset-sharing.js';
 import { conflict, invalid } from '../../domain/errors.js';
-import { allTags, DEFAULT_LISTED_STATUSES, type FileMeta, type FileStatus } from '../../domain/file-meta.js';
+import { allTags, DEFAULT_LISTED_STATUSES, PROBE_ATTRIBUTE_KEYS, type FileMeta, type FileStatus } from '../../domain/file-meta.js';
 import { compileSqlite, registerDslFunctions } from '../../dsl/compile-sqlite.js';
-import type { DatasetJob, FileOutcome, JobCounts, JobLog, JobOutput, JobStatus } from '../../domain/job.js';
+import { TERMINAL_STATUSES, type DatasetJob, type FileOutcome, type JobCounts, type JobLog, type JobOutput, type JobSortBy, type JobStatus } from '../../domain/job.js';
+import type { DatasetJobConfig } from '../../domain/job-config.js';
 import type { LogicalChange, LogicalRef } from '../../domain/logical.js';
 import type { ReindexSetting } from '../../domain/reindex.js';
 import type {
   AggregateField,
   CoverageCounts,
   CoverageTarget,
+  ConnectionQuery,
+  CreatedFileRow,
   EmbedUpdate,
   TagUpdate,
+  DatasetPatch,
   DatasetQuery,
+  DatasetSortField,
+  VersionPatch,
+  VersionQuery,
+  VersionSortField,
   FanoutAdvance,
+  FileMetaContentUpdate,
   FileMetaListQuery,
   FileMetaQuery,
   FileSortField,
+  JobConfigQuery,
   JobQuery,
+  TagRevertStep,
   ListedFileRow,
   MetaStore,
   Page,
   ProbeUpdate,
+  TagDefinitionPageQuery,
 } from '../../ports/meta-store.js';
 import { preparePrivateSqliteFile } from '../private-files.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
@@ -31,6 +44,9 @@ import { VersionIndex, type IndexSourceRow } from './file-meta-index.js';
 import { DROP_FILE_META_CHANGE_TRIGGERS, FILE_META_CHANGE_TRIGGERS, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 type Row = Record<string, unknown>;
+
+/** meta_attributes without the keys a probe measures: what people set, kept through probes and content changes. */
+const PEOPLES_ATTRIBUTES = `json_remove(meta_attributes, ${PROBE_ATTRIBUTE_KEYS.map((k) => `'$.${k}'`).join(', ')})`;
 type Statement = Database.Statement<unknown[], Row>;
 
 const SORT_COLUMNS: Record<FileSortField, string> = {
@@ -41,19 +57,36 @@ const SORT_COLUMNS: Record<FileSortField, string> = {
   DatasetFileMetaId: 'id',
 };
 
+const DATASET_SORT_COLUMNS: Record<DatasetSortField, string> = {
+  GmtCreateTime: 'create_time',
+  GmtModifiedTime: 'update_time',
+  DataSourceType: 'data_source_type',
+  DataType: 'data_type',
+};
+const VERSION_SORT_COLUMNS: Record<Exclude<VersionSortField, 'DataSize' | 'DataCount'>, string> = {
+  GmtCreateTime: 'create_time',
+  GmtModifiedTime: 'update_time',
+  SourceType: 'source_type',
+  DataSourceType: 'data_source_type',
+  Property: 'property',
+  DatasetId: 'dataset_id',
+};
+
 const AGGREGATE_COLUMNS: Record<string, string> = {
   filedir: 'file_dir',
   file_type: 'file_type',
+  file_format: 'file_format',
   status: 'status',
 };
 const AGGREGATE_TAG_LISTS: Partial<Record<AggregateField, string>> = {
   'tags.all': 'loupe_all_tags(tags_ai, tags_user, tags_user_delete_ai)',
   'tags.ai': 'tags_ai',
   'tags.user': 'tags_user',
+  'tags.user-delete-ai-tags': 'tags_user_delete_ai',
 };
 
 /** What a VersionIndex reads of a row. */
-const INDEX_COLUMNS = `rowid, id, status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
+const INDEX_COLUMNS = `rowid, id, status, file_name, file_dir, uri, file_type, file_format, content_type, semantic_index_job_id, index_name, data_size,
   file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
 /** Versions kept in memory at once (a million files take 1–1.5 GB). */
 const MAX_MEMORY_INDEXES = 2;
@@ -162,9 +195,39 @@ export class SqliteMetaStore implements MetaStore {
 
   async createDataset(d: Dataset): Promise<void> {
     this.stmt(
-      `INSERT INTO datasets (id, name, description, edition, data_type, uri, create_time, update_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(d.datasetId, d.name, d.description, d.edition, d.dataType, d.uri, d.createTime, d.updateTime);
+      `INSERT INTO datasets (id, workspace_id, name, description, edition, data_type, data_source_type, property, uri, labels, options,
+         accessibility, accessible_role_ids, mount_rw_role_ids, provider, provider_type, source_type, source_id, source_dataset_id,
+         source_dataset_version, import_info, user_id, owner_id, create_time, update_time)
+       VALUES (@datasetId, @workspaceId, @name, @description, @edition, @dataType, @dataSourceType, @property, @uri, @labels, @options,
+         @accessibility, @accessibleRoleIds, @mountRwRoleIds, @provider, @providerType, @sourceType, @sourceId, @sourceDatasetId,
+         @sourceDatasetVersion, @importInfo, @userId, @ownerId, @createTime, @updateTime)`,
+    ).run({
+      datasetId: d.datasetId,
+      workspaceId: d.workspaceId,
+      name: d.name,
+      description: d.description,
+      edition: d.edition,
+      dataType: d.dataType,
+      dataSourceType: d.dataSourceType,
+      property: d.property,
+      uri: d.uri,
+      labels: JSON.stringify(d.labels),
+      options: d.options,
+      accessibility: d.accessibility,
+      accessibleRoleIds: JSON.stringify(d.accessibleRoleIdList),
+      mountRwRoleIds: JSON.stringify(d.mountAccessReadWriteRoleIdList),
+      provider: d.provider,
+      providerType: d.providerType,
+      sourceType: d.sourceType,
+      sourceId: d.sourceId,
+      sourceDatasetId: d.sourceDatasetId,
+      sourceDatasetVersion: d.sourceDatasetVersion,
+      importInfo: d.importInfo,
+      userId: d.userId,
+      ownerId: d.ownerId ?? null,
+      createTime: d.createTime,
+      updateTime: d.updateTime,
+    });
   }
 
   async getDataset(id: string): Promise<Dataset | undefined> {
@@ -175,33 +238,144 @@ export class SqliteMetaStore implements MetaStore {
   async listDatasets(q: DatasetQuery): Promise<Page<Dataset>> {
     const where: string[] = [];
     const params: unknown[] = [];
+    const equals = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = ?`);
+      params.push(value);
+    };
+    // One statement per shape of query: a list is one JSON parameter, whatever its length.
+    const anyOf = (column: string, values: string[] | undefined) => {
+      if (values === undefined) return;
+      where.push(`${column} IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(values));
+    };
+    if (q.workspaceId !== undefined && q.share) {
+      // Shared to the workspace: an ACTIVE share (expires_at is '' or an ISO 8601 UTC time, comparable as text).
+      const sharedTo = `id IN (SELECT dataset_id FROM dataset_shares WHERE workspace_id = ? AND (expires_at = '' OR expires_at > ?))`;
+      if (q.share.scope === 'WITH_SHARED') {
+        where.push(`(workspace_id = ? OR ${sharedTo})`);
+        params.push(q.workspaceId, q.workspaceId, q.share.now);
+      } else if (q.share.scope === 'TO_ME') {
+        where.push(`workspace_id <> ? AND ${sharedTo}`);
+        params.push(q.workspaceId, q.workspaceId, q.share.now);
+      } else {
+        where.push(`workspace_id = ? AND EXISTS (SELECT 1 FROM dataset_shares s WHERE s.dataset_id = datasets.id)`);
+        params.push(q.workspaceId);
+      }
+    } else equals('workspace_id', q.workspaceId);
     if (q.nameContains) {
       where.push(`name LIKE ? ESCAPE '\\'`);
       params.push(`%${escapeLike(q.nameContains)}%`);
     }
-    if (q.edition) {
-      where.push('edition = ?');
-      params.push(q.edition);
+    equals('edition', q.edition);
+    anyOf('id', q.datasetIds);
+    anyOf('data_type', q.dataTypes);
+    anyOf('data_source_type', q.dataSourceTypes);
+    anyOf('property', q.properties);
+    if (q.labelContains) {
+      where.push(
+        `EXISTS (SELECT 1 FROM json_each(datasets.labels) l WHERE json_extract(l.value, '$.key') LIKE ? ESCAPE '\\' OR json_extract(l.value, '$.value') LIKE ? ESCAPE '\\')`,
+      );
+      const like = `%${escapeLike(q.labelContains)}%`;
+      params.push(like, like);
     }
+    equals('provider', q.provider);
+    anyOf('source_type', q.sourceTypes);
+    equals('source_id', q.sourceId);
+    equals('source_dataset_id', q.sourceDatasetId);
+    equals('accessibility', q.accessibility);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.stmt(`SELECT count(*) AS n FROM datasets ${filter}`).get(...params) as { n: number }).n;
+    const column = DATASET_SORT_COLUMNS[q.sortBy ?? 'GmtCreateTime'];
+    const order = q.order ?? 'DESC';
+    const after = order === 'DESC' ? '<' : '>';
     const page = [...where];
     const pageParams = [...params];
+    // Ties are broken by insertion order (the rowid): datasets made in one millisecond keep the order they were made in.
     if (q.nextToken) {
-      const [t, id] = decodeToken(q.nextToken);
-      page.push('(create_time < ? OR (create_time = ? AND id < ?))');
-      pageParams.push(t, t, id);
+      const [t, rowid] = decodeToken<number>(q.nextToken);
+      page.push(`(${column} ${after} ? OR (${column} = ? AND rowid ${after} ?))`);
+      pageParams.push(t, t, rowid);
     }
     const rows = this.stmt(
-      `SELECT * FROM datasets ${page.length ? `WHERE ${page.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC LIMIT ?`,
-    ).all(...pageParams, q.maxResults + 1);
-    return pageOf(rows.map(toDataset), q.maxResults, total, (d) => encodeToken(d.createTime, d.datasetId));
+      `SELECT rowid AS row_id, * FROM datasets ${page.length ? `WHERE ${page.join(' AND ')}` : ''} ORDER BY ${column} ${order}, rowid ${order} LIMIT ? OFFSET ?`,
+    ).all(...pageParams, q.maxResults + 1, q.nextToken ? 0 : (q.offset ?? 0));
+    const p = pageOf(rows, q.maxResults, total, (r) => encodeToken(r[column] as string, r.row_id as number));
+    return { ...p, items: p.items.map(toDataset) };
   }
 
-  async updateDataset(id: string, patch: Partial<Pick<Dataset, 'name' | 'description'>> & { updateTime: string }): Promise<void> {
-    this.stmt(
-      'UPDATE datasets SET name = coalesce(?, name), description = coalesce(?, description), update_time = ? WHERE id = ?',
-    ).run(patch.name ?? null, patch.description ?? null, patch.updateTime, id);
+  async updateDataset(id: string, patch: DatasetPatch): Promise<void> {
+    const json = (v: string[] | undefined) => (v === undefined ? null : JSON.stringify(v));
+    this.db.transaction(() => {
+      const changed = this.updateDatasetRow(id, patch, json);
+      if (patch.sharedTo === undefined || !changed) return; // no shares for a dataset that is gone
+      this.stmt('DELETE FROM dataset_shares WHERE dataset_id = ?').run(id);
+      patch.sharedTo.forEach((sh, seq) =>
+        this.stmt(
+          `INSERT INTO dataset_shares (dataset_id, workspace_id, seq, tenant_id, access_levels, expires_at, shared_at, secure_mode, extra)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, sh.workspaceId, seq, sh.tenantId, JSON.stringify(sh.allowedMountAccessLevels), sh.expiresAt, sh.sharedAt, sh.isSecureMode ? 1 : 0, sh.extra),
+      );
+    }).immediate();
+  }
+
+  async getDatasetShares(datasetId: string): Promise<DatasetShare[]> {
+    return this.stmt('SELECT * FROM dataset_shares WHERE dataset_id = ? ORDER BY seq').all(datasetId).map(toDatasetShare);
+  }
+
+  async listDatasetShares(datasetIds: string[]): Promise<Map<string, DatasetShare[]>> {
+    const out = new Map<string, DatasetShare[]>();
+    if (!datasetIds.length) return out;
+    const rows = this.stmt('SELECT * FROM dataset_shares WHERE dataset_id IN (SELECT value FROM json_each(?)) ORDER BY dataset_id, seq').all(
+      JSON.stringify(datasetIds),
+    );
+    for (const r of rows) {
+      const list = out.get(r.dataset_id as string) ?? [];
+      list.push(toDatasetShare(r));
+      out.set(r.dataset_id as string, list);
+    }
+    return out;
+  }
+
+  private updateDatasetRow(id: string, patch: DatasetPatch, json: (v: string[] | undefined) => string | null): boolean {
+    return this.stmt(
+      `UPDATE datasets SET name = coalesce(?, name), description = coalesce(?, description), edition = coalesce(?, edition),
+         options = coalesce(?, options), accessibility = coalesce(?, accessibility), accessible_role_ids = coalesce(?, accessible_role_ids),
+         mount_rw_role_ids = coalesce(?, mount_rw_role_ids), update_time = ? WHERE id = ?`,
+    ).run(
+      patch.name ?? null,
+      patch.description ?? null,
+      patch.edition ?? null,
+      patch.options ?? null,
+      patch.accessibility ?? null,
+      json(patch.accessibleRoleIdList),
+      json(patch.mountAccessReadWriteRoleIdList),
+      patch.updateTime,
+      id,
+    ).changes > 0;
+  }
+
+  async putLabels(datasetId: string, versionName: string | undefined, labels: Label[], now: string): Promise<boolean> {
+    return this.changeLabels(datasetId, versionName, now, (current) => upsertLabels(current, labels));
+  }
+
+  async deleteLabels(datasetId: string, versionName: string | undefined, keys: string[], now: string): Promise<boolean> {
+    const drop = new Set(keys);
+    return this.changeLabels(datasetId, versionName, now, (current) => current.filter((l) => !drop.has(l.key)));
+  }
+
+  private changeLabels(datasetId: string, versionName: string | undefined, now: string, change: (current: Label[]) => Label[]): boolean {
+    return this.db.transaction(() => {
+      const [table, where, args] =
+        versionName === undefined
+          ? ['datasets', 'id = ?', [datasetId]]
+          : ['versions', 'dataset_id = ? AND version_name = ? AND building_job IS NULL', [datasetId, versionName]];
+      const row = this.stmt(`SELECT labels FROM ${table} WHERE ${where}`).get(...args) as { labels: string } | undefined;
+      if (!row) return false;
+      const labels = change(JSON.parse(row.labels) as Label[]);
+      this.stmt(`UPDATE ${table} SET labels = ?, update_time = ? WHERE ${where}`).run(JSON.stringify(labels), now, ...args);
+      return true;
+    }).immediate();
   }
 
   async deleteDataset(id: string): Promise<void> {
@@ -212,6 +386,12 @@ export class SqliteMetaStore implements MetaStore {
       this.stmt('DELETE FROM logical_refs WHERE dataset_id = ?').run(id);
       this.stmt('DELETE FROM reindex_settings WHERE dataset_id = ?').run(id);
       this.stmt('DELETE FROM index_configs WHERE dataset_id = ?').run(id);
+      // A job config's apiKey lives in a connection of its own (JobConfigService): it goes with the config.
+      this.stmt(
+        `DELETE FROM connections WHERE id IN (SELECT json_extract(config, '$.apiKeyConnectionId') FROM dataset_job_configs WHERE dataset_id = ?)`,
+      ).run(id);
+      this.stmt('DELETE FROM dataset_job_configs WHERE dataset_id = ?').run(id);
+      this.stmt('DELETE FROM dataset_shares WHERE dataset_id = ?').run(id);
       this.stmt('DELETE FROM versions WHERE dataset_id = ?').run(id);
       this.stmt('DELETE FROM datasets WHERE id = ?').run(id);
     }).immediate();
@@ -226,8 +406,27 @@ export class SqliteMetaStore implements MetaStore {
 
   async createVersion(v: DatasetVersion): Promise<void> {
     this.stmt(
-      `INSERT INTO versions (dataset_id, version_name, description, uri, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(v.datasetId, v.versionName, v.description, v.uri, v.createTime, v.updateTime);
+      `INSERT INTO versions (dataset_id, version_name, description, uri, data_source_type, property, labels, options, source_type, source_id,
+         import_info, task_ram_role, user_metrics_endpoints, create_time, update_time)
+       VALUES (@datasetId, @versionName, @description, @uri, @dataSourceType, @property, @labels, @options, @sourceType, @sourceId,
+         @importInfo, @datasetTaskRamRole, @userMetricsEndpoints, @createTime, @updateTime)`,
+    ).run({
+      datasetId: v.datasetId,
+      versionName: v.versionName,
+      description: v.description,
+      uri: v.uri,
+      dataSourceType: v.dataSourceType,
+      property: v.property,
+      labels: JSON.stringify(v.labels),
+      options: v.options,
+      sourceType: v.sourceType,
+      sourceId: v.sourceId,
+      importInfo: v.importInfo,
+      datasetTaskRamRole: v.datasetTaskRamRole,
+      userMetricsEndpoints: JSON.stringify(v.userMetricsEndpoints),
+      createTime: v.createTime,
+      updateTime: v.updateTime,
+    });
   }
 
   async getVersion(datasetId: string, versionName: string): Promise<DatasetVersion | undefined> {
@@ -249,6 +448,53 @@ export class SqliteMetaStore implements MetaStore {
       .sort((a, b) => Number(a.versionName.slice(1)) - Number(b.versionName.slice(1)));
   }
 
+  async queryVersions(q: VersionQuery): Promise<{ items: DatasetVersion[]; totalCount: number }> {
+    const where = ['dataset_id = ?', 'building_job IS NULL'];
+    const params: unknown[] = [q.datasetId];
+    const anyOf = (column: string, values: string[] | undefined) => {
+      if (values === undefined) return;
+      where.push(`${column} IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(values));
+    };
+    anyOf('property', q.properties);
+    anyOf('source_type', q.sourceTypes);
+    if (q.sourceId !== undefined) {
+      where.push('source_id = ?');
+      params.push(q.sourceId);
+    }
+    if (q.labelKeys || q.labelValues) {
+      // Case-insensitive "contains" (ASCII, as LIKE): one label must match both lists when both are given.
+      const contains = (part: 'key' | 'value', values: string[] | undefined) =>
+        values ? `EXISTS (SELECT 1 FROM json_each(?) w WHERE instr(lower(json_extract(l.value, '$.${part}')), lower(w.value)) > 0)` : '1';
+      where.push(`EXISTS (SELECT 1 FROM json_each(versions.labels) l WHERE ${contains('key', q.labelKeys)} AND ${contains('value', q.labelValues)})`);
+      if (q.labelKeys) params.push(JSON.stringify(q.labelKeys));
+      if (q.labelValues) params.push(JSON.stringify(q.labelValues));
+    }
+    const filter = `WHERE ${where.join(' AND ')}`;
+    const totalCount = (this.stmt(`SELECT count(*) AS n FROM versions ${filter}`).get(...params) as { n: number }).n;
+    const byNumber = (a: DatasetVersion, b: DatasetVersion) => Number(a.versionName.slice(1)) - Number(b.versionName.slice(1));
+    const sign = q.order === 'DESC' ? -1 : 1;
+    if (q.sortBy === 'DataSize' || q.sortBy === 'DataCount') {
+      // Computed values: every matching version is counted, then sorted (a dataset has few versions).
+      const key = q.sortBy === 'DataSize' ? 'dataSize' : 'fileCount';
+      const all = (this.stmt(`SELECT * FROM versions ${filter}`).all(...params) as Row[]).map((r) => this.toVersion(r));
+      all.sort((a, b) => sign * (a[key] - b[key] || byNumber(a, b)));
+      return { items: all.slice(q.offset, q.offset + q.limit), totalCount };
+    }
+    const column = VERSION_SORT_COLUMNS[q.sortBy];
+    const rows = this.stmt(
+      `SELECT * FROM versions ${filter} ORDER BY ${column} ${q.order}, CAST(substr(version_name, 2) AS INTEGER) ${q.order} LIMIT ? OFFSET ?`,
+    ).all(...params, q.limit, q.offset) as Row[];
+    return { items: rows.map((r) => this.toVersion(r)), totalCount };
+  }
+
+  async latestVersion(datasetId: string): Promise<DatasetVersion | undefined> {
+    const r = this.stmt(
+      'SELECT * FROM versions WHERE dataset_id = ? AND building_job IS NULL ORDER BY CAST(substr(version_name, 2) AS INTEGER) DESC LIMIT 1',
+    ).get(datasetId);
+    return r ? this.toVersion(r) : undefined;
+  }
+
   async listVersionFolders(): Promise<Array<{ datasetId: string; versionName: string; uri: string }>> {
     // Logical versions hold references, not files: their uri is ''.
     const rows = this.stmt(`SELECT dataset_id, version_name, uri FROM versions WHERE uri != '' AND building_job IS NULL`).all() as Array<{
@@ -260,28 +506,49 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   private toVersion(r: Row): DatasetVersion {
-    // A version holds files (ADVANCED, counted now) or references (LOGICAL, counted when published).
+    // A version holds files (BASIC/ADVANCED, counted now: one pass over fm_by_status, which covers
+    // data_size) or references (LOGICAL, counted and summed when published).
     const n =
       r.ref_count !== null && r.ref_count !== undefined
-        ? { n: r.ref_count as number }
+        ? { n: r.ref_count as number, size: (r.ref_size as number | null) ?? 0 }
         : (this.stmt(
-            `SELECT count(*) AS n FROM file_metas WHERE dataset_id = ? AND version_name = ? AND status IN (${DEFAULT_LISTED_STATUSES.map(() => '?').join(',')})`,
-          ).get(r.dataset_id, r.version_name, ...DEFAULT_LISTED_STATUSES) as { n: number });
+            `SELECT count(*) AS n, coalesce(sum(data_size), 0) AS size FROM file_metas
+             WHERE dataset_id = ? AND version_name = ? AND status IN (${DEFAULT_LISTED_STATUSES.map(() => '?').join(',')})`,
+          ).get(r.dataset_id, r.version_name, ...DEFAULT_LISTED_STATUSES) as { n: number; size: number });
     return {
       datasetId: r.dataset_id as string,
       versionName: r.version_name as string,
       description: r.description as string,
       uri: r.uri as string,
+      dataSourceType: r.data_source_type as DatasetVersion['dataSourceType'],
+      property: 'DIRECTORY',
+      labels: JSON.parse(r.labels as string) as Label[],
+      options: r.options as string,
+      sourceType: r.source_type as string,
+      sourceId: r.source_id as string,
+      importInfo: r.import_info as string,
+      datasetTaskRamRole: r.task_ram_role as string,
+      userMetricsEndpoints: JSON.parse(r.user_metrics_endpoints as string) as DatasetVersion['userMetricsEndpoints'],
       fileCount: n.n,
+      dataSize: n.size,
       createTime: r.create_time as string,
       updateTime: r.update_time as string,
     };
   }
 
-  async updateVersion(datasetId: string, versionName: string, patch: { description?: string; updateTime: string }): Promise<void> {
+  async updateVersion(datasetId: string, versionName: string, patch: VersionPatch): Promise<void> {
     this.stmt(
-      'UPDATE versions SET description = coalesce(?, description), update_time = ? WHERE dataset_id = ? AND version_name = ?',
-    ).run(patch.description ?? null, patch.updateTime, datasetId, versionName);
+      `UPDATE versions SET description = coalesce(?, description), options = coalesce(?, options), task_ram_role = coalesce(?, task_ram_role),
+         user_metrics_endpoints = coalesce(?, user_metrics_endpoints), update_time = ? WHERE dataset_id = ? AND version_name = ?`,
+    ).run(
+      patch.description ?? null,
+      patch.options ?? null,
+      patch.datasetTaskRamRole ?? null,
+      patch.userMetricsEndpoints === undefined ? null : JSON.stringify(patch.userMetricsEndpoints),
+      patch.updateTime,
+      datasetId,
+      versionName,
+    );
   }
 
   async deleteVersion(datasetId: string, versionName: string): Promise<void> {
@@ -346,7 +613,8 @@ export class SqliteMetaStore implements MetaStore {
     return (
       this.stmt(
         `UPDATE versions SET building_job = NULL, create_time = @now, update_time = @now,
-           ref_count = (SELECT count(*) FROM logical_refs WHERE dataset_id = @datasetId AND version_name = @versionName)
+           ref_count = (SELECT count(*) FROM logical_refs WHERE dataset_id = @datasetId AND version_name = @versionName),
+           ref_size = (SELECT coalesce(sum(data_size), 0) FROM logical_refs WHERE dataset_id = @datasetId AND version_name = @versionName)
          WHERE dataset_id = @datasetId AND version_name = @versionName AND building_job = @jobId`,
       ).run({ now, datasetId, versionName, jobId }).changes === 1
     );
@@ -426,18 +694,19 @@ export class SqliteMetaStore implements MetaStore {
   async upsertListedFiles(rows: ListedFileRow[], listedByJobId: string, now: string): Promise<void> {
     const upsert = this.stmt(
       `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint,
-         file_create_time, file_update_time, file_type, status, listed_by_job, listed_at, create_time, update_time)
+         file_create_time, file_update_time, file_type, file_format, status, listed_by_job, listed_at, create_time, update_time)
        VALUES (@id, @datasetId, @versionName, @uri, @fileName, @fileDir, @dataSize, @fingerprint,
-         @fileCreateTime, @fileUpdateTime, @fileType, 'PENDING', @job, @now, @now, @now)
+         @fileCreateTime, @fileUpdateTime, @fileType, @fileFormat, 'PENDING', @job, @now, @now, @now)
        ON CONFLICT (id) DO UPDATE SET
          uri = excluded.uri, file_name = excluded.file_name, file_dir = excluded.file_dir,
          data_size = excluded.data_size, fingerprint = excluded.fingerprint,
          file_create_time = excluded.file_create_time, file_update_time = excluded.file_update_time,
          listed_by_job = excluded.listed_by_job, listed_at = excluded.listed_at,
          file_type = CASE WHEN @reset THEN excluded.file_type ELSE file_type END,
+         file_format = CASE WHEN @reset THEN excluded.file_format ELSE file_format END,
          status = CASE WHEN @reset THEN 'PENDING' ELSE status END,
          content_type = CASE WHEN @reset THEN NULL ELSE content_type END,
-         meta_attributes = CASE WHEN @reset THEN '{}' ELSE meta_attributes END,
+         meta_attributes = CASE WHEN @reset THEN ${PEOPLES_ATTRIBUTES} ELSE meta_attributes END,
          fail_reason = CASE WHEN @reset THEN NULL ELSE fail_reason END,
          probed_fingerprint = CASE WHEN @reset THEN NULL ELSE probed_fingerprint END,
          probe_depth = CASE WHEN @reset THEN NULL ELSE probe_depth END,
@@ -469,6 +738,7 @@ export class SqliteMetaStore implements MetaStore {
           fileCreateTime: r.fileCreateTime,
           fileUpdateTime: r.fileUpdateTime,
           fileType: r.fileType,
+          fileFormat: r.fileFormat,
           job: listedByJobId,
           now,
           reset: r.reset ? 1 : 0,
@@ -479,7 +749,7 @@ export class SqliteMetaStore implements MetaStore {
 
   async applyProbeResults(updates: ProbeUpdate[], now: string): Promise<void> {
     const update = this.stmt(
-      `UPDATE file_metas SET status = ?, file_type = ?, content_type = ?, meta_attributes = ?, fail_reason = ?,
+      `UPDATE file_metas SET status = ?, file_type = ?, file_format = ?, content_type = ?, meta_attributes = json_patch(${PEOPLES_ATTRIBUTES}, ?), fail_reason = ?,
          probed_fingerprint = ?, probe_depth = ?, update_time = ?
        WHERE id = ? AND fingerprint = ? AND status != 'DELETED'`,
     );
@@ -488,6 +758,7 @@ export class SqliteMetaStore implements MetaStore {
         update.run(
           u.status,
           u.fileType,
+          u.fileFormat,
           u.contentType,
           JSON.stringify(u.metaAttributes),
           u.failReason,
@@ -549,6 +820,10 @@ export class SqliteMetaStore implements MetaStore {
     if (q.fileTypes?.length) {
       where.push(`file_type IN (SELECT value FROM json_each(?))`);
       params.push(JSON.stringify(q.fileTypes));
+    }
+    if (q.contentTypes?.length) {
+      where.push(`content_type IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(q.contentTypes));
     }
     if (q.indexName !== undefined) {
       where.push('index_name = ?');
@@ -799,8 +1074,8 @@ export class SqliteMetaStore implements MetaStore {
   async createJob(j: DatasetJob): Promise<void> {
     this.stmt(
       `INSERT INTO jobs (id, dataset_id, version_name, action, mode, spec, description, status, total, completed, failed, skipped,
-         fanout_cursor, fanout_done, listed, deleted, message, create_time, start_time, finish_time, update_time)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         fanout_cursor, fanout_done, listed, deleted, message, create_time, start_time, finish_time, update_time, workspace_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       j.datasetJobId,
       j.datasetId,
@@ -823,6 +1098,7 @@ export class SqliteMetaStore implements MetaStore {
       j.startTime,
       j.finishTime,
       j.updateTime,
+      j.workspaceId,
     );
   }
 
@@ -845,18 +1121,21 @@ export class SqliteMetaStore implements MetaStore {
         params.push(v);
       }
     }
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as {
-      n: number;
-    }).n;
+    const whereSql = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM jobs ${whereSql()}`).get(...params) as { n: number }).n;
+    const sort = JOB_SORT_COLUMNS[q.sortBy ?? 'CreateTime'];
+    const desc = (q.order ?? 'DESC') === 'DESC';
     if (q.nextToken) {
-      const [t, id] = decodeToken(q.nextToken);
-      where.push('(create_time < ? OR (create_time = ? AND id < ?))');
-      params.push(t, t, id);
+      const [v, id] = decodeToken(q.nextToken);
+      const cmp = desc ? '<' : '>';
+      where.push(`(${sort.expr} ${cmp} ? OR (${sort.expr} = ? AND id ${cmp} ?))`);
+      params.push(v, v, id);
     }
+    const dir = desc ? 'DESC' : 'ASC';
     const rows = this.db
-      .prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC LIMIT ?`)
-      .all(...params, q.maxResults + 1) as Row[];
-    return pageOf(rows.map(toJob), q.maxResults, total, (j) => encodeToken(j.createTime, j.datasetJobId));
+      .prepare(`SELECT * FROM jobs ${whereSql()} ORDER BY ${sort.expr} ${dir}, id ${dir} LIMIT ? OFFSET ?`)
+      .all(...params, q.maxResults + 1, q.nextToken ? 0 : (q.offset ?? 0)) as Row[];
+    return pageOf(rows.map(toJob), q.maxResults, total, (j) => encodeToken(sort.value(j), j.datasetJobId));
   }
 
   async transitionJob(
@@ -885,11 +1164,12 @@ export class SqliteMetaStore implements MetaStore {
     return r.changes === 1;
   }
 
-  async setJobCounts(id: string, c: { total: number; completed: number; failed: number }, now: string): Promise<void> {
-    this.stmt(`UPDATE jobs SET total = ?, completed = ?, failed = ?, update_time = ? WHERE id = ? AND status = 'Running'`).run(
+  async setJobCounts(id: string, c: { total: number; completed: number; failed: number; skipped?: number }, now: string): Promise<void> {
+    this.stmt(`UPDATE jobs SET total = ?, completed = ?, failed = ?, skipped = coalesce(?, skipped), update_time = ? WHERE id = ? AND status = 'Running'`).run(
       c.total,
       c.completed,
       c.failed,
+      c.skipped ?? null,
       now,
       id,
     );
@@ -976,6 +1256,96 @@ export class SqliteMetaStore implements MetaStore {
     }).immediate();
   }
 
+  async listJobsLogs(jobIds: string[], limit: number): Promise<Map<string, JobLog[]>> {
+    const out = new Map<string, JobLog[]>();
+    for (const id of jobIds) out.set(id, await this.listJobLogs(id, limit));
+    return out;
+  }
+
+  async updateJobDescription(id: string, description: string, now: string): Promise<void> {
+    this.stmt('UPDATE jobs SET description = ?, update_time = ? WHERE id = ?').run(description, now, id);
+  }
+
+  async deleteEndedJob(id: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const ended = this.stmt(`SELECT 1 FROM jobs WHERE id = ? AND status IN (${TERMINAL_STATUSES.map(() => '?').join(',')})`).get(id, ...TERMINAL_STATUSES);
+      if (!ended) return false;
+      this.deleteJobRows(id);
+      return true;
+    }).immediate();
+  }
+
+  async revertAiTags(tagJobId: string, afterMetaId: string | null, limit: number, now: string): Promise<TagRevertStep> {
+    return this.db.transaction(() => {
+      const ids = (
+        this.stmt('SELECT meta_id FROM job_items WHERE job_id = ? AND state = 1 AND meta_id > ? ORDER BY meta_id LIMIT ?').all(tagJobId, afterMetaId ?? '', limit) as Array<{
+          meta_id: string;
+        }>
+      ).map((r) => r.meta_id);
+      const clear = this.stmt(
+        `UPDATE file_metas SET tags_ai = '[]', tag_job_id = NULL, tag_fingerprint = NULL, tag_definition_id = NULL, tag_definition_version = NULL,
+           tag_model = NULL, tag_error = NULL, tag_update_time = ?, update_time = ? WHERE id = ? AND tag_job_id = ?`,
+      );
+      let reverted = 0;
+      for (const id of ids) reverted += clear.run(now, now, id, tagJobId).changes;
+      return { scanned: ids.length, lastMetaId: ids.at(-1) ?? null, reverted };
+    }).immediate();
+  }
+
+  // ---------------------------------------------------------------- dataset job configs
+
+  async createJobConfig(c: DatasetJobConfig): Promise<void> {
+    try {
+      this.stmt(
+        `INSERT INTO dataset_job_configs (id, dataset_id, workspace_id, version_name, config_type, config, create_time, modify_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(c.datasetJobConfigId, c.datasetId, c.workspaceId, c.versionName, c.configType, JSON.stringify(c.config), c.createTime, c.modifyTime);
+    } catch (e) {
+      throw uniqueConfig(e, c);
+    }
+  }
+
+  async getJobConfig(id: string): Promise<DatasetJobConfig | undefined> {
+    const r = this.stmt('SELECT * FROM dataset_job_configs WHERE id = ?').get(id);
+    return r ? toJobConfig(r) : undefined;
+  }
+
+  async listJobConfigs(q: JobConfigQuery): Promise<Page<DatasetJobConfig>> {
+    const where = ['dataset_id = ?'];
+    const params: unknown[] = [q.datasetId];
+    if (q.configType !== undefined) {
+      where.push('config_type = ?');
+      params.push(q.configType);
+    }
+    if (q.versionName !== undefined) {
+      where.push('version_name = ?');
+      params.push(q.versionName);
+    }
+    const sql = where.join(' AND ');
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM dataset_job_configs WHERE ${sql}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM dataset_job_configs WHERE ${sql} ORDER BY create_time DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit, q.offset) as Row[];
+    return { items: rows.map(toJobConfig), totalCount: total };
+  }
+
+  async updateJobConfig(c: DatasetJobConfig): Promise<void> {
+    try {
+      this.stmt('UPDATE dataset_job_configs SET config_type = ?, config = ?, modify_time = ? WHERE id = ?').run(
+        c.configType,
+        JSON.stringify(c.config),
+        c.modifyTime,
+        c.datasetJobConfigId,
+      );
+    } catch (e) {
+      throw uniqueConfig(e, c);
+    }
+  }
+
+  async deleteJobConfig(id: string): Promise<void> {
+    this.stmt('DELETE FROM dataset_job_configs WHERE id = ?').run(id);
+  }
+
   async listJobLogs(jobId: string, limit: number): Promise<JobLog[]> {
     const rows = this.stmt(
       'SELECT time, level, message FROM (SELECT * FROM job_logs WHERE job_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq ASC',
@@ -988,10 +1358,10 @@ export class SqliteMetaStore implements MetaStore {
   async applyTagResults(updates: TagUpdate[], now: string): Promise<void> {
     const st = this.stmt(
       `UPDATE file_metas SET tags_ai = ?, tag_update_time = ?, tag_fingerprint = ?, tag_definition_id = ?, tag_definition_version = ?,
-         tag_model = ?, tag_error = NULL, update_time = ? WHERE id = ?`,
+         tag_model = ?, tag_job_id = ?, tag_error = NULL, update_time = ? WHERE id = ?`,
     );
     this.db.transaction(() => {
-      for (const u of updates) st.run(JSON.stringify(u.ai), now, u.fileFingerPrint, u.tagDefinitionId, u.tagDefinitionVersion, u.model, now, u.datasetFileMetaId);
+      for (const u of updates) st.run(JSON.stringify(u.ai), now, u.fileFingerPrint, u.tagDefinitionId, u.tagDefinitionVersion, u.model, u.jobId, now, u.datasetFileMetaId);
     }).immediate();
   }
 
@@ -1031,13 +1401,94 @@ export class SqliteMetaStore implements MetaStore {
     }).immediate();
   }
 
-  async updateUserTags(id: string, tags: { user: string[]; userDeleteAiTags: string[] }, now: string): Promise<void> {
-    this.stmt('UPDATE file_metas SET tags_user = ?, tags_user_delete_ai = ?, update_time = ? WHERE id = ?').run(
-      JSON.stringify(tags.user),
-      JSON.stringify(tags.userDeleteAiTags),
-      now,
-      id,
+  async createFileMetas(rows: CreatedFileRow[], now: string): Promise<boolean[]> {
+    // A DELETED meta under the same id is replaced as new; its vector bookkeeping (index_name, …) stays
+    // so that the next SemanticIndex replaces or drops the vector it names.
+    const insert = this.stmt(
+      `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint,
+         file_create_time, file_update_time, file_type, file_format, content_type, meta_attributes, tags_user,
+         tag_update_time, comment, status, create_time, update_time)
+       VALUES (@id, @datasetId, @versionName, @uri, @fileName, @fileDir, @dataSize, @fingerprint,
+         @fileCreateTime, @fileUpdateTime, @fileType, @fileFormat, @contentType, @metaAttributes, @tagsUser,
+         @tagUpdateTime, @comment, 'PENDING', @now, @now)
+       ON CONFLICT (id) DO UPDATE SET
+         uri = excluded.uri, file_name = excluded.file_name, file_dir = excluded.file_dir, data_size = excluded.data_size,
+         fingerprint = excluded.fingerprint, file_create_time = excluded.file_create_time, file_update_time = excluded.file_update_time,
+         file_type = excluded.file_type, file_format = excluded.file_format, content_type = excluded.content_type,
+         meta_attributes = excluded.meta_attributes, tags_user = excluded.tags_user, tags_user_delete_ai = '[]', tags_ai = '[]',
+         tag_update_time = excluded.tag_update_time, tag_fingerprint = NULL, tag_definition_id = NULL, tag_definition_version = NULL,
+         tag_model = NULL, tag_error = NULL, embed_error = NULL, comment = excluded.comment, status = 'PENDING', fail_reason = NULL,
+         probed_fingerprint = NULL, probe_depth = NULL, listed_by_job = NULL, listed_at = NULL,
+         create_time = excluded.create_time, update_time = excluded.update_time
+       WHERE file_metas.status = 'DELETED'`,
     );
+    const written: boolean[] = [];
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const changes = insert.run({
+          id: r.datasetFileMetaId,
+          datasetId: r.datasetId,
+          versionName: r.versionName,
+          uri: r.uri,
+          fileName: r.fileName,
+          fileDir: r.fileDir,
+          dataSize: r.dataSize,
+          fingerprint: r.fileFingerPrint,
+          fileCreateTime: r.fileCreateTime,
+          fileUpdateTime: r.fileUpdateTime,
+          fileType: r.fileType,
+          fileFormat: r.fileFormat,
+          contentType: r.contentType,
+          metaAttributes: JSON.stringify(r.metaAttributes),
+          tagsUser: JSON.stringify(r.userTags),
+          tagUpdateTime: r.userTags.length ? now : null,
+          comment: r.comment,
+          now,
+        }).changes;
+        written.push(changes > 0);
+      }
+    }).immediate();
+    return written;
+  }
+
+  async updateFileMetaContent(u: FileMetaContentUpdate, now: string): Promise<boolean> {
+    const set: string[] = [];
+    const params: Record<string, unknown> = {
+      id: u.datasetFileMetaId,
+      now,
+      ai: JSON.stringify(u.expectedTags.ai),
+      user: JSON.stringify(u.expectedTags.user),
+      rejected: JSON.stringify(u.expectedTags.userDeleteAiTags),
+    };
+    if (u.tags) {
+      set.push('tags_ai = @newAi', 'tags_user = @newUser', 'tags_user_delete_ai = @newRejected', 'tag_update_time = @now');
+      Object.assign(params, { newAi: JSON.stringify(u.tags.ai), newUser: JSON.stringify(u.tags.user), newRejected: JSON.stringify(u.tags.userDeleteAiTags) });
+    }
+    if (u.metaAttributes) {
+      set.push('meta_attributes = json_patch(meta_attributes, @attributes)');
+      params.attributes = JSON.stringify(u.metaAttributes);
+    }
+    if (u.comment !== undefined) {
+      set.push('comment = @comment');
+      params.comment = u.comment;
+    }
+    // Even with nothing to change, the answer says whether the meta is there and unchanged.
+    set.push('update_time = @now');
+    return (
+      this.db
+        .prepare(
+          `UPDATE file_metas SET ${set.join(', ')}
+           WHERE id = @id AND status != 'DELETED' AND json(tags_ai) = json(@ai) AND json(tags_user) = json(@user) AND json(tags_user_delete_ai) = json(@rejected)`,
+        )
+        .run(params).changes > 0
+    );
+  }
+
+  async markFileMetasDeleted(ids: string[], now: string): Promise<void> {
+    const st = this.stmt(`UPDATE file_metas SET status = 'DELETED', update_time = ? WHERE id = ? AND status != 'DELETED'`);
+    this.db.transaction(() => {
+      for (const id of ids) st.run(now, id);
+    }).immediate();
   }
 
   async coverage(datasetId: string, versionName: string, target: CoverageTarget): Promise<CoverageCounts> {
@@ -1142,9 +1593,24 @@ export class SqliteMetaStore implements MetaStore {
   async createConnection(c: Connection, sealedSecrets: string): Promise<void> {
     try {
       this.stmt(
-        `INSERT INTO connections (id, name, type, configs, secret_names, sealed_secrets, models, create_time, update_time)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(c.connectionId, c.connectionName, c.connectionType, JSON.stringify(c.configs), JSON.stringify(c.secretNames), sealedSecrets, JSON.stringify(c.models), c.createTime, c.updateTime);
+        `INSERT INTO connections (id, name, type, configs, secret_names, sealed_secrets, models, description, accessibility, workspace_id, resource_meta, creator, create_time, update_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        c.connectionId,
+        c.connectionName,
+        c.connectionType,
+        JSON.stringify(c.configs),
+        JSON.stringify(c.secretNames),
+        sealedSecrets,
+        JSON.stringify(c.models),
+        c.description,
+        c.accessibility,
+        c.workspaceId,
+        c.resourceMeta ? JSON.stringify(c.resourceMeta) : null,
+        c.creator ?? null,
+        c.createTime,
+        c.updateTime,
+      );
     } catch (e) {
       throw uniqueViolation(e, `a connection named '${c.connectionName}' exists`);
     }
@@ -1155,15 +1621,63 @@ export class SqliteMetaStore implements MetaStore {
     return r ? { connection: toConnection(r), sealedSecrets: r.sealed_secrets as string } : undefined;
   }
 
-  async listConnections(q: { type?: ConnectionType; maxResults: number; nextToken?: string }): Promise<Page<Connection>> {
-    return this.pageByCreateTime('connections', q.type ? { col: 'type', value: q.type } : undefined, q, toConnection, (c) => [c.createTime, c.connectionId]);
+  async listConnections(q: ConnectionQuery): Promise<Page<Connection>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const anyOf = (col: string, values: readonly string[]) => {
+      where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    if (q.workspaceId !== undefined) {
+      where.push('workspace_id = ?');
+      params.push(q.workspaceId);
+    }
+    if (q.connectionIds) anyOf('id', q.connectionIds.length ? q.connectionIds : ['']);
+    if (q.types) anyOf('type', q.types.length ? q.types : ['']);
+    if (q.nameContains) {
+      where.push(`name LIKE ? ESCAPE '\\'`);
+      params.push(`%${escapeLike(q.nameContains)}%`);
+    }
+    if (q.accessibility) {
+      where.push('accessibility = ?');
+      params.push(q.accessibility);
+    }
+    if (q.creator !== undefined) {
+      where.push('creator = ?');
+      params.push(q.creator);
+    }
+    const model: string[] = [];
+    if (q.model !== undefined) {
+      model.push(`json_extract(m.value, '$.model') = ?`);
+      params.push(q.model);
+    }
+    if (q.modelTypes) {
+      const types = q.modelTypes.length ? q.modelTypes : [''];
+      model.push(`json_extract(m.value, '$.modelType') IN (${types.map(() => '?').join(', ')})`);
+      params.push(...types);
+    }
+    if (q.toolCall !== undefined) model.push(q.toolCall ? `json_extract(m.value, '$.toolCall') = 1` : `coalesce(json_extract(m.value, '$.toolCall'), 0) = 0`);
+    if (model.length) where.push(`EXISTS (SELECT 1 FROM json_each(connections.models) AS m WHERE ${model.join(' AND ')})`);
+    return this.pageByCreateTime('connections', where, params, q, toConnection, (c) => [c.createTime, c.connectionId]);
   }
 
   async updateConnection(c: Connection, sealedSecrets: string): Promise<void> {
     try {
       this.stmt(
-        `UPDATE connections SET name = ?, configs = ?, secret_names = ?, sealed_secrets = ?, models = ?, update_time = ? WHERE id = ?`,
-      ).run(c.connectionName, JSON.stringify(c.configs), JSON.stringify(c.secretNames), sealedSecrets, JSON.stringify(c.models), c.updateTime, c.connectionId);
+        `UPDATE connections SET name = ?, configs = ?, secret_names = ?, sealed_secrets = ?, models = ?, description = ?, accessibility = ?, resource_meta = ?, update_time = ?
+         WHERE id = ?`,
+      ).run(
+        c.connectionName,
+        JSON.stringify(c.configs),
+        JSON.stringify(c.secretNames),
+        sealedSecrets,
+        JSON.stringify(c.models),
+        c.description,
+        c.accessibility,
+        c.resourceMeta ? JSON.stringify(c.resourceMeta) : null,
+        c.updateTime,
+        c.connectionId,
+      );
     } catch (e) {
       throw uniqueViolation(e, `a connection named '${c.connectionName}' exists`);
     }
@@ -1175,8 +1689,9 @@ export class SqliteMetaStore implements MetaStore {
 
   async createTagDefinition(t: TagDefinition): Promise<void> {
     this.stmt(
-      `INSERT INTO tag_definitions (id, name, guide_prompt, tags, version, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(t.tagDefinitionId, t.name, t.guidePrompt, JSON.stringify(t.tags), t.version, t.createTime, t.updateTime);
+      `INSERT INTO tag_definitions (id, name, guide_prompt, tags, version, description, accessibility, framework_type, workspace_id, create_time, update_time)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(t.tagDefinitionId, t.name, t.guidePrompt, JSON.stringify(t.tags), t.version, t.description, t.accessibility, t.frameworkType, t.workspaceId, t.createTime, t.updateTime);
   }
 
   async getTagDefinition(id: string): Promise<TagDefinition | undefined> {
@@ -1184,21 +1699,37 @@ export class SqliteMetaStore implements MetaStore {
     return r ? toTagDefinition(r) : undefined;
   }
 
-  async listTagDefinitions(q: { maxResults: number; nextToken?: string }): Promise<Page<TagDefinition>> {
-    return this.pageByCreateTime('tag_definitions', undefined, q, toTagDefinition, (t) => [t.createTime, t.tagDefinitionId]);
+  async listTagDefinitions(q: { maxResults: number; nextToken?: string; workspaceId?: string }): Promise<Page<TagDefinition>> {
+    const [where, params] = q.workspaceId !== undefined ? [['workspace_id = ?'], [q.workspaceId]] : [[], []];
+    return this.pageByCreateTime('tag_definitions', where, params, q, toTagDefinition, (t) => [t.createTime, t.tagDefinitionId]);
+  }
+
+  async listTagDefinitionsByPage(q: TagDefinitionPageQuery): Promise<Page<TagDefinition>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.workspaceId !== undefined) {
+      where.push('workspace_id = ?');
+      params.push(q.workspaceId);
+    }
+    if (q.frameworkType !== undefined) {
+      where.push('framework_type = ?');
+      params.push(q.frameworkType);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
+    const order = q.sortBy === 'name' ? `name ${dir}, create_time ${dir}, id ${dir}` : `create_time ${dir}, id ${dir}`;
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM tag_definitions ${clause}`).get(...params) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT * FROM tag_definitions ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, q.limit, q.offset) as Row[];
+    return { items: rows.map(toTagDefinition), totalCount: total };
   }
 
   async updateTagDefinition(t: TagDefinition, expectedVersion: number): Promise<boolean> {
     return (
-      this.stmt(`UPDATE tag_definitions SET name = ?, guide_prompt = ?, tags = ?, version = ?, update_time = ? WHERE id = ? AND version = ?`).run(
-        t.name,
-        t.guidePrompt,
-        JSON.stringify(t.tags),
-        t.version,
-        t.updateTime,
-        t.tagDefinitionId,
-        expectedVersion,
-      ).changes === 1
+      this.stmt(
+        `UPDATE tag_definitions SET name = ?, guide_prompt = ?, tags = ?, version = ?, description = ?, accessibility = ?, framework_type = ?, update_time = ?
+         WHERE id = ? AND version = ?`,
+      ).run(t.name, t.guidePrompt, JSON.stringify(t.tags), t.version, t.description, t.accessibility, t.frameworkType, t.updateTime, t.tagDefinitionId, expectedVersion)
+        .changes === 1
     );
   }
 
@@ -1206,28 +1737,27 @@ export class SqliteMetaStore implements MetaStore {
     this.stmt('DELETE FROM tag_definitions WHERE id = ?').run(id);
   }
 
-  /** Newest-first keyset page of a small table ordered by (create_time, id). */
+  /** Keyset page of a small table ordered by (create_time, id): newest first unless `order` is ASC. */
   private pageByCreateTime<T>(
     table: 'connections' | 'tag_definitions',
-    filter: { col: string; value: string } | undefined,
-    q: { maxResults: number; nextToken?: string },
+    filters: string[],
+    filterParams: unknown[],
+    q: { maxResults: number; nextToken?: string; order?: 'ASC' | 'DESC' },
     map: (r: Row) => T,
     keyOf: (t: T) => [string, string],
   ): Page<T> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter) {
-      where.push(`${filter.col} = ?`);
-      params.push(filter.value);
-    }
+    const where = [...filters];
+    const params = [...filterParams];
     const total = (this.db.prepare(`SELECT count(*) AS n FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...params) as { n: number }).n;
+    const asc = q.order === 'ASC';
     if (q.nextToken) {
       const [t, id] = decodeToken(q.nextToken);
-      where.push('(create_time < ? OR (create_time = ? AND id < ?))');
+      where.push(asc ? '(create_time > ? OR (create_time = ? AND id > ?))' : '(create_time < ? OR (create_time = ? AND id < ?))');
       params.push(t, t, id);
     }
+    const dir = asc ? 'ASC' : 'DESC';
     const rows = this.db
-      .prepare(`SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY create_time DESC, id DESC LIMIT ?`)
+      .prepare(`SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY create_time ${dir}, id ${dir} LIMIT ?`)
       .all(...params, q.maxResults + 1) as Row[];
     return pageOf(rows.map(map), q.maxResults, total, (x) => encodeToken(...keyOf(x)));
   }
@@ -1247,13 +1777,42 @@ function pageOf<T>(rows: T[], max: number, totalCount: number, tokenOf: (last: T
 function toDataset(r: Row): Dataset {
   return {
     datasetId: r.id as string,
+    workspaceId: r.workspace_id as string,
     name: r.name as string,
     description: r.description as string,
     edition: r.edition as Dataset['edition'],
-    dataType: 'PIC',
+    dataType: r.data_type as Dataset['dataType'],
+    dataSourceType: r.data_source_type as Dataset['dataSourceType'],
+    property: 'DIRECTORY',
     uri: r.uri as string,
+    labels: JSON.parse(r.labels as string) as Label[],
+    options: r.options as string,
+    accessibility: r.accessibility as Dataset['accessibility'],
+    accessibleRoleIdList: JSON.parse(r.accessible_role_ids as string) as string[],
+    mountAccessReadWriteRoleIdList: JSON.parse(r.mount_rw_role_ids as string) as string[],
+    provider: r.provider as string,
+    providerType: r.provider_type as string,
+    sourceType: r.source_type as string,
+    sourceId: r.source_id as string,
+    sourceDatasetId: r.source_dataset_id as string,
+    sourceDatasetVersion: r.source_dataset_version as string,
+    importInfo: r.import_info as string,
+    userId: r.user_id as string,
+    ...(r.owner_id ? { ownerId: r.owner_id as string } : {}),
     createTime: r.create_time as string,
     updateTime: r.update_time as string,
+  };
+}
+
+function toDatasetShare(r: Row): DatasetShare {
+  return {
+    workspaceId: r.workspace_id as string,
+    tenantId: r.tenant_id as string,
+    allowedMountAccessLevels: JSON.parse(r.access_levels as string) as DatasetShare['allowedMountAccessLevels'],
+    expiresAt: r.expires_at as string,
+    sharedAt: r.shared_at as string,
+    isSecureMode: r.secure_mode === 1,
+    extra: r.extra as string,
   };
 }
 
@@ -1270,6 +1829,8 @@ function toFileMeta(r: Row): FileMeta {
     fileCreateTime: (r.file_create_time as string | null) ?? null,
     fileUpdateTime: r.file_update_time as string,
     fileType: r.file_type as string,
+    fileFormat: (r.file_format as string | undefined) ?? '',
+    comment: (r.comment as string | undefined) ?? '',
     contentType: (r.content_type as string | null) ?? null,
     metaAttributes: JSON.parse(r.meta_attributes as string) as FileMeta['metaAttributes'],
     tags: {
@@ -1323,6 +1884,11 @@ function toConnection(r: Row): Connection {
     configs: JSON.parse(r.configs as string) as Record<string, string>,
     secretNames: JSON.parse(r.secret_names as string) as string[],
     models: JSON.parse(r.models as string) as Connection['models'],
+    description: r.description as string,
+    accessibility: r.accessibility as Connection['accessibility'],
+    workspaceId: r.workspace_id as string,
+    ...(r.resource_meta ? { resourceMeta: JSON.parse(r.resource_meta as string) as NonNullable<Connection['resourceMeta']> } : {}),
+    ...(r.creator ? { creator: r.creator as string } : {}),
     createTime: r.create_time as string,
     updateTime: r.update_time as string,
   };
@@ -1335,6 +1901,10 @@ function toTagDefinition(r: Row): TagDefinition {
     guidePrompt: r.guide_prompt as string,
     tags: JSON.parse(r.tags as string) as TagDefinition['tags'],
     version: r.version as number,
+    description: r.description as string,
+    accessibility: r.accessibility as TagDefinition['accessibility'],
+    frameworkType: r.framework_type as string,
+    workspaceId: r.workspace_id as string,
     createTime: r.create_time as string,
     updateTime: r.update_time as string,
   };
@@ -1361,10 +1931,39 @@ function toLogicalRef(r: Row): LogicalRef {
   };
 }
 
+/** ListDatasetJobs' sort orders: the column (NULL finish times sort as '') and the value a page token carries. */
+const JOB_SORT_COLUMNS: Record<JobSortBy, { expr: string; value: (j: DatasetJob) => string }> = {
+  CreateTime: { expr: 'create_time', value: (j) => j.createTime },
+  FinishTime: { expr: "coalesce(finish_time, '')", value: (j) => j.finishTime ?? '' },
+  Status: { expr: 'status', value: (j) => j.status },
+  JobAction: { expr: 'action', value: (j) => j.jobAction },
+};
+
+function uniqueConfig(e: unknown, c: DatasetJobConfig): unknown {
+  if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') return e;
+  return conflict(
+    `dataset ${c.datasetId} has a ${c.configType} job config for ${c.versionName ? `version ${c.versionName}` : 'every version'} already: update that one`,
+  );
+}
+
+function toJobConfig(r: Row): DatasetJobConfig {
+  return {
+    datasetJobConfigId: r.id as string,
+    datasetId: r.dataset_id as string,
+    workspaceId: r.workspace_id as string,
+    versionName: r.version_name as string,
+    configType: r.config_type as DatasetJobConfig['configType'],
+    config: JSON.parse(r.config as string) as Record<string, unknown>,
+    createTime: r.create_time as string,
+    modifyTime: r.modify_time as string,
+  };
+}
+
 function toJob(r: Row): DatasetJob {
   return {
     datasetJobId: r.id as string,
     datasetId: r.dataset_id as string,
+    workspaceId: (r.workspace_id as string | undefined) ?? '',
     versionName: r.version_name as string,
     jobAction: r.action as DatasetJob['jobAction'],
     jobMode: r.mode as DatasetJob['jobMode'],

@@ -1,4 +1,30 @@
 // Schema of the embedded SQLite MetaStore, as ordered migrations (applied once each, in order).
+import { ImageFormat, IMAGE_EXTENSIONS, PAI_TYPE_EXTENSIONS } from '../../domain/file-meta.js';
+
+const sqlList = (xs: readonly string[]) => xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(', ');
+
+/**
+ * paiFileTypeOf (lib/domain/file-meta.ts) as an SQL expression over a format column and a file-name
+ * column: image formats and image extensions are `image`; else the lower-cased extension (the text
+ * after the last `.` that is not the first character; the format when there is none) decides, an
+ * unknown one being `application`; '' when there is neither. test/unit/domain-file-meta.test.ts
+ * checks that the two agree.
+ */
+export function paiFileTypeSql(format: string, fileName: string): string {
+  // rtrim(name, name without dots) strips back to the last '.', leaving the name up to and including it
+  const head = `rtrim(${fileName}, replace(${fileName}, '.', ''))`;
+  const ext = `(CASE WHEN length(${head}) >= 2 THEN lower(substr(${fileName}, length(${head}) + 1)) ELSE '' END)`;
+  const known = `(CASE WHEN ${ext} != '' THEN ${ext} ELSE lower(${format}) END)`;
+  const images = sqlList([...ImageFormat.options, ...IMAGE_EXTENSIONS]);
+  return `(CASE
+    WHEN lower(${format}) IN (${images}) THEN 'image'
+    WHEN ${known} = '' THEN ''
+    WHEN ${known} IN (${images}) THEN 'image'
+    WHEN ${known} IN (${sqlList(PAI_TYPE_EXTENSIONS.video)}) THEN 'video'
+    WHEN ${known} IN (${sqlList(PAI_TYPE_EXTENSIONS.audio)}) THEN 'audio'
+    WHEN ${known} IN (${sqlList(PAI_TYPE_EXTENSIONS.text)}) THEN 'text'
+    ELSE 'application' END)`;
+}
 export const SQLITE_MIGRATIONS: readonly string[] = [
   // 1: datasets, versions, file metas, jobs, job items and logs
   `
@@ -227,18 +253,150 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
   UPDATE file_metas SET probed_fingerprint = NULL WHERE status = 'FAILED';
   `,
-  // 9: (issue 11) datasets and versions as PAI has them: workspace, property, labels, options, … (placeholder until written)
-  `SELECT 1;`,
-  // 10: (issue 11) jobs' workspace and dataset job configs (placeholder until written)
-  `SELECT 1;`,
-  // 11: (issue 11) file metas as PAI has them: FileType the MIME top-level type, the format apart, Comment (placeholder until written)
-  `SELECT 1;`,
-  // 12: (issue 11) connections and prompts as PAI has them: workspace, description, accessibility (placeholder until written)
-  `SELECT 1;`,
+  // 9: (issue 11) datasets and versions as PAI has them: workspace, data source type, property, labels
+  // (JSON [{Key,Value}]), options, accessibility, role lists, the descriptive Source*/Provider*
+  // fields and who created it (OwnerId); a published logical version's summed reference sizes (DataSize); fm_by_status also covers
+  // data_size, so a version's DataCount and DataSize are one pass over the index.
+  `
+  ALTER TABLE datasets ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN data_source_type TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN property TEXT NOT NULL DEFAULT 'DIRECTORY';
+  ALTER TABLE datasets ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE datasets ADD COLUMN options TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN accessibility TEXT NOT NULL DEFAULT 'PRIVATE';
+  ALTER TABLE datasets ADD COLUMN accessible_role_ids TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE datasets ADD COLUMN mount_rw_role_ids TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE datasets ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN provider_type TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN source_type TEXT NOT NULL DEFAULT 'USER';
+  ALTER TABLE datasets ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN source_dataset_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN source_dataset_version TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN import_info TEXT NOT NULL DEFAULT '';
+  ALTER TABLE datasets ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+  -- PAI's OwnerId: the principal that created the dataset (NULL: made before it was recorded)
+  ALTER TABLE datasets ADD COLUMN owner_id TEXT;
+  UPDATE datasets SET data_source_type = CASE WHEN uri = '' THEN '' WHEN uri LIKE 'oss:%' THEN 'OSS' ELSE 'NAS' END;
+  CREATE INDEX datasets_by_workspace ON datasets (workspace_id, create_time, id);
+
+  ALTER TABLE versions ADD COLUMN data_source_type TEXT NOT NULL DEFAULT '';
+  ALTER TABLE versions ADD COLUMN property TEXT NOT NULL DEFAULT 'DIRECTORY';
+  ALTER TABLE versions ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE versions ADD COLUMN options TEXT NOT NULL DEFAULT '';
+  ALTER TABLE versions ADD COLUMN source_type TEXT NOT NULL DEFAULT 'USER';
+  ALTER TABLE versions ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE versions ADD COLUMN import_info TEXT NOT NULL DEFAULT '';
+  ALTER TABLE versions ADD COLUMN task_ram_role TEXT NOT NULL DEFAULT '';
+  ALTER TABLE versions ADD COLUMN user_metrics_endpoints TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE versions ADD COLUMN ref_size INTEGER;
+  UPDATE versions SET data_source_type = CASE WHEN uri = '' THEN '' WHEN uri LIKE 'oss:%' THEN 'OSS' ELSE 'NAS' END;
+  UPDATE versions SET ref_size = (SELECT coalesce(sum(r.data_size), 0) FROM logical_refs r
+    WHERE r.dataset_id = versions.dataset_id AND r.version_name = versions.version_name) WHERE ref_count IS NOT NULL;
+
+  DROP INDEX fm_by_status;
+  CREATE INDEX fm_by_status ON file_metas (dataset_id, version_name, status, data_size);
+
+  -- PAI's SharingConfig.SharedTo (lib/domain/dataset-sharing.ts): one row per workspace a dataset is
+  -- shared to, in the order given (seq); expires_at ISO 8601 UTC, '' never.
+  CREATE TABLE dataset_shares (
+    dataset_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    tenant_id TEXT NOT NULL DEFAULT '',
+    access_levels TEXT NOT NULL DEFAULT '["RO"]',
+    expires_at TEXT NOT NULL DEFAULT '',
+    shared_at TEXT NOT NULL,
+    secure_mode INTEGER NOT NULL DEFAULT 0,
+    extra TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (dataset_id, workspace_id)
+  );
+  CREATE INDEX dataset_shares_to ON dataset_shares (workspace_id, dataset_id);
+  `,
+  // 10: (issue 11) jobs as PAI has them: the workspace (their dataset's; '' before), JobSpecs under
+  // PAI's keys (IntelligentTag connectionId/modelName/tagDefinitionId → intelligentTagConnectionId/
+  // modelId/promptId; SemanticIndex modelName/vectorConnectionId/indexName → embeddingModel/
+  // databaseConnectionId/databaseTableName), which IntelligentTag job wrote a file's AI tags (for
+  // IntelligentTagRevert; files tagged before this migration are given the IntelligentTag job of their
+  // version that was running when their tags were written: one per version at a time), and PAI's
+  // dataset job configs (one per dataset, type and version; version '' is every version).
+  `
+  ALTER TABLE jobs ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+  UPDATE jobs SET spec = json_remove(json_set(spec, '$.intelligentTagConnectionId', json_extract(spec, '$.connectionId')), '$.connectionId')
+    WHERE action = 'IntelligentTag' AND json_type(spec, '$.connectionId') IS NOT NULL;
+  UPDATE jobs SET spec = json_remove(json_set(spec, '$.modelId', json_extract(spec, '$.modelName')), '$.modelName')
+    WHERE action = 'IntelligentTag' AND json_type(spec, '$.modelName') IS NOT NULL;
+  UPDATE jobs SET spec = json_remove(json_set(spec, '$.promptId', json_extract(spec, '$.tagDefinitionId')), '$.tagDefinitionId')
+    WHERE action = 'IntelligentTag' AND json_type(spec, '$.tagDefinitionId') IS NOT NULL;
+  UPDATE jobs SET spec = json_remove(json_set(spec, '$.embeddingModel', json_extract(spec, '$.modelName')), '$.modelName')
+    WHERE action = 'SemanticIndex' AND json_type(spec, '$.modelName') IS NOT NULL;
+  UPDATE jobs SET spec = json_remove(json_set(spec, '$.databaseConnectionId', json_extract(spec, '$.vectorConnectionId')), '$.vectorConnectionId')
+    WHERE action = 'SemanticIndex' AND json_type(spec, '$.vectorConnectionId') IS NOT NULL;
+  UPDATE jobs SET spec = json_remove(json_set(spec, '$.databaseTableName', json_extract(spec, '$.indexName')), '$.indexName')
+    WHERE action = 'SemanticIndex' AND json_type(spec, '$.indexName') IS NOT NULL;
+  UPDATE jobs SET spec = json_set(spec, '$.contentList', json('["file"]'))
+    WHERE action = 'SemanticIndex' AND json_type(spec, '$.contentList') IS NULL;
+
+  ALTER TABLE file_metas ADD COLUMN tag_job_id TEXT;
+  UPDATE file_metas SET tag_job_id = (
+    SELECT j.id FROM jobs j
+    WHERE j.dataset_id = file_metas.dataset_id AND j.version_name = file_metas.version_name AND j.action = 'IntelligentTag'
+      AND j.start_time IS NOT NULL AND j.start_time <= file_metas.tag_update_time
+      AND file_metas.tag_update_time <= coalesce(j.finish_time, '9999')
+    ORDER BY j.create_time DESC LIMIT 1)
+  WHERE tag_update_time IS NOT NULL AND tag_definition_id IS NOT NULL;
+
+  CREATE TABLE dataset_job_configs (
+    id TEXT PRIMARY KEY,
+    dataset_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    version_name TEXT NOT NULL,
+    config_type TEXT NOT NULL,
+    config TEXT NOT NULL,
+    create_time TEXT NOT NULL,
+    modify_time TEXT NOT NULL,
+    UNIQUE (dataset_id, config_type, version_name)
+  );
+  CREATE INDEX dataset_job_configs_by_create ON dataset_job_configs (dataset_id, create_time, id);
+  `,
+  // 11: (issue 11) file metas as PAI has them: FileType is the MIME top-level type (image, video, …),
+  // the format found in the bytes (jpeg, png, …; the extension before probing) moves to file_format,
+  // and PAI's Comment. The change-log triggers are dropped first: the backfill is no change an
+  // in-memory index must replay, and the next registration recreates them with file_format logged.
+  // The new FileType is the domain's paiFileTypeOf(old file_type, file_name), in SQL (paiFileTypeSql).
+  `
+  DROP TRIGGER IF EXISTS file_metas_logged_insert;
+  DROP TRIGGER IF EXISTS file_metas_logged_update;
+  DROP TRIGGER IF EXISTS file_metas_logged_delete;
+  ALTER TABLE file_metas ADD COLUMN file_format TEXT NOT NULL DEFAULT '';
+  ALTER TABLE file_metas ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+  UPDATE file_metas SET file_format = file_type, file_type = ${paiFileTypeSql('file_type', 'file_name')};
+  `,
+  // 12: (issue 11) connections and prompts (= tag definitions) as PAI has them: workspace, description,
+  // accessibility, the resource meta of a database connection, who created a connection (Creator), a
+  // prompt's FrameworkType. DashScope and OpenLLM connections take PAI's key names: `BaseUrl` becomes
+  // `base_url` and the secret `ApiKey` `api_key` (the sealed blob keeps the old name until the next
+  // update; reading maps it).
+  `
+  ALTER TABLE connections ADD COLUMN description TEXT NOT NULL DEFAULT '';
+  ALTER TABLE connections ADD COLUMN accessibility TEXT NOT NULL DEFAULT 'PRIVATE';
+  ALTER TABLE connections ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE connections ADD COLUMN resource_meta TEXT;
+  -- PAI's Creator: the principal that created the connection (NULL: made before it was recorded)
+  ALTER TABLE connections ADD COLUMN creator TEXT;
+  CREATE INDEX connections_by_creator ON connections (creator, create_time, id);
+  UPDATE connections SET configs = json_remove(json_set(configs, '$.base_url', json_extract(configs, '$.BaseUrl')), '$.BaseUrl')
+    WHERE type IN ('DashScopeConnection', 'OpenLLMConnection') AND json_type(configs, '$.BaseUrl') IS NOT NULL;
+  UPDATE connections SET secret_names = replace(secret_names, '"ApiKey"', '"api_key"')
+    WHERE type IN ('DashScopeConnection', 'OpenLLMConnection');
+  ALTER TABLE tag_definitions ADD COLUMN description TEXT NOT NULL DEFAULT '';
+  ALTER TABLE tag_definitions ADD COLUMN accessibility TEXT NOT NULL DEFAULT 'PRIVATE';
+  ALTER TABLE tag_definitions ADD COLUMN framework_type TEXT NOT NULL DEFAULT '';
+  ALTER TABLE tag_definitions ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 /** Logged: what a VersionIndex reads. Listing stamps (listed_by_job, listed_at) and job bookkeeping are not. */
-const LOGGED_COLUMNS = `status, file_name, file_dir, uri, file_type, content_type, semantic_index_job_id, index_name, data_size,
+const LOGGED_COLUMNS = `status, file_name, file_dir, uri, file_type, file_format, content_type, semantic_index_job_id, index_name, data_size,
   file_create_time, file_update_time, tag_update_time, semantic_index_update_time, meta_attributes, tags_ai, tags_user, tags_user_delete_ai`;
 const registered = (row: 'new' | 'old') =>
   `EXISTS (SELECT 1 FROM indexed_versions WHERE dataset_id = ${row}.dataset_id AND version_name = ${row}.version_name AND expires_at > unixepoch())`;

@@ -160,7 +160,7 @@ const NETWORK_REASONS: Record<string, string> = {
 };
 
 /** `CODE (fixed reason, host:port)`, e.g. `ECONNREFUSED (connection refused, 127.0.0.1:8080)`; never the error's own text. */
-function networkReason(code: string | undefined, host: string | undefined): string {
+export function networkReason(code: string | undefined, host: string | undefined): string {
   const at = host ? `, ${host}` : '';
   if (!code || !/^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return `network error${host ? ` (${host})` : ''}`;
   const reason =
@@ -186,7 +186,7 @@ function retryAfter(headers: IncomingHttpHeaders): number | undefined {
   return parseRetryAfter(typeof value === 'string' ? value : undefined);
 }
 
-function networkCode(e: unknown): string | undefined {
+export function networkCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && typeof cur === 'object' && depth < 4; depth++) {
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string' && code) return code;

@@ -3,24 +3,57 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { Readable } from 'node:stream';
 import { invalid } from '../../domain/errors.js';
+import { requestedWorkspace } from '../../domain/workspace.js';
 import { parseThumbnailMode } from '../../media/thumbnail.js';
-import { AGGREGATE_FIELDS } from '../../ports/meta-store.js';
+import { AGGREGATE_FIELDS, type AggregateField } from '../../ports/meta-store.js';
 import type { SearchParams } from '../../services/search.js';
 import { FileMetaDto, fileMetaDto } from '../dto.js';
-import { DEFAULT_THUMBNAIL_MODE, signedFileUrls } from '../file-urls.js';
+import { DEFAULT_THUMBNAIL_MODE, publicBaseOf, signedFileUrls } from '../file-urls.js';
 import type { ApiDeps, App, AppEnv } from '../env.js';
 import { pageOf } from '../page-tokens.js';
-import { base64Image, FilterParams, SearchBody, SearchQueryParams, searchParamsOf, VectorSearchDto, vectorSearchDto } from '../search-params.js';
-import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
+import { base64Image, FilterParams, pageSizeOf, SearchBody, SearchQueryParams, searchParamsOf, VectorSearchDto, vectorSearchDto } from '../search-params.js';
+import { DatasetIdParam, MaxResults, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
 const tags = ['DatasetFileMetas'];
 const MetaParams = DatasetIdParam.extend({ DatasetFileMetaId: z.string().min(1).max(64).openapi({ param: { name: 'DatasetFileMetaId', in: 'path' } }) });
 
+/** AggregateBy as PAI spells it (case-insensitive; `filetype` and `file_type` alike) and Loupe's extras. */
+const AGGREGATE_SPELLINGS: Record<string, AggregateField> = {
+  ...Object.fromEntries(AGGREGATE_FIELDS.map((f) => [f, f])),
+  filetype: 'file_type',
+  fileformat: 'file_format',
+};
+
+/** The AggregateBy of a request; absent (or empty) means TotalCount alone, as PAI does. */
+export function aggregateByOf(value: string | undefined): AggregateField | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const by = AGGREGATE_SPELLINGS[value.trim().toLowerCase()];
+  if (!by) {
+    throw invalid(
+      `AggregateBy: unknown '${value}' (filedir, filetype, tags.user, tags.user-delete-ai-tags, tags.ai, tags.all; Loupe also: fileformat, status)`,
+      'AggregateBy',
+    );
+  }
+  return by;
+}
+
 export const FileMetasStatisticsQuery = FilterParams.extend({
-  AggregateBy: z.enum(AGGREGATE_FIELDS).openapi({ description: 'tags.* count each tag of a file once' }),
+  AggregateBy: z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({
+      description:
+        'Case-insensitive: filedir, filetype (or file_type), tags.user, tags.user-delete-ai-tags, tags.ai, tags.all; Loupe also fileformat (file_format) and status. ' +
+        'tags.* count each tag of a file once. Absent: TotalCount alone',
+    }),
   MaxResults,
 });
-export const GetDatasetFileMetaQuery = z.object({ ThumbnailMode: z.string().max(128).optional() });
+export const GetDatasetFileMetaQuery = z.object({
+  ThumbnailMode: z.string().max(128).optional(),
+  DatasetVersion: z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').optional().openapi({ description: 'When given, a meta of another version is a 404' }),
+  WorkspaceId: z.string().max(64).optional().openapi({ description: 'When given, a dataset of another workspace is a 404' }),
+});
 
 function thumbnailModeOf(value: string | undefined): string {
   const mode = value ?? DEFAULT_THUMBNAIL_MODE;
@@ -33,13 +66,20 @@ function thumbnailModeOf(value: string | undefined): string {
 }
 
 export function fileMetaRoutes(app: App, d: ApiDeps) {
-  const urls = (thumbnailMode: string) => signedFileUrls(d.signer, thumbnailMode);
+  const urls = (c: Context<AppEnv>, thumbnailMode: string) => signedFileUrls(d.signer, thumbnailMode, publicBaseOf(c, d.publicUrl));
+  const where = {
+    DatasetId: z.string(),
+    DatasetVersion: z.string(),
+    WorkspaceId: z.string().openapi({ description: "The dataset's workspace ('' when it has none)" }),
+  };
 
   const listResponse = jsonContent(
     z.object({
       DatasetFileMetas: z.array(FileMetaDto),
+      ...where,
       TotalCount: z.number().int(),
       MaxResults: z.number().int(),
+      PageSize: z.number().int().openapi({ description: "PAI's deprecated name of the page size: the same as MaxResults" }),
       NextToken: z.string().optional(),
       VectorSearch: VectorSearchDto.optional(),
       ...RequestIdField,
@@ -47,17 +87,22 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     'A page of file metas (search results best first, with Score)',
   );
   const respond = async (c: Context<AppEnv>, params: SearchParams, thumbnailMode: string | undefined) => {
+    const mode = thumbnailModeOf(thumbnailMode); // checked before the search runs
     // GET and POST share tokens: the scope is the search itself, not its wire form.
     const { nextToken: given, maxResults: _, ...query } = params;
     const result = await pageOf(c, d.pageTokens, { listing: 'ListDatasetFileMetas', query, nextToken: given }, (nextToken) =>
       d.search.search({ ...params, nextToken }),
     );
-    const u = urls(thumbnailModeOf(thumbnailMode));
+    const u = urls(c, mode);
     return c.json(
       {
         DatasetFileMetas: result.items.map((m) => ({ ...fileMetaDto(m, u), ...(m.score !== undefined ? { Score: m.score } : {}) })),
+        DatasetId: params.datasetId,
+        DatasetVersion: params.versionName,
+        WorkspaceId: result.workspaceId,
         TotalCount: result.totalCount,
         MaxResults: params.maxResults,
+        PageSize: params.maxResults,
         NextToken: result.nextToken,
         ...(result.vector ? { VectorSearch: vectorSearchDto(result.vector) } : {}),
         RequestId: c.get('requestId'),
@@ -78,7 +123,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      return respond(c, searchParamsOf(DatasetId, q, q.QueryImage ? { uri: q.QueryImage } : undefined), q.ThumbnailMode);
+      return respond(c, searchParamsOf(DatasetId, { ...q, MaxResults: pageSizeOf(q) }, q.QueryImage ? { uri: q.QueryImage } : undefined), q.ThumbnailMode);
     },
   );
 
@@ -96,7 +141,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       const b = c.req.valid('json');
       if (b.QueryImage && b.QueryImageData) throw invalid('give QueryImage (a URI) or QueryImageData (the image, base64), not both', 'QueryImageData');
       const image = b.QueryImageData ? { data: base64Image(b.QueryImageData) } : b.QueryImage ? { uri: b.QueryImage } : undefined;
-      return respond(c, searchParamsOf(DatasetId, b, image), b.ThumbnailMode);
+      return respond(c, searchParamsOf(DatasetId, { ...b, MaxResults: pageSizeOf(b) }, image), b.ThumbnailMode);
     },
   );
 
@@ -107,12 +152,26 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       tags,
       summary: 'GetDatasetFileMeta',
       request: { params: MetaParams, query: GetDatasetFileMetaQuery },
-      responses: { 200: jsonContent(z.object({ DatasetFileMeta: FileMetaDto, ...RequestIdField }), 'The file meta'), ...errorResponses },
+      responses: { 200: jsonContent(z.object({ DatasetFileMeta: FileMetaDto, ...where, ...RequestIdField }), 'The file meta'), ...errorResponses },
     }),
     async (c) => {
       const p = c.req.valid('param');
-      const m = await d.fileMetas.get(p.DatasetId, p.DatasetFileMetaId);
-      return c.json({ DatasetFileMeta: fileMetaDto(m, urls(thumbnailModeOf(c.req.valid('query').ThumbnailMode))), RequestId: c.get('requestId') }, 200);
+      const q = c.req.valid('query');
+      const mode = thumbnailModeOf(q.ThumbnailMode);
+      const { meta, workspaceId } = await d.fileMetas.getIn(p.DatasetId, p.DatasetFileMetaId, {
+        workspace: requestedWorkspace(q.WorkspaceId),
+        versionName: q.DatasetVersion,
+      });
+      return c.json(
+        {
+          DatasetFileMeta: fileMetaDto(meta, urls(c, mode)),
+          DatasetId: meta.datasetId,
+          DatasetVersion: meta.versionName,
+          WorkspaceId: workspaceId,
+          RequestId: c.get('requestId'),
+        },
+        200,
+      );
     },
   );
 
@@ -121,7 +180,9 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       method: 'get',
       path: '/api/v1/statistics/datasets/{DatasetId}/datasetfilemetas',
       tags,
-      summary: 'GetDatasetFileMetasStatistics: counts per group, descending, over the files matching the same filters as ListDatasetFileMetas',
+      summary:
+        'GetDatasetFileMetasStatistics: counts per group, descending, over the files matching the same filters as ListDatasetFileMetas. ' +
+        "The request id is 'requestId' here, as PAI spells it",
       request: {
         params: DatasetIdParam,
         query: FileMetasStatisticsQuery,
@@ -130,8 +191,9 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
         200: jsonContent(
           z.object({
             DatasetFileMetasStats: z.array(z.object({ Key: z.string(), Count: z.number().int() })),
-            TotalCount: z.number().int(),
-            ...RequestIdField,
+            TotalCount: z.number().int().openapi({ description: 'The number of groups (all of them, not only the MaxResults returned); without AggregateBy, of files' }),
+            FileCount: z.number().int().openapi({ description: 'Loupe: the number of files matching' }),
+            requestId: z.string(),
           }),
           'Groups with their counts',
         ),
@@ -141,12 +203,14 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const stats = await d.search.statistics(searchParamsOf(DatasetId, { ...q, MaxResults: 1 }, undefined), q.AggregateBy, q.MaxResults);
+      const by = aggregateByOf(q.AggregateBy);
+      const stats = await d.search.statistics(searchParamsOf(DatasetId, { ...q, MaxResults: 1 }, undefined), by, q.MaxResults);
       return c.json(
         {
           DatasetFileMetasStats: stats.groups.map((g) => ({ Key: g.key, Count: g.count })),
           TotalCount: stats.total,
-          RequestId: c.get('requestId'),
+          FileCount: stats.files,
+          requestId: c.get('requestId'),
         },
         200,
       );

@@ -1,9 +1,7 @@
-// Routes: the dataset index config ("save and refresh now"), user tag edits, and index coverage.
+// Routes: the dataset index config ("save and refresh now") and index coverage.
 import { createRoute, z } from '@hono/zod-openapi';
 import { JobMode } from '../../domain/job.js';
-import { FileMetaDto, fileMetaDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { signedFileUrls } from '../file-urls.js';
 import { DatasetIdParam, RequestIdField, errorResponses, jsonContent, lineText } from '../schemas.js';
 
 export const IndexConfigDto = z
@@ -18,8 +16,6 @@ export const IndexConfigDto = z
   })
   .openapi('IndexConfig');
 
-const TagList = z.array(lineText(256, 1)).max(1000);
-const TagEditDto = z.object({ add: TagList.optional(), remove: TagList.optional() });
 export const CoverageDto = z.object({
   Total: z.number().int(),
   UpToDate: z.number().int(),
@@ -36,17 +32,6 @@ export const PutIndexConfigRequest = z.object({
   RefreshNow: z.boolean().default(false),
   DatasetVersion: z.string().max(16).default('v1'),
   JobMode: JobMode.default('Full'),
-});
-export const UpdateDatasetFileMetasRequest = z.object({
-  DatasetFileMetas: z
-    .array(
-      z.object({
-        DatasetFileMetaId: z.string().min(1).max(64),
-        Tags: z.object({ user: TagEditDto.optional(), 'user-delete-ai-tags': TagEditDto.optional() }),
-      }),
-    )
-    .min(1)
-    .max(1000),
 });
 export const CoverageQuery = z.object({
   DatasetVersion: z.string().max(16).default('v1'),
@@ -120,33 +105,6 @@ export function indexingRoutes(app: App, d: ApiDeps) {
         },
         200,
       );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/api/v1/datasets/{DatasetId}/datasetfilemetas',
-      tags: ['DatasetFileMetas'],
-      summary: 'UpdateDatasetFileMetas: add/remove user tags and rejected AI tags; Tags.all = ai ∪ user − user-delete-ai-tags',
-      request: {
-        params: DatasetIdParam,
-        body: {
-          required: true,
-          content: {
-            'application/json': { schema: UpdateDatasetFileMetasRequest },
-          },
-        },
-      },
-      responses: { 200: jsonContent(z.object({ DatasetFileMetas: z.array(FileMetaDto), ...RequestIdField }), 'The updated file metas'), ...errorResponses },
-    }),
-    async (c) => {
-      const { DatasetId } = c.req.valid('param');
-      const metas = await d.fileMetas.updateTags(
-        DatasetId,
-        c.req.valid('json').DatasetFileMetas.map((m) => ({ datasetFileMetaId: m.DatasetFileMetaId, user: m.Tags.user, userDeleteAiTags: m.Tags['user-delete-ai-tags'] })),
-      );
-      return c.json({ DatasetFileMetas: metas.map((m) => fileMetaDto(m, signedFileUrls(d.signer))), RequestId: c.get('requestId') }, 200);
     },
   );
 
