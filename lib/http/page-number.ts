@@ -38,12 +38,24 @@ export function pagingOf(
   return pageNumberOf(q, defaultSize, 'narrow the filter, or page with MaxResults/NextToken');
 }
 
-/** PageNumber/PageSize only (a listing without token paging). */
+/**
+ * Declared on a listing that pages only by PageNumber/PageSize, so that Loupe's MaxResults/NextToken
+ * sent there are refused by pageNumberOf rather than stripped by the schema and silently ignored.
+ */
+export const TokenPagingRefused = {
+  MaxResults: z.string().optional().openapi({ description: 'Refused (400): this listing pages by PageNumber/PageSize' }),
+  NextToken: z.string().optional().openapi({ description: 'Refused (400): this listing pages by PageNumber/PageSize' }),
+};
+
+/** PageNumber/PageSize only (a listing without token paging): MaxResults/NextToken are a 400. */
 export function pageNumberOf(
-  q: { PageNumber?: number; PageSize?: number },
+  q: { PageNumber?: number; PageSize?: number; MaxResults?: unknown; NextToken?: unknown },
   defaultSize = 10,
   deeper = 'narrow the filter',
 ): Extract<Paging, { style: 'number' }> {
+  for (const field of ['MaxResults', 'NextToken'] as const) {
+    if (q[field] !== undefined && q[field] !== '') throw invalid(`this listing pages by PageNumber/PageSize (PAI's), not by ${field}`, field);
+  }
   const pageNumber = q.PageNumber ?? 1;
   const pageSize = q.PageSize ?? defaultSize;
   if (pageNumber * pageSize > MAX_PAGE_WINDOW) {

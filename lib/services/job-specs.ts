@@ -3,7 +3,7 @@
 // Increment compares against (tag definition version, embedder id, index) recorded, so a running job
 // never changes meaning when a definition or config is edited.
 import { CONNECTION_KINDS } from '../domain/connection.js';
-import { conflict, DomainError, invalid, isDomainError } from '../domain/errors.js';
+import { conflict, DomainError, invalid, isDomainError, withField } from '../domain/errors.js';
 import type { DatasetJobConfigType } from '../domain/job-config.js';
 import {
   FileMetaBuildSpec,
@@ -122,7 +122,11 @@ export class JobSpecs {
     const vector = await this.connectionFor(spec.databaseConnectionId, 'vector', 'JobSpec.databaseConnectionId');
     const embedder = this.models.embedder(embedding, embeddingModelOf(spec));
     const table = spec.databaseTableName;
-    const existing = await (await this.vectorStores.forConnection(vector)).getIndex(table);
+    // A vector store Loupe cannot use yet is refused naming the JobSpec key that chose it.
+    const store = await this.vectorStores.forConnection(vector).catch((e: unknown) => {
+      throw isDomainError(e) && e.field === 'ConnectionId' ? withField(e, 'JobSpec.databaseConnectionId') : e;
+    });
+    const existing = await store.getIndex(table);
     if (existing && existing.embedderId !== embedder.id) {
       throw conflict(
         `index '${table}' holds vectors of ${existing.embedderId} (${existing.dimension} dims); this job would embed with ${embedder.id}. ` +

@@ -232,5 +232,9 @@ describe.skipIf(!!missing)(TITLE, () => {
     expect(undeclared, 'declare these in test/pai-sdk/field-declarations.ts').toEqual([]);
     expect(summary(rows).share).toBeGreaterThanOrEqual(0.9);
     expect(await readFile(DOC, 'utf8'), 'docs/pai-compatibility.md is stale: run this suite with LOUPE_WRITE_PAI_DOC=1').toBe(doc);
+    // the README quotes the table's numbers
+    const sum = summary(rows);
+    const readme = await readFile(path.join(here, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(`**${sum.supported} of ${sum.total} fields supported (${(100 * sum.share).toFixed(1)}%)**, ${sum.exercised} of them`);
   });
 });

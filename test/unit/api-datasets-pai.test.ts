@@ -465,6 +465,8 @@ describe('PAI datasets, versions and labels', () => {
     expect(await names({ Properties: 'FILE' })).toEqual([]);
     await refused(call('GET', `/api/v1/datasets/${id}/versions?SortBy=Name`), 'SortBy');
     await refused(call('GET', `/api/v1/datasets/${id}/versions?PageSize=500`), 'PageSize');
+    await refused(call('GET', `/api/v1/datasets/${id}/versions?MaxResults=1`), 'MaxResults'); // pages by PageNumber only: never ignored
+    await refused(call('GET', `/api/v1/datasets/${id}/versions?NextToken=x`), 'NextToken');
 
     // UpdateDatasetVersion: Description and Options; DataCount/DataSize are computed, not set
     expect((await call('PUT', `/api/v1/datasets/${id}/versions/v1`, { Description: 'edited', Options: '{"b":2}', DataCount: 1, DataSize: 1 })).status).toBe(200);

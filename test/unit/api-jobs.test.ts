@@ -27,6 +27,7 @@ describe('dataset jobs and job configs as PAI has them', () => {
   let classic: string;
   let local: string;
   let llm: string;
+  let milvus: string;
   let prompt: string;
 
   const newDataset = async (name: string, extra: object = {}) => {
@@ -70,6 +71,7 @@ describe('dataset jobs and job configs as PAI has them', () => {
     classic = await conn({ ConnectionName: 'classic', ConnectionType: 'ClassicEmbeddingConnection' });
     local = await conn({ ConnectionName: 'local', ConnectionType: 'LocalVectorConnection' });
     llm = await conn({ ConnectionName: 'llm', ConnectionType: 'OpenLLMConnection', Configs: { base_url: 'http://127.0.0.1:9/v1' } });
+    milvus = await conn({ ConnectionName: 'milvus', ConnectionType: 'MilvusConnection', Configs: { uri: 'http://127.0.0.1:19530' } });
     const def = await call('POST', '/api/v1/tagdefinitions', { Name: 'p', GuidePrompt: 'Label it.', Tags: [{ Name: 'car', Description: 'a car' }] });
     expect(def.status, JSON.stringify(def.body)).toBe(200);
     prompt = def.body.TagDefinitionId;
@@ -268,6 +270,8 @@ describe('dataset jobs and job configs as PAI has them', () => {
     await refused(ds, spec({ vectorIndexConfig: { colour: 'red' } }), 'JobSpec.vectorIndexConfig');
     await refused(ds, spec({ vectorIndexConfig: '{"shards":' }), 'JobSpec.vectorIndexConfig', /not valid JSON/);
     await refused(ds, spec({ databaseConnectionId: classic }), 'JobSpec.databaseConnectionId', /not a vector connection/);
+    // a vector store of a later release is stored, and refused where a job would use it, naming the JobSpec key
+    await refused(ds, spec({ databaseConnectionId: milvus }), 'JobSpec.databaseConnectionId', /MilvusConnection: this vector store is not available yet/);
     // The dataset's first SemanticIndex job named its index: a dataset without an index config adopts it,
     // so a PAI client searches what it indexed, and later specs that leave keys out get them from it.
     expect((await call('GET', `/api/v1/datasets/${ds}/indexconfig`)).body).toMatchObject({ EmbeddingConnectionId: classic, VectorConnectionId: local, IndexName: 'table_xxx' });
@@ -360,6 +364,13 @@ describe('dataset jobs and job configs as PAI has them', () => {
     expect((await list('ConfigType=MultimodalSemanticIndex')).TotalCount).toBe(2);
     expect((await list('DatasetVersion=v2')).DatasetJobConfigs.map((c: any) => c.DatasetJobConfigId)).toEqual([v2.body.DatasetJobConfigId]);
     expect((await call('GET', `/api/v1/datasets/${ds}/datasetjobconfigs/?WorkspaceId=elsewhere`)).status).toBe(404);
+    // the path without PAI's slash lists the same; Loupe's token paging is refused here, never ignored
+    expect((await call('GET', `/api/v1/datasets/${ds}/datasetjobconfigs?PageSize=2`)).body.DatasetJobConfigs).toHaveLength(2);
+    for (const qs of ['MaxResults=1', 'NextToken=abc']) {
+      const r = await call('GET', `/api/v1/datasets/${ds}/datasetjobconfigs/?${qs}`);
+      expect(r.status).toBe(400);
+      expect(r.body.Field).toBe(qs.split('=')[0]);
+    }
 
     // update: the Config is replaced (and checked); ModifyTime moves
     await new Promise((r) => setTimeout(r, 5));

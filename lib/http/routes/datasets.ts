@@ -16,7 +16,7 @@ import type { DatasetSeen } from '../../services/datasets.js';
 import { DATASET_SORT_FIELDS, VERSION_SORT_FIELDS } from '../../ports/meta-store.js';
 import { DatasetDto, DatasetVersionDto, ReferenceDto, datasetDto, referenceDto, versionDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { MaxResultsAlias, PageNumber, PageSize, pageNumberOf, pagingOf } from '../page-number.js';
+import { MaxResultsAlias, PageNumber, PageSize, pageNumberOf, pagingOf, TokenPagingRefused } from '../page-number.js';
 import { pageOf } from '../page-tokens.js';
 import { DatasetIdParam, MaxResults, NextToken, RequestIdField, errorResponses, freeText, jsonContent, lineText } from '../schemas.js';
 
@@ -206,6 +206,7 @@ export const ListDatasetVersionsQuery = WorkspaceQuery.extend({
   Order,
   PageNumber,
   PageSize,
+  ...TokenPagingRefused,
 });
 export const LabelsRequest = z.object({ Labels: Labels.min(1) });
 export const DeleteDatasetLabelsQuery = WorkspaceQuery.extend({ LabelKeys: z.string().min(1).max(8192).openapi({ description: 'Comma-separated keys' }) });

@@ -4,7 +4,7 @@ import { DatasetJobConfigType } from '../../domain/job-config.js';
 import { requestedWorkspace } from '../../domain/workspace.js';
 import { DatasetJobConfigDto, jobConfigDto } from '../dto.js';
 import type { ApiDeps, App } from '../env.js';
-import { PageNumber, PageSize, pageNumberOf } from '../page-number.js';
+import { PageNumber, PageSize, pageNumberOf, TokenPagingRefused } from '../page-number.js';
 import { DatasetIdParam, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
 const tags = ['DatasetJobConfigs'];
@@ -34,6 +34,7 @@ export const ListDatasetJobConfigsQuery = z.object({
   PageNumber,
   PageSize,
   WorkspaceId,
+  ...TokenPagingRefused,
 });
 
 export function jobConfigRoutes(app: App, d: ApiDeps) {
@@ -58,31 +59,34 @@ export function jobConfigRoutes(app: App, d: ApiDeps) {
     },
   );
 
-  // PAI's path ends with a slash.
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/v1/datasets/{DatasetId}/datasetjobconfigs/',
-      tags,
-      summary: 'ListDatasetJobConfigs, newest first (PageNumber from 1, PageSize 1..100, default 10)',
-      request: { params: DatasetIdParam, query: ListDatasetJobConfigsQuery },
-      responses: {
-        200: jsonContent(z.object({ DatasetJobConfigs: z.array(DatasetJobConfigDto), TotalCount: z.number().int(), ...RequestIdField }), 'A page of configs'),
-        ...errorResponses,
+  // PAI's path ends with a slash; the same listing without it, for curl users.
+  for (const path of ['/api/v1/datasets/{DatasetId}/datasetjobconfigs/', '/api/v1/datasets/{DatasetId}/datasetjobconfigs'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path,
+        tags,
+        summary: 'ListDatasetJobConfigs, newest first (PageNumber from 1, PageSize 1..100, default 10)',
+        request: { params: DatasetIdParam, query: ListDatasetJobConfigsQuery },
+        responses: {
+          200: jsonContent(z.object({ DatasetJobConfigs: z.array(DatasetJobConfigDto), TotalCount: z.number().int(), ...RequestIdField }), 'A page of configs'),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const { DatasetId } = c.req.valid('param');
+        const q = c.req.valid('query');
+        const paging = pageNumberOf(q);
+        const page = await d.jobConfigs.list(
+          DatasetId,
+          { configType: q.ConfigType, versionName: q.DatasetVersion, offset: paging.offset, limit: paging.pageSize },
+          requestedWorkspace(q.WorkspaceId),
+        );
+        return c.json({ DatasetJobConfigs: page.items.map(jobConfigDto), TotalCount: page.totalCount, RequestId: c.get('requestId') }, 200);
       },
-    }),
-    async (c) => {
-      const { DatasetId } = c.req.valid('param');
-      const q = c.req.valid('query');
-      const paging = pageNumberOf(q);
-      const page = await d.jobConfigs.list(
-        DatasetId,
-        { configType: q.ConfigType, versionName: q.DatasetVersion, offset: paging.offset, limit: paging.pageSize },
-        requestedWorkspace(q.WorkspaceId),
-      );
-      return c.json({ DatasetJobConfigs: page.items.map(jobConfigDto), TotalCount: page.totalCount, RequestId: c.get('requestId') }, 200);
-    },
-  );
+    );
+
+  }
 
   app.openapi(
     createRoute({
