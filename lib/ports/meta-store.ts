@@ -141,8 +141,8 @@ export interface FileMetaListQuery extends FileMetaQuery {
 export const AGGREGATE_FIELDS = ['filedir', 'file_type', 'file_format', 'status', 'tags.all', 'tags.ai', 'tags.user', 'tags.user-delete-ai-tags'] as const;
 export type AggregateField = (typeof AGGREGATE_FIELDS)[number];
 
-/** What a listing establishes about a file; the store inserts or updates these fields only. */
-export interface ListedFileRow {
+/** A file's facts as a listing or a caller states them: what both kinds of row insert. */
+export interface FileFacts {
   datasetFileMetaId: string;
   datasetId: string;
   versionName: string;
@@ -153,10 +153,17 @@ export interface ListedFileRow {
   fileFingerPrint: string;
   fileCreateTime: string | null;
   fileUpdateTime: string;
-  /** PAI's FileType and the FileFormat (the extension until probed); used on insert, and on update when `reset` is set. */
+  /** PAI's FileType and the FileFormat (the extension until probed). */
   fileType: string;
   fileFormat: string;
-  /** The content changed (or is new): status goes back to PENDING and probe results are cleared. */
+}
+
+/** What a listing establishes about a file; the store inserts or updates these fields only. */
+export interface ListedFileRow extends FileFacts {
+  /**
+   * The content changed (or is new): status goes back to PENDING and probe results are cleared. FileType
+   * and FileFormat are written on insert, and on update only when this is set.
+   */
   reset: boolean;
 }
 
@@ -165,20 +172,7 @@ export interface ListedFileRow {
  * PENDING until a listing and a probe establish them (a listing that finds the file under this Uri
  * updates this very meta: the id is the same hash; one that does not marks it DELETED).
  */
-export interface CreatedFileRow {
-  datasetFileMetaId: string;
-  datasetId: string;
-  versionName: string;
-  uri: string;
-  fileName: string;
-  fileDir: string;
-  dataSize: number;
-  fileFingerPrint: string;
-  fileCreateTime: string | null;
-  fileUpdateTime: string;
-  /** PAI's FileType as given; FileFormat from the name's extension, as a listing sets it before probing. */
-  fileType: string;
-  fileFormat: string;
+export interface CreatedFileRow extends FileFacts {
   contentType: string | null;
   metaAttributes: MetaAttributes;
   userTags: string[];

@@ -16,6 +16,7 @@ import { buildContainer, type Container } from '../../lib/runtime/container.js';
 import { jsonLogger } from '../../lib/runtime/logger.js';
 import { runFileMetaBuildByHand } from '../support/drain-queue.js';
 import { tinyPng } from '../support/generate-images.js';
+import { inProcessApi, type ApiCall } from '../support/in-process-api.js';
 
 const KEY = 'test-key-0123456789';
 
@@ -25,17 +26,7 @@ describe('PAI datasets, versions and labels', () => {
   let app: ReturnType<typeof createApi>;
   let filesUri: string;
   let otherUri: string;
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await app.fetch(
-      new Request(`http://loupe.test${route}`, {
-        method,
-        headers: { authorization: `Bearer ${KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call: ApiCall = (method, route, body) => inProcessApi(app, KEY)(method, route, body);
   const qs = (q: Record<string, string | number>) => `?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)]))}`;
   const create = async (body: Record<string, unknown>) => {
     const r = await call('POST', '/api/v1/datasets', { Uri: filesUri, ...body });

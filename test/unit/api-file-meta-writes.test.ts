@@ -353,8 +353,12 @@ describe('file-meta writes (PAI wire)', () => {
     // another version's id is not found there
     await client.createDatasetVersion(ds, { Description: 'second' });
     const v2 = await api('DELETE', `${metas()}?DatasetFileMetaIds=${idOf('sub/b.png')}&DatasetVersion=v2`);
-    expect(v2.body.FailedDetails).toEqual([{ DatasetFileMetaId: idOf('sub/b.png'), Result: expect.stringMatching(/not found in version v2/) }]);
+    // a meta of another version of this dataset is named with its Uri (one of another dataset never is)
+    expect(v2.body.FailedDetails).toEqual([{ DatasetFileMetaId: idOf('sub/b.png'), Uri: expect.stringMatching(/\/files\/sub\/b\.png$/), Result: expect.stringMatching(/not found in version v2/) }]);
     expect((await getMeta(idOf('sub/b.png'))).Status).toBe('ACTIVE');
+    const other = (await client.createDataset({ Name: 'other', Uri: filesUri })).DatasetId;
+    const elsewhere = await api('DELETE', `/api/v1/datasets/${other}/datasetfilemetas?DatasetFileMetaIds=${idOf('sub/b.png')}`);
+    expect(elsewhere.body.FailedDetails).toEqual([{ DatasetFileMetaId: idOf('sub/b.png'), Result: expect.stringMatching(/not found/) }]);
     // the request as a whole
     const many = Array.from({ length: 1001 }, (_, i) => `m${i}`).join(',');
     expect(await api('DELETE', `${metas()}?DatasetFileMetaIds=${many}`)).toMatchObject({ status: 400, body: { Field: 'DatasetFileMetaIds' } });

@@ -16,6 +16,7 @@ import type {
   CoverageTarget,
   ConnectionQuery,
   CreatedFileRow,
+  FileFacts,
   EmbedUpdate,
   TagUpdate,
   DatasetPatch,
@@ -727,18 +728,7 @@ export class SqliteMetaStore implements MetaStore {
           continue;
         }
         upsert.run({
-          id: r.datasetFileMetaId,
-          datasetId: r.datasetId,
-          versionName: r.versionName,
-          uri: r.uri,
-          fileName: r.fileName,
-          fileDir: r.fileDir,
-          dataSize: r.dataSize,
-          fingerprint: r.fileFingerPrint,
-          fileCreateTime: r.fileCreateTime,
-          fileUpdateTime: r.fileUpdateTime,
-          fileType: r.fileType,
-          fileFormat: r.fileFormat,
+          ...factsParams(r),
           job: listedByJobId,
           now,
           reset: r.reset ? 1 : 0,
@@ -1426,18 +1416,7 @@ export class SqliteMetaStore implements MetaStore {
     this.db.transaction(() => {
       for (const r of rows) {
         const changes = insert.run({
-          id: r.datasetFileMetaId,
-          datasetId: r.datasetId,
-          versionName: r.versionName,
-          uri: r.uri,
-          fileName: r.fileName,
-          fileDir: r.fileDir,
-          dataSize: r.dataSize,
-          fingerprint: r.fileFingerPrint,
-          fileCreateTime: r.fileCreateTime,
-          fileUpdateTime: r.fileUpdateTime,
-          fileType: r.fileType,
-          fileFormat: r.fileFormat,
+          ...factsParams(r),
           contentType: r.contentType,
           metaAttributes: JSON.stringify(r.metaAttributes),
           tagsUser: JSON.stringify(r.userTags),
@@ -1984,5 +1963,23 @@ function toJob(r: Row): DatasetJob {
     startTime: (r.start_time as string | null) ?? null,
     finishTime: (r.finish_time as string | null) ?? null,
     updateTime: r.update_time as string,
+  };
+}
+
+/** The named parameters of a file's facts, as the INSERTs into file_metas spell them. */
+function factsParams(r: FileFacts) {
+  return {
+    id: r.datasetFileMetaId,
+    datasetId: r.datasetId,
+    versionName: r.versionName,
+    uri: r.uri,
+    fileName: r.fileName,
+    fileDir: r.fileDir,
+    dataSize: r.dataSize,
+    fingerprint: r.fileFingerPrint,
+    fileCreateTime: r.fileCreateTime,
+    fileUpdateTime: r.fileUpdateTime,
+    fileType: r.fileType,
+    fileFormat: r.fileFormat,
   };
 }
