@@ -42,6 +42,7 @@ import type {
 import { preparePrivateSqliteFile } from '../private-files.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
 import { VersionIndex, type IndexSourceRow } from './file-meta-index.js';
+import { Conditions } from './sql-conditions.js';
 import { DROP_FILE_META_CHANGE_TRIGGERS, FILE_META_CHANGE_TRIGGERS, SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 type Row = Record<string, unknown>;
@@ -237,55 +238,24 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listDatasets(q: DatasetQuery): Promise<Page<Dataset>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const equals = (column: string, value: string | undefined) => {
-      if (value === undefined) return;
-      where.push(`${column} = ?`);
-      params.push(value);
-    };
-    // One statement per shape of query: a list is one JSON parameter, whatever its length.
-    const anyOf = (column: string, values: string[] | undefined) => {
-      if (values === undefined) return;
-      where.push(`${column} IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(values));
-    };
+    const c = new Conditions();
+    const { sql: where, params } = c;
     if (q.workspaceId !== undefined && q.share) {
       // Shared to the workspace: an ACTIVE share (expires_at is '' or an ISO 8601 UTC time, comparable as text).
       const sharedTo = `id IN (SELECT dataset_id FROM dataset_shares WHERE workspace_id = ? AND (expires_at = '' OR expires_at > ?))`;
-      if (q.share.scope === 'WITH_SHARED') {
-        where.push(`(workspace_id = ? OR ${sharedTo})`);
-        params.push(q.workspaceId, q.workspaceId, q.share.now);
-      } else if (q.share.scope === 'TO_ME') {
-        where.push(`workspace_id <> ? AND ${sharedTo}`);
-        params.push(q.workspaceId, q.workspaceId, q.share.now);
-      } else {
-        where.push(`workspace_id = ? AND EXISTS (SELECT 1 FROM dataset_shares s WHERE s.dataset_id = datasets.id)`);
-        params.push(q.workspaceId);
-      }
-    } else equals('workspace_id', q.workspaceId);
-    if (q.nameContains) {
-      where.push(`name LIKE ? ESCAPE '\\'`);
-      params.push(`%${escapeLike(q.nameContains)}%`);
-    }
-    equals('edition', q.edition);
-    anyOf('id', q.datasetIds);
-    anyOf('data_type', q.dataTypes);
-    anyOf('data_source_type', q.dataSourceTypes);
-    anyOf('property', q.properties);
+      if (q.share.scope === 'WITH_SHARED') c.add(`(workspace_id = ? OR ${sharedTo})`, q.workspaceId, q.workspaceId, q.share.now);
+      else if (q.share.scope === 'TO_ME') c.add(`workspace_id <> ? AND ${sharedTo}`, q.workspaceId, q.workspaceId, q.share.now);
+      else c.add(`workspace_id = ? AND EXISTS (SELECT 1 FROM dataset_shares s WHERE s.dataset_id = datasets.id)`, q.workspaceId);
+    } else c.equals('workspace_id', q.workspaceId);
+    if (q.nameContains) c.add(`name LIKE ? ESCAPE '\\'`, `%${escapeLike(q.nameContains)}%`);
+    c.equals('edition', q.edition).anyOf('id', q.datasetIds).anyOf('data_type', q.dataTypes).anyOf('data_source_type', q.dataSourceTypes).anyOf('property', q.properties);
     if (q.labelContains) {
-      where.push(
-        `EXISTS (SELECT 1 FROM json_each(datasets.labels) l WHERE json_extract(l.value, '$.key') LIKE ? ESCAPE '\\' OR json_extract(l.value, '$.value') LIKE ? ESCAPE '\\')`,
-      );
       const like = `%${escapeLike(q.labelContains)}%`;
-      params.push(like, like);
+      c.add(`EXISTS (SELECT 1 FROM json_each(datasets.labels) l WHERE json_extract(l.value, '$.key') LIKE ? ESCAPE '\\' OR json_extract(l.value, '$.value') LIKE ? ESCAPE '\\')`, like, like);
     }
-    equals('provider', q.provider);
-    anyOf('source_type', q.sourceTypes);
-    equals('source_id', q.sourceId);
-    equals('source_dataset_id', q.sourceDatasetId);
-    equals('accessibility', q.accessibility);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    c.equals('provider', q.provider).anyOf('source_type', q.sourceTypes).equals('source_id', q.sourceId);
+    c.equals('source_dataset_id', q.sourceDatasetId).equals('accessibility', q.accessibility);
+    const filter = c.where();
     const total = (this.stmt(`SELECT count(*) AS n FROM datasets ${filter}`).get(...params) as { n: number }).n;
     const column = DATASET_SORT_COLUMNS[q.sortBy ?? 'GmtCreateTime'];
     const order = q.order ?? 'DESC';
@@ -450,19 +420,9 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async queryVersions(q: VersionQuery): Promise<{ items: DatasetVersion[]; totalCount: number }> {
-    const where = ['dataset_id = ?', 'building_job IS NULL'];
-    const params: unknown[] = [q.datasetId];
-    const anyOf = (column: string, values: string[] | undefined) => {
-      if (values === undefined) return;
-      where.push(`${column} IN (SELECT value FROM json_each(?))`);
-      params.push(JSON.stringify(values));
-    };
-    anyOf('property', q.properties);
-    anyOf('source_type', q.sourceTypes);
-    if (q.sourceId !== undefined) {
-      where.push('source_id = ?');
-      params.push(q.sourceId);
-    }
+    const c = new Conditions(['dataset_id = ?', 'building_job IS NULL'], [q.datasetId]);
+    const { sql: where, params } = c;
+    c.anyOf('property', q.properties).anyOf('source_type', q.sourceTypes).equals('source_id', q.sourceId);
     if (q.labelKeys || q.labelValues) {
       // Case-insensitive "contains" (ASCII, as LIKE): one label must match both lists when both are given.
       const contains = (part: 'key' | 'value', values: string[] | undefined) =>
@@ -1301,16 +1261,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listJobConfigs(q: JobConfigQuery): Promise<Page<DatasetJobConfig>> {
-    const where = ['dataset_id = ?'];
-    const params: unknown[] = [q.datasetId];
-    if (q.configType !== undefined) {
-      where.push('config_type = ?');
-      params.push(q.configType);
-    }
-    if (q.versionName !== undefined) {
-      where.push('version_name = ?');
-      params.push(q.versionName);
-    }
+    const { sql: where, params } = new Conditions(['dataset_id = ?'], [q.datasetId]).equals('config_type', q.configType).equals('version_name', q.versionName);
     const sql = where.join(' AND ');
     const total = (this.db.prepare(`SELECT count(*) AS n FROM dataset_job_configs WHERE ${sql}`).get(...params) as { n: number }).n;
     const rows = this.db
@@ -1601,30 +1552,10 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listConnections(q: ConnectionQuery): Promise<Page<Connection>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const anyOf = (col: string, values: readonly string[]) => {
-      where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
-      params.push(...values);
-    };
-    if (q.workspaceId !== undefined) {
-      where.push('workspace_id = ?');
-      params.push(q.workspaceId);
-    }
-    if (q.connectionIds) anyOf('id', q.connectionIds.length ? q.connectionIds : ['']);
-    if (q.types) anyOf('type', q.types.length ? q.types : ['']);
-    if (q.nameContains) {
-      where.push(`name LIKE ? ESCAPE '\\'`);
-      params.push(`%${escapeLike(q.nameContains)}%`);
-    }
-    if (q.accessibility) {
-      where.push('accessibility = ?');
-      params.push(q.accessibility);
-    }
-    if (q.creator !== undefined) {
-      where.push('creator = ?');
-      params.push(q.creator);
-    }
+    const c = new Conditions().equals('workspace_id', q.workspaceId).anyOf('id', q.connectionIds).anyOf('type', q.types);
+    const { sql: where, params } = c;
+    if (q.nameContains) c.add(`name LIKE ? ESCAPE '\\'`, `%${escapeLike(q.nameContains)}%`);
+    c.equals('accessibility', q.accessibility || undefined).equals('creator', q.creator);
     const model: string[] = [];
     if (q.model !== undefined) {
       model.push(`json_extract(m.value, '$.model') = ?`);
@@ -1684,16 +1615,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   async listTagDefinitionsByPage(q: TagDefinitionPageQuery): Promise<Page<TagDefinition>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.workspaceId !== undefined) {
-      where.push('workspace_id = ?');
-      params.push(q.workspaceId);
-    }
-    if (q.frameworkType !== undefined) {
-      where.push('framework_type = ?');
-      params.push(q.frameworkType);
-    }
+    const { sql: where, params } = new Conditions().equals('workspace_id', q.workspaceId).equals('framework_type', q.frameworkType);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const dir = q.order === 'ASC' ? 'ASC' : 'DESC';
     const order = q.sortBy === 'name' ? `name ${dir}, create_time ${dir}, id ${dir}` : `create_time ${dir}, id ${dir}`;
