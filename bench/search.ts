@@ -308,7 +308,7 @@ function tagQueryParams(q: TagQuery): Record<string, string> {
 /** The MetaStore query the API makes of these parameters (the same functions the route calls). */
 function storeQueryOf(datasetId: string, params: Record<string, string>): FileMetaQuery {
   const q = SearchQueryParams.parse(params);
-  const p = searchParamsOf(datasetId, { ...q, MaxResults: pageSizeOf(q) }, undefined);
+  const p = searchParamsOf(datasetId, { ...q, DatasetVersion: q.DatasetVersion ?? 'v1', MaxResults: pageSizeOf(q) }, undefined);
   return metadataQuery(p, p.expression !== undefined ? parseQuery(p.expression).filter : undefined);
 }
 

@@ -9,7 +9,11 @@ import { MAX_QUERY_IMAGE_BYTES, type SearchResult } from '../services/search.js'
 export { searchParamsOf } from '../services/search-request.js';
 import { NextToken } from './schemas.js';
 
-const Version = z.string().regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …').default('v1').openapi({ description: 'Default v1' });
+const Version = z
+  .string()
+  .regex(/^v[1-9][0-9]*$/, 'a version name is v1, v2, …')
+  .optional()
+  .openapi({ description: "PAI requires it; absent: the dataset's latest version (as CreateDatasetJob's default)" });
 const Time = z.string().max(64).optional().openapi({ description: 'ISO 8601 instant, e.g. 2025-02-28T00:00:00Z' });
 const List = z
   .union([z.string().max(16_384), z.array(z.string().max(1024)).max(1000)])

@@ -278,4 +278,17 @@ describe('file-meta reads as PAI has them', () => {
       { Key: 'rain', Count: 1 },
     ]);
   });
+
+  it("without DatasetVersion a search reads the dataset's latest version, as a job does (PAI requires it)", async () => {
+    const v1 = await list({ QueryFileName: 'a.jpg' });
+    expect(v1.body).toMatchObject({ DatasetVersion: 'v1', TotalCount: 1 });
+    expect((await call('POST', `/api/v1/datasets/${ds}/versions`, { Description: 'second' })).status).toBe(200);
+    const latest = await list({ QueryFileName: 'a.jpg' });
+    expect(latest.body).toMatchObject({ DatasetVersion: 'v2', TotalCount: 0 });
+    expect((await list({ QueryFileName: 'a.jpg', DatasetVersion: 'v1' })).body.TotalCount).toBe(1);
+    expect((await call('POST', `/api/v1/datasets/${ds}/datasetfilemetas/action/search`, { QueryFileName: 'a.jpg' })).body.DatasetVersion).toBe('v2');
+    const counted = await call('GET', `/api/v1/statistics/datasets/${ds}/datasetfilemetas?QueryFileName=a.jpg`);
+    expect(counted.body.TotalCount).toBe(0);
+    expect((await call('DELETE', `/api/v1/datasets/${ds}/versions/v2`)).status).toBe(200);
+  });
 });

@@ -86,6 +86,12 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     }),
     'A page of file metas (search results best first, with Score)',
   );
+  /**
+   * The version a search reads: the one named, else the dataset's latest (CreateDatasetJob's default
+   * too). A dataset that is not there (or not visible) is left to the search's own 404.
+   */
+  const versionOf = async (datasetId: string, given: string | undefined): Promise<string> =>
+    given ?? (await d.datasets.latestVersion(datasetId))?.versionName ?? 'v1';
   const respond = async (c: Context<AppEnv>, params: SearchParams, thumbnailMode: string | undefined) => {
     const mode = thumbnailModeOf(thumbnailMode); // checked before the search runs
     // GET and POST share tokens: the scope is the search itself, not its wire form.
@@ -123,7 +129,8 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
     async (c) => {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
-      return respond(c, searchParamsOf(DatasetId, { ...q, MaxResults: pageSizeOf(q) }, q.QueryImage ? { uri: q.QueryImage } : undefined), q.ThumbnailMode);
+      const params = { ...q, DatasetVersion: await versionOf(DatasetId, q.DatasetVersion), MaxResults: pageSizeOf(q) };
+      return respond(c, searchParamsOf(DatasetId, params, q.QueryImage ? { uri: q.QueryImage } : undefined), q.ThumbnailMode);
     },
   );
 
@@ -141,7 +148,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       const b = c.req.valid('json');
       if (b.QueryImage && b.QueryImageData) throw invalid('give QueryImage (a URI) or QueryImageData (the image, base64), not both', 'QueryImageData');
       const image = b.QueryImageData ? { data: base64Image(b.QueryImageData) } : b.QueryImage ? { uri: b.QueryImage } : undefined;
-      return respond(c, searchParamsOf(DatasetId, { ...b, MaxResults: pageSizeOf(b) }, image), b.ThumbnailMode);
+      return respond(c, searchParamsOf(DatasetId, { ...b, DatasetVersion: await versionOf(DatasetId, b.DatasetVersion), MaxResults: pageSizeOf(b) }, image), b.ThumbnailMode);
     },
   );
 
@@ -204,7 +211,8 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
       const by = aggregateByOf(q.AggregateBy);
-      const stats = await d.search.statistics(searchParamsOf(DatasetId, { ...q, MaxResults: 1 }, undefined), by, q.MaxResults);
+      const params = { ...q, DatasetVersion: await versionOf(DatasetId, q.DatasetVersion), MaxResults: 1 };
+      const stats = await d.search.statistics(searchParamsOf(DatasetId, params, undefined), by, q.MaxResults);
       return c.json(
         {
           DatasetFileMetasStats: stats.groups.map((g) => ({ Key: g.key, Count: g.count })),
