@@ -19,7 +19,7 @@ import { formatTable } from './format-table.js';
 import { formatJobSummary } from './job-summary.js';
 import { ProgressRenderer } from './progress-renderer.js';
 
-const ACTIONS = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert'] as const;
+const ACTIONS = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert', 'FileMetaImport'] as const;
 const STATUSES = ['Pending', 'Running', 'Succeeded', 'PartialFailed', 'Failed', 'ManuallyStop'] as const;
 const SORTS = ['CreateTime', 'FinishTime', 'Status', 'JobAction'] as const;
 
@@ -34,9 +34,11 @@ const FOLLOW_FLAGS_HELP = `  --interval <ms>   poll the job this often, default 
 export const JOBS_HELP = `Usage: loupe jobs <command>
 
   start <datasetId> --action <action> [--mode Full|Increment] [--spec JSON] [--version <v>] [--follow]
-                    start a job: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport or
-                    IntelligentTagRevert (--spec '{"intelligentTagJobId":"<jobId>"}'), on --version
-                    (default: the latest); prints its DatasetJobId (or, with --follow, follows it)
+                    start a job: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport,
+                    IntelligentTagRevert (--spec '{"intelligentTagJobId":"<jobId>"}') or FileMetaImport
+                    (--spec '{"manifestUri":"<export folder>/","importMode":"append|replace"}', or
+                    '{"srcDatasetId":"<id>","query":{…}}'), on --version (default: the latest);
+                    prints its DatasetJobId (or, with --follow, follows it)
   list <datasetId> [--status <s>] [--action <a>] [--version <v>] [--sort <field>] [--order ASC|DESC]
                    [--max <n>] [--all] [--json]
                     jobs, newest first (--sort CreateTime, FinishTime, Status or JobAction)

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { invalid } from './errors.js';
 import { freeText, lineText } from './text.js';
+import { WorkspaceId } from './workspace.js';
 
-/** PAI's JobActions (FileMetaImport is refused with its reason: JobService). */
+/** PAI's JobActions. */
 export const JobAction = z.enum(['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert', 'FileMetaImport']);
 export type JobAction = z.infer<typeof JobAction>;
 export const JobMode = z.enum(['Full', 'Increment']);
@@ -325,6 +326,72 @@ export function paiAttributesOf(value: string | string[]): PaiAttributes {
   }
   if (groups.size) keep.add('Tags');
   return { keep: PAI_EXPORT_ATTRIBUTES.filter((a) => keep.has(a)), tagGroups: PAI_TAG_GROUPS.filter((g) => groups.has(g)) };
+}
+
+/** FileMetaImport's importMode: `append` adds and updates metas; `replace` also deletes (logically) those the import lacks. */
+export const FileMetaImportMode = z.enum(['append', 'replace']);
+export type FileMetaImportMode = z.infer<typeof FileMetaImportMode>;
+
+/**
+ * JobSpec of FileMetaImport (PAI's keys): file metas from an export in PAI's layout (`manifestUri`: its
+ * folder, its `pai_dataset_filemeta_manifest.yaml`, or one `.jsonl` file of its lines), or from another
+ * dataset (`srcDatasetId`, `srcDatasetVersion` — its latest when absent, fixed when the job is created —,
+ * `srcWorkspaceId`, and `query`: ListDatasetFileMetas' parameters under their wire names, as
+ * FileMetaExport's). `filteredAttributes` names what is taken from each line (FileMetaExport's names;
+ * every importable one when absent). Checked further when the job is created (lib/services/file-meta-import.ts).
+ */
+export const FileMetaImportSpec = z
+  .object({
+    manifestUri: lineText(4096, 1).optional(),
+    srcDatasetId: lineText(64, 1).optional(),
+    srcDatasetVersion: z.string().regex(/^v[1-9][0-9]{0,5}$/, 'a version name is v1, v2, …').optional(),
+    srcWorkspaceId: WorkspaceId.optional(),
+    query: z.record(z.string(), z.unknown()).optional(),
+    filteredAttributes: z.union([lineText(1024), z.array(lineText(64, 1)).max(64)]).optional(),
+    importMode: FileMetaImportMode.default('append'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const need = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
+    need(
+      (s.manifestUri === undefined) !== (s.srcDatasetId === undefined),
+      'manifestUri',
+      s.manifestUri === undefined
+        ? 'give manifestUri (an export in PAI\'s layout) or srcDatasetId (another dataset) to import from'
+        : 'give manifestUri or srcDatasetId, not both',
+    );
+    if (s.srcDatasetId === undefined) {
+      for (const key of ['srcDatasetVersion', 'srcWorkspaceId', 'query'] as const) need(s[key] === undefined, key, 'only with srcDatasetId (an import from another dataset)');
+    }
+    if (s.filteredAttributes !== undefined) {
+      try {
+        importAttributesOf(s.filteredAttributes);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['filteredAttributes'], message: (e as Error).message });
+      }
+    }
+  });
+export type FileMetaImportSpec = z.infer<typeof FileMetaImportSpec>;
+
+/** The tag groups an import takes: people's. AI tags belong to the IntelligentTag job that wrote them. */
+export const IMPORTED_TAG_GROUPS: readonly PaiTagGroup[] = ['user', 'user-delete-ai-tags'];
+
+/**
+ * What an import takes from each line: FileMetaExport's attribute names (`Uri` is always read; the
+ * DatasetFileMetaId is the target's own), people's tag groups only. Absent: everything importable.
+ * `Tags.ai` throws a message for `JobSpec.filteredAttributes`.
+ */
+export function importAttributesOf(value?: string | string[]): PaiAttributes {
+  if (value === undefined) return { keep: [...PAI_EXPORT_ATTRIBUTES], tagGroups: [...IMPORTED_TAG_GROUPS] };
+  const names = (typeof value === 'string' ? value.split(',') : value).map((n) => n.trim()).filter(Boolean);
+  if (names.includes('Tags.ai')) {
+    throw new Error(
+      "Tags.ai cannot be imported: AI tags belong to the IntelligentTag job that wrote them (run one on the version); an import takes people's tags (Tags.user, Tags.user-delete-ai-tags)",
+    );
+  }
+  const a = paiAttributesOf(names);
+  const tagGroups = a.tagGroups.filter((g) => IMPORTED_TAG_GROUPS.includes(g));
+  return { keep: tagGroups.length ? a.keep : a.keep.filter((k) => k !== 'Tags'), tagGroups };
 }
 
 /** What a finished job produced: an export's folder and files, or the logical version it made. */

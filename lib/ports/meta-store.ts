@@ -176,6 +176,8 @@ export interface CreatedFileRow extends FileFacts {
   contentType: string | null;
   metaAttributes: MetaAttributes;
   userTags: string[];
+  /** The user-delete-ai-tags group (FileMetaImport brings it along); empty when absent. */
+  userDeleteAiTags?: string[];
   comment: string;
 }
 
@@ -426,6 +428,12 @@ export interface MetaStore {
   updateFileMetaContent(u: FileMetaContentUpdate, now: string): Promise<boolean>;
   /** DeleteDatasetFileMetas: Status DELETED (logical; vectors leave the index at the next SemanticIndex run). */
   markFileMetasDeleted(ids: string[], now: string): Promise<void>;
+  /**
+   * FileMetaImport with importMode replace: the version's metas that are no item of job `jobId` (the
+   * import named none of them) become DELETED, as markFileMetasDeleted; the job's DeletedFileCount grows
+   * by how many changed, which is returned.
+   */
+  markMetasNotInJobDeleted(jobId: string, datasetId: string, versionName: string, now: string): Promise<number>;
   coverage(datasetId: string, versionName: string, target: CoverageTarget): Promise<CoverageCounts>;
   getIndexConfig(datasetId: string): Promise<IndexConfig | undefined>;
   putIndexConfig(c: IndexConfig): Promise<void>;

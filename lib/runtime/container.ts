@@ -32,6 +32,7 @@ import type { RetryOptions } from '../services/retry.js';
 import { TaggingService } from '../services/tagging.js';
 import { TagDefinitionService } from '../services/tag-definitions.js';
 import { TagRevertService } from '../services/tag-revert.js';
+import { FileMetaImportService } from '../services/file-meta-import.js';
 import { JobConfigService } from '../services/job-configs.js';
 import type { Config } from './config.js';
 import { jsonLogger } from './logger.js';
@@ -55,6 +56,7 @@ export interface Services {
   export: ExportService;
   evaluation: EvaluationService;
   tagRevert: TagRevertService;
+  fileMetaImport: FileMetaImportService;
   jobConfigs: JobConfigService;
 }
 
@@ -153,6 +155,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     evaluation: new EvaluationService(deps, search),
     export: new ExportService(deps, jobs, search),
     tagRevert: new TagRevertService(deps, jobs),
+    fileMetaImport: new FileMetaImportService(deps, jobs, search),
     jobConfigs: new JobConfigService(deps, jobs, connections),
   };
   return {

@@ -2,7 +2,7 @@
 // imports, so the SDK loads nothing of the server). Requests use the schemas' input side (defaults
 // optional), responses their output side.
 import type { z } from 'zod';
-import type { FileMetaExportSpec } from '../domain/job.js';
+import type { FileMetaExportSpec, FileMetaImportSpec } from '../domain/job.js';
 import type { ConnectionDto, DatasetDto, DatasetJobConfigDto, DatasetJobDto, DatasetVersionDto, ErrorDto, FileMetaDto, LabelDto, PromptDto, ReferenceDto, TagDefinitionDto, TagsDto } from '../http/dto.js';
 import type { CreateConnectionRequest, ListConnectionsQuery, UpdateConnectionRequest, ValidateConnectionRequest, ValidateConnectionResponse } from '../http/routes/connections.js';
 import type { CreatePromptRequest, ListPromptsQuery, UpdatePromptRequest } from '../http/routes/prompts.js';
@@ -145,6 +145,12 @@ export type ExportSearch = Omit<SearchFileMetasRequest, 'QueryImageData' | 'MaxR
  * every JobSpec) with Loupe's keys; `search` and `uri` are older spellings of `query` and `exportDirUri`.
  */
 export type ExportJobSpec = Omit<In<typeof FileMetaExportSpec>, 'search' | 'query'> & { query?: ExportSearch; search?: ExportSearch };
+/**
+ * JobSpec of a FileMetaImport job (PAI's keys): `{manifestUri}` (an export in PAI's layout: its folder,
+ * its manifest or one .jsonl file) or `{srcDatasetId, srcDatasetVersion?, srcWorkspaceId?, query?}`,
+ * with `filteredAttributes` and `importMode` (`append`, the default, or `replace`).
+ */
+export type ImportJobSpec = Omit<In<typeof FileMetaImportSpec>, 'query'> & { query?: ExportSearch };
 
 export type Connection = Out<typeof ConnectionDto>;
 export type CreateConnectionRequest = In<typeof CreateConnectionRequest>;

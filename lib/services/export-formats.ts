@@ -29,7 +29,7 @@ export function exportFilesOf(format: Exclude<ExportFormat, 'pai'>, copyImages: 
 // at most PAI_LINES_PER_FILE lines each; the manifest's fields are those of paiManifestYaml. Loupe's
 // `export.json` marker sits beside them, as in every folder export.
 
-export const PAI_MANIFEST_FILE = 'pai_dataset_filemeta_manifest.yaml';
+export { PAI_MANIFEST_FILE } from '../domain/pai-manifest.js';
 /** Lines per JSON-lines file of PAI's layout. */
 export const PAI_LINES_PER_FILE = 100_000;
 export const paiLinesFile = (n: number) => `pai_dataset_filemeta_${String(n).padStart(5, '0')}.jsonl`;

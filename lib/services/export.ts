@@ -62,13 +62,14 @@ interface Counts {
  * and the most rows it exports. `TopK` means what PAI's export means: the most rows exported (every
  * match when absent). A text or image query is ranked once, so there TopK is also the vector search's
  * (at most MAX_TOP_K, which is also the default: PAI's "all" as far as a ranking goes); a metadata
- * search exports its first TopK rows in its order.
+ * search exports its first TopK rows in its order. (FileMetaImport reads another dataset's metas
+ * through the same search: its `query` means the same.)
  */
-async function exportSearchOf(
+export async function exportSearchOf(
   searchService: SearchService,
   datasetId: string,
   versionName: string,
-  plan: ExportPlan,
+  plan: Pick<ExportPlan, 'search' | 'searchKey'>,
 ): Promise<{ params: SearchParams; vector: boolean; limit?: number }> {
   const key = `JobSpec.${plan.searchKey}`;
   const { TopK, ...rest } = plan.search;

@@ -293,7 +293,7 @@ export class FileMetaWrites {
 }
 
 /** PAI's FileType from what a caller sends: the top-level type (`image`), or a MIME type (`image/jpeg`). */
-function paiFileType(value: string): string | undefined {
+export function paiFileType(value: string): string | undefined {
   const top = value.trim().toLowerCase().split('/')[0]!;
   return (PAI_FILE_TYPES as readonly string[]).includes(top) ? top : undefined;
 }

@@ -21,6 +21,7 @@ import type { VectorStores } from '../ports/vector-stores.js';
 import type { ConnectionService } from './connections.js';
 import type { ServiceDeps } from './deps.js';
 import { resolveExportSpec } from './export.js';
+import { resolveImportSpec } from './file-meta-import.js';
 import type { SearchService } from './search.js';
 import type { TagDefinitionService } from './tag-definitions.js';
 
@@ -63,6 +64,8 @@ export class JobSpecs {
         return resolveExportSpec(this.deps, this.search, datasetId, versionName, raw);
       case 'IntelligentTagRevert':
         return this.tagRevert(datasetId, versionName, raw);
+      case 'FileMetaImport':
+        return resolveImportSpec(this.deps, this.search, raw);
       default:
         throw invalid(`JobAction '${action}' is not available yet`, 'JobAction');
     }

@@ -34,15 +34,11 @@ export interface CreateJobInput {
 }
 
 /** Actions whose consumers exist in this build; the others are refused with a clear 400. */
-const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert'];
-const UNAVAILABLE_BECAUSE: Partial<Record<JobAction, string>> = {
-  FileMetaImport:
-    'importing file metas (from a manifest of an export, or from another dataset) is not implemented in this Loupe build; ' +
-    'CreateDatasetFileMetas registers files, FileMetaBuild lists a folder',
-};
+const AVAILABLE_ACTIONS: readonly JobAction[] = ['FileMetaBuild', 'IntelligentTag', 'SemanticIndex', 'FileMetaExport', 'IntelligentTagRevert', 'FileMetaImport'];
+const UNAVAILABLE_BECAUSE: Partial<Record<JobAction, string>> = {};
 
-/** Actions that run on the exporter's queue: one step over the file metas, no storage listing. */
-const META_ACTIONS: readonly JobAction[] = ['FileMetaExport', 'IntelligentTagRevert'];
+/** Actions that run on the exporter's queue: one step over the file metas (or an export's lines), no storage listing. */
+const META_ACTIONS: readonly JobAction[] = ['FileMetaExport', 'IntelligentTagRevert', 'FileMetaImport'];
 
 /** A job of the action may not start while one of these is Pending or Running on the version: it would redo or undo the same work. */
 const EXCLUSIVE_WITH: Partial<Record<JobAction, readonly JobAction[]>> = {
@@ -50,6 +46,8 @@ const EXCLUSIVE_WITH: Partial<Record<JobAction, readonly JobAction[]>> = {
   SemanticIndex: ['SemanticIndex'],
   IntelligentTag: ['IntelligentTag', 'IntelligentTagRevert'],
   IntelligentTagRevert: ['IntelligentTag', 'IntelligentTagRevert'],
+  // Two imports into one version would each decide what the other's `replace` deletes.
+  FileMetaImport: ['FileMetaImport'],
 };
 
 /** How a finished job's status follows from its counters (skipped files are neither success nor failure). */
@@ -84,6 +82,9 @@ export class JobService {
     }
     if (input.jobAction === 'IntelligentTagRevert' && input.jobMode === 'Increment') {
       throw invalid('JobMode: an IntelligentTagRevert removes every tag its job wrote (Full); it has no Increment', 'JobMode');
+    }
+    if (input.jobAction === 'FileMetaImport' && input.jobMode === 'Increment') {
+      throw invalid("JobMode: a FileMetaImport reads its whole source (Full); JobSpec.importMode says whether it appends or replaces", 'JobMode');
     }
     const dataset = await this.datasetIn(input.datasetId, input.workspaceId);
     if (dataset.edition === 'LOGICAL') throw invalid('a LOGICAL dataset has no storage to build file metas from', 'DatasetId');
@@ -128,8 +129,8 @@ export class JobService {
     await this.deps.store.createJob(job);
     await this.log(job.datasetJobId, 'INFO', `created: ${job.jobAction} ${job.jobMode} on ${job.datasetId}/${job.versionName} (${version.uri})`);
     if (job.jobAction === 'SemanticIndex') await this.adoptIndex(job);
-    // An export reads the search's results, a revert the tag job's files, not the storage listing:
-    // they go straight to the exporter's queue.
+    // An export reads the search's results, a revert the tag job's files, an import an export's lines
+    // or another dataset's metas, not the storage listing: they go straight to the exporter's queue.
     const start: FanoutMessage | ExportMessage = { jobId: job.datasetJobId };
     await this.deps.queue.sendBatch(META_ACTIONS.includes(job.jobAction) ? this.deps.queues.exporter : this.deps.queues.fanout, [JSON.stringify(start)]);
     return job;

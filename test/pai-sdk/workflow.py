@@ -356,6 +356,12 @@ def workflow():
         lines = [json.loads(l) for f in folder.iterdir() if f.suffix in ('.jsonl', '.json') and f.name != 'export.json' for l in f.read_text().splitlines() if l.strip()]
         steps['export_lines'] = {'count': len(lines), 'keys': sorted({k for l in lines for k in l})}
 
+    # -- import: the export back into the other dataset over the same photos ----------------------------------
+    if folders:
+        imported = run_job(basic, 'FileMetaImport', {'manifestUri': (out / folders[0]).as_uri() + '/', 'importMode': 'append', 'filteredAttributes': 'Uri,Tags'})
+        steps['import'] = {k: imported.get(k) for k in ('Status', 'TotalFileCount', 'CompletedFileCount', 'FailedFileCount')}
+        steps['imported_pending'] = call('ListDatasetFileMetas', basic, DatasetVersion='v1', WorkspaceId=WS, Status='ALL').get('TotalCount')
+
     # -- labels, versions, job configs, job management ---------------------------------------------------
     call('CreateDatasetLabels', ds, Labels=[{'Key': 'owner', 'Value': 'sdk'}, {'Key': 'team', 'Value': 'perception'}])
     call('DeleteDatasetLabels', ds, LabelKeys='owner')

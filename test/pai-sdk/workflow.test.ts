@@ -190,13 +190,16 @@ describe.skipIf(!!missing)(TITLE, () => {
     expect(s.deleted_listed).toBe(1);
   });
 
-  it('FileMetaExport writes PAI\'s layout with filteredAttributes', () => {
+  it('FileMetaExport writes PAI\'s layout with filteredAttributes; FileMetaImport reads it back', () => {
     expect(s.export.Status).toBe('Succeeded');
     expect(s.export.folders).toHaveLength(1);
     expect(s.export.folders[0]).toMatch(/^d-[a-z0-9]+-v1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/);
     expect(s.export_files).toContain('pai_dataset_filemeta_manifest.yaml');
     expect(s.export_lines.count).toBe(s.export_expected);
     expect(s.export_lines.keys).toEqual(['FileName', 'Tags', 'Uri']);
+    // … and FileMetaImport reads it back into the other dataset over the same photos
+    expect(s.import).toEqual({ Status: 'Succeeded', TotalFileCount: s.export_expected, CompletedFileCount: s.export_expected, FailedFileCount: 0 });
+    expect(s.imported_pending).toBe(s.export_expected);
   });
 
   it('labels, versions, job configs, job updates and deletes, publishing, stopping', () => {

@@ -128,7 +128,7 @@ describe('HTTP API', () => {
     await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaBuild', JobSpec: '{not json' }, 'JobSpec');
     await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaBuild', JobSpec: { verify: 'thoroughly' } }, 'JobSpec.verify');
     await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaBuild', JobSpec: { surprise: 1 } }, 'JobSpec');
-    await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaImport', JobSpec: { manifestUri: 'file:///x/' } }, 'JobAction');
+    await bad({ DatasetVersion: 'v1', JobAction: 'FileMetaImport', JobSpec: { manifestUri: 'file:///x/', importMode: 'merge' } }, 'JobSpec.importMode');
     expect((await call('POST', `/api/v1/datasets/${ds}/datasetjobs`, { DatasetVersion: 'v9', JobAction: 'FileMetaBuild' })).status).toBe(404);
     expect((await call('POST', `/api/v1/datasets/d-nope/datasetjobs`, { DatasetVersion: 'v1', JobAction: 'FileMetaBuild' })).status).toBe(404);
     expect((await call('GET', `/api/v1/datasets/${ds}/datasetjobs/job-nope`)).status).toBe(404);

@@ -328,7 +328,7 @@ describe('loupe commands', () => {
       [['search'], 'loupe: missing <datasetId>\n(see: loupe search --help)\n'],
       [['search', ds, '--top-k', 'many'], "loupe: --top-k: expected an integer ≥ 1, got 'many'\n(see: loupe search --help)\n"],
       [['search', ds, '--image', 'no/such.png'], `loupe: --image: no such file: ${path.join(loupe.root, 'no/such.png')} (give a URI like file:///… or oss://… for an image the server reads)\n(see: loupe search --help)\n`],
-      [['jobs', 'start', ds], 'loupe: --action is required: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport, IntelligentTagRevert\n(see: loupe jobs --help)\n'],
+      [['jobs', 'start', ds], 'loupe: --action is required: FileMetaBuild, IntelligentTag, SemanticIndex, FileMetaExport, IntelligentTagRevert, FileMetaImport\n(see: loupe jobs --help)\n'],
       [['jobs', 'start', ds, '--action', 'FileMetaBuild', '--spec', '{nope'], 'loupe: --spec: not JSON: {nope\n(see: loupe jobs --help)\n'],
       [['export', ds], 'loupe: give --to <folder> or --logical <datasetId> (one of them)\n(see: loupe export --help)\n'],
       [['export', ds, '--to', 'x', '--images', 'copy'], 'loupe: --images is for --format gme\n(see: loupe export --help)\n'],

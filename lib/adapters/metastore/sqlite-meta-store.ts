@@ -1348,15 +1348,15 @@ export class SqliteMetaStore implements MetaStore {
     const insert = this.stmt(
       `INSERT INTO file_metas (id, dataset_id, version_name, uri, file_name, file_dir, data_size, fingerprint,
          file_create_time, file_update_time, file_type, file_format, content_type, meta_attributes, tags_user,
-         tag_update_time, comment, status, create_time, update_time)
+         tags_user_delete_ai, tag_update_time, comment, status, create_time, update_time)
        VALUES (@id, @datasetId, @versionName, @uri, @fileName, @fileDir, @dataSize, @fingerprint,
          @fileCreateTime, @fileUpdateTime, @fileType, @fileFormat, @contentType, @metaAttributes, @tagsUser,
-         @tagUpdateTime, @comment, 'PENDING', @now, @now)
+         @tagsUserDeleteAi, @tagUpdateTime, @comment, 'PENDING', @now, @now)
        ON CONFLICT (id) DO UPDATE SET
          uri = excluded.uri, file_name = excluded.file_name, file_dir = excluded.file_dir, data_size = excluded.data_size,
          fingerprint = excluded.fingerprint, file_create_time = excluded.file_create_time, file_update_time = excluded.file_update_time,
          file_type = excluded.file_type, file_format = excluded.file_format, content_type = excluded.content_type,
-         meta_attributes = excluded.meta_attributes, tags_user = excluded.tags_user, tags_user_delete_ai = '[]', tags_ai = '[]',
+         meta_attributes = excluded.meta_attributes, tags_user = excluded.tags_user, tags_user_delete_ai = excluded.tags_user_delete_ai, tags_ai = '[]',
          tag_update_time = excluded.tag_update_time, tag_fingerprint = NULL, tag_definition_id = NULL, tag_definition_version = NULL,
          tag_model = NULL, tag_error = NULL, embed_error = NULL, comment = excluded.comment, status = 'PENDING', fail_reason = NULL,
          probed_fingerprint = NULL, probe_depth = NULL, listed_by_job = NULL, listed_at = NULL,
@@ -1371,7 +1371,8 @@ export class SqliteMetaStore implements MetaStore {
           contentType: r.contentType,
           metaAttributes: JSON.stringify(r.metaAttributes),
           tagsUser: JSON.stringify(r.userTags),
-          tagUpdateTime: r.userTags.length ? now : null,
+          tagsUserDeleteAi: JSON.stringify(r.userDeleteAiTags ?? []),
+          tagUpdateTime: r.userTags.length || r.userDeleteAiTags?.length ? now : null,
           comment: r.comment,
           now,
         }).changes;
@@ -1412,6 +1413,18 @@ export class SqliteMetaStore implements MetaStore {
         )
         .run(params).changes > 0
     );
+  }
+
+  async markMetasNotInJobDeleted(jobId: string, datasetId: string, versionName: string, now: string): Promise<number> {
+    return this.db.transaction(() => {
+      const n = this.stmt(
+        `UPDATE file_metas SET status = 'DELETED', update_time = @now
+         WHERE dataset_id = @datasetId AND version_name = @versionName AND status != 'DELETED'
+           AND NOT EXISTS (SELECT 1 FROM job_items i WHERE i.job_id = @jobId AND i.meta_id = file_metas.id)`,
+      ).run({ jobId, datasetId, versionName, now }).changes;
+      if (n) this.stmt('UPDATE jobs SET deleted = deleted + ?, update_time = ? WHERE id = ?').run(n, now, jobId);
+      return n;
+    }).immediate();
   }
 
   async markFileMetasDeleted(ids: string[], now: string): Promise<void> {

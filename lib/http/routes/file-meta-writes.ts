@@ -5,14 +5,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { invalid } from '../../domain/errors.js';
 import { requestedWorkspace } from '../../domain/workspace.js';
-import { parseIsoInstant } from '../../dsl/iso-instant.js';
 import { FACT_FIELDS, type BatchOutcome, type UpdateFileMetaItem } from '../../services/file-meta-writes.js';
+import { ContentType, IsoTime, MetaAttributesInput, TagList } from '../../services/file-meta-input.js';
 import type { ApiDeps, App } from '../env.js';
 import { DatasetIdParam, RequestIdField, errorResponses, freeText, jsonContent, lineText } from '../schemas.js';
 
 const tags = ['DatasetFileMetas'];
 const MAX_ITEMS = 1000;
-const MAX_ATTRIBUTES = 100;
 
 /**
  * A field PAI sends as a JSON-encoded string, checked against `schema` once decoded (errors name the
@@ -34,7 +33,6 @@ function jsonString<T extends z.ZodType>(schema: T, description: string) {
     .openapi({ type: 'string', description: `${description} A JSON-encoded string (PAI); a JSON object is accepted too.` });
 }
 
-const TagList = z.array(lineText(256, 1)).max(1000);
 /** A group's edit: `{add, remove}` (PAI), or a list that becomes the group (`ai` is always one). */
 const TagGroupEdit = z.union([z.object({ add: TagList.optional(), remove: TagList.optional() }).strict(), TagList]);
 const UpdateTags = z
@@ -42,43 +40,7 @@ const UpdateTags = z
   .strict();
 const CreateTags = z.object({ user: TagGroupEdit.optional() }).strict();
 
-const MAX_ATTRIBUTES_BYTES = 16 * 1024;
-const MAX_ATTRIBUTES_DEPTH = 8;
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\p{Cs}/u;
-
-/** Why a JSON value inside MetaAttributes is refused (too deep, a control character in a string), if it is. */
-function badJson(v: unknown, depth: number): string | undefined {
-  if (depth > MAX_ATTRIBUTES_DEPTH) return `nested deeper than ${MAX_ATTRIBUTES_DEPTH} levels`;
-  if (typeof v === 'string') return CONTROL.test(v) ? 'contains a control character or an unpaired surrogate, which is not allowed here' : undefined;
-  if (Array.isArray(v)) return v.map((x) => badJson(x, depth + 1)).find(Boolean);
-  if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      const bad = (CONTROL.test(k) ? `key '${k.replace(CONTROL, '?')}' contains a control character` : undefined) ?? badJson(x, depth + 1);
-      if (bad) return bad;
-    }
-  }
-  return undefined;
-}
-
-/** MetaAttributes: JSON values by key (a probe's numbers; people's keys may hold any JSON, PAI's example nests). */
-const attributes = z
-  .record(lineText(128, 1), z.json())
-  .superRefine((r, ctx) => {
-    if (Object.keys(r).length > MAX_ATTRIBUTES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_ATTRIBUTES} keys` });
-    else if (JSON.stringify(r).length > MAX_ATTRIBUTES_BYTES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON` });
-    else {
-      for (const [k, v] of Object.entries(r)) {
-        const bad = badJson(v, 1);
-        if (bad) ctx.addIssue({ code: 'custom', path: [k], message: bad });
-      }
-    }
-  });
-
-const IsoTime = z
-  .string()
-  .max(64)
-  .refine((s) => parseIsoInstant(s) !== undefined, { message: 'not an ISO 8601 instant (e.g. 2025-03-01T12:00:00Z)' });
-const ContentType = lineText(256, 1).regex(/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(\s*;.*)?$/, 'a MIME type, e.g. image/jpeg');
+const attributes = MetaAttributesInput;
 const WorkspaceIdField = z.string().max(64).optional().openapi({ description: "The dataset's workspace; another workspace's dataset is not found" });
 const Version = z.string().regex(/^v[1-9][0-9]{0,5}$/, 'a version name is v1, v2, …');
 
