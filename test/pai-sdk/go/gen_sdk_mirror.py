@@ -24,11 +24,18 @@ from alibabacloud_aiworkspace20210204 import client as sdk_client
 from alibabacloud_aiworkspace20210204 import models
 
 OPERATIONS = [
-    'create_dataset', 'get_dataset', 'list_datasets',
-    'create_dataset_job', 'get_dataset_job', 'list_dataset_jobs',
+    # every operation test/pai-sdk/workflow.py calls (43)
+    'create_connection', 'get_connection', 'list_connections', 'update_connection', 'validate_connection', 'delete_connection',
+    'create_dataset', 'get_dataset', 'list_datasets', 'update_dataset', 'publish_dataset', 'delete_dataset',
+    'create_dataset_labels', 'delete_dataset_labels',
+    'create_dataset_version', 'get_dataset_version', 'list_dataset_versions', 'update_dataset_version', 'delete_dataset_version',
+    'create_dataset_version_labels', 'delete_dataset_version_labels',
+    'create_dataset_job', 'get_dataset_job', 'list_dataset_jobs', 'update_dataset_job', 'stop_dataset_job', 'delete_dataset_job',
+    'create_dataset_job_config', 'get_dataset_job_config', 'list_dataset_job_configs', 'update_dataset_job_config',
+    'delete_dataset_job_config',
     'list_dataset_file_metas', 'get_dataset_file_meta', 'get_dataset_file_metas_statistics',
-    'update_dataset_file_metas',
-    'create_connection', 'list_connections', 'get_connection',
+    'create_dataset_file_metas', 'update_dataset_file_metas', 'delete_dataset_file_metas',
+    'create_prompt', 'get_prompt', 'list_prompts', 'update_prompt', 'delete_prompt',
 ]
 
 # Integers the Go SDK declares *int32 (every other integer is *int64).

@@ -5,6 +5,223 @@
 
 package main
 
+type CreateConnectionRequest struct {
+	Accessibility  *string                              `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	Configs        map[string]*string                   `json:"Configs,omitempty" xml:"Configs,omitempty"`
+	ConnectionName *string                              `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
+	ConnectionType *string                              `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
+	Description    *string                              `json:"Description,omitempty" xml:"Description,omitempty"`
+	Models         []*CreateConnectionRequestModels     `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
+	ResourceMeta   *CreateConnectionRequestResourceMeta `json:"ResourceMeta,omitempty" xml:"ResourceMeta,omitempty" type:"Struct"`
+	Secrets        map[string]*string                   `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
+	WorkspaceId    *string                              `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type CreateConnectionRequestModels struct {
+	DisplayName           *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
+	MaxModelLength        *int64  `json:"MaxModelLength,omitempty" xml:"MaxModelLength,omitempty"`
+	Model                 *string `json:"Model,omitempty" xml:"Model,omitempty"`
+	ModelType             *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
+	SupportReasoning      *bool   `json:"SupportReasoning,omitempty" xml:"SupportReasoning,omitempty"`
+	SupportResponseSchema *bool   `json:"SupportResponseSchema,omitempty" xml:"SupportResponseSchema,omitempty"`
+	SupportVision         *bool   `json:"SupportVision,omitempty" xml:"SupportVision,omitempty"`
+	ToolCall              *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+}
+
+type CreateConnectionRequestResourceMeta struct {
+	Extra        *string `json:"Extra,omitempty" xml:"Extra,omitempty"`
+	InstanceId   *string `json:"InstanceId,omitempty" xml:"InstanceId,omitempty"`
+	InstanceName *string `json:"InstanceName,omitempty" xml:"InstanceName,omitempty"`
+}
+
+type CreateConnectionResponseBody struct {
+	ConnectionId *string `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
+	RequestId    *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type CreateConnectionResponse struct {
+	Headers    map[string]*string            `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                        `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreateConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type GetConnectionRequest struct {
+	EncryptOption *string `json:"EncryptOption,omitempty" xml:"EncryptOption,omitempty"`
+}
+
+type GetConnectionResponseBody struct {
+	Accessibility   *string                                `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	Configs         map[string]*string                     `json:"Configs,omitempty" xml:"Configs,omitempty"`
+	ConnectionId    *string                                `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
+	ConnectionName  *string                                `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
+	ConnectionType  *string                                `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
+	Creator         *string                                `json:"Creator,omitempty" xml:"Creator,omitempty"`
+	Description     *string                                `json:"Description,omitempty" xml:"Description,omitempty"`
+	GmtCreateTime   *string                                `json:"GmtCreateTime,omitempty" xml:"GmtCreateTime,omitempty"`
+	GmtModifiedTime *string                                `json:"GmtModifiedTime,omitempty" xml:"GmtModifiedTime,omitempty"`
+	Models          []*GetConnectionResponseBodyModels     `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
+	RequestId       *string                                `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	ResourceMeta    *GetConnectionResponseBodyResourceMeta `json:"ResourceMeta,omitempty" xml:"ResourceMeta,omitempty" type:"Struct"`
+	Secrets         map[string]*string                     `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
+	WorkspaceId     *string                                `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type GetConnectionResponseBodyModels struct {
+	DisplayName *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
+	Model       *string `json:"Model,omitempty" xml:"Model,omitempty"`
+	ModelType   *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
+	ToolCall    *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+}
+
+type GetConnectionResponseBodyResourceMeta struct {
+	Extra        *string `json:"Extra,omitempty" xml:"Extra,omitempty"`
+	InstanceId   *string `json:"InstanceId,omitempty" xml:"InstanceId,omitempty"`
+	InstanceName *string `json:"InstanceName,omitempty" xml:"InstanceName,omitempty"`
+}
+
+type GetConnectionResponse struct {
+	Headers    map[string]*string         `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                     `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *GetConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type ListConnectionsRequest struct {
+	Accessibility   *string   `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	ConnectionIds   []*string `json:"ConnectionIds,omitempty" xml:"ConnectionIds,omitempty" type:"Repeated"`
+	ConnectionName  *string   `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
+	ConnectionTypes []*string `json:"ConnectionTypes,omitempty" xml:"ConnectionTypes,omitempty" type:"Repeated"`
+	Creator         *string   `json:"Creator,omitempty" xml:"Creator,omitempty"`
+	EncryptOption   *string   `json:"EncryptOption,omitempty" xml:"EncryptOption,omitempty"`
+	MaxResults      *int32    `json:"MaxResults,omitempty" xml:"MaxResults,omitempty"`
+	Model           *string   `json:"Model,omitempty" xml:"Model,omitempty"`
+	ModelTypes      []*string `json:"ModelTypes,omitempty" xml:"ModelTypes,omitempty" type:"Repeated"`
+	NextToken       *string   `json:"NextToken,omitempty" xml:"NextToken,omitempty"`
+	Order           *string   `json:"Order,omitempty" xml:"Order,omitempty"`
+	SortBy          *string   `json:"SortBy,omitempty" xml:"SortBy,omitempty"`
+	ToolCall        *bool     `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+	WorkspaceId     *string   `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type ListConnectionsResponseBody struct {
+	Connections []*Connection `json:"Connections,omitempty" xml:"Connections,omitempty" type:"Repeated"`
+	MaxResults  *int32        `json:"MaxResults,omitempty" xml:"MaxResults,omitempty"`
+	NextToken   *string       `json:"NextToken,omitempty" xml:"NextToken,omitempty"`
+	RequestId   *string       `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	TotalCount  *int32        `json:"TotalCount,omitempty" xml:"TotalCount,omitempty"`
+}
+
+type Connection struct {
+	Accessibility   *string                 `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	Configs         map[string]*string      `json:"Configs,omitempty" xml:"Configs,omitempty"`
+	ConnectionId    *string                 `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
+	ConnectionName  *string                 `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
+	ConnectionType  *string                 `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
+	Creator         *string                 `json:"Creator,omitempty" xml:"Creator,omitempty"`
+	Description     *string                 `json:"Description,omitempty" xml:"Description,omitempty"`
+	GmtCreateTime   *string                 `json:"GmtCreateTime,omitempty" xml:"GmtCreateTime,omitempty"`
+	GmtModifiedTime *string                 `json:"GmtModifiedTime,omitempty" xml:"GmtModifiedTime,omitempty"`
+	Models          []*ConnectionModels     `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
+	ResourceMeta    *ConnectionResourceMeta `json:"ResourceMeta,omitempty" xml:"ResourceMeta,omitempty" type:"Struct"`
+	Secrets         map[string]*string      `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
+	WorkspaceId     *string                 `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type ConnectionModels struct {
+	DisplayName *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
+	Model       *string `json:"Model,omitempty" xml:"Model,omitempty"`
+	ModelType   *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
+	ToolCall    *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+}
+
+type ConnectionResourceMeta struct {
+	Extra        *string `json:"Extra,omitempty" xml:"Extra,omitempty"`
+	InstanceId   *string `json:"InstanceId,omitempty" xml:"InstanceId,omitempty"`
+	InstanceName *string `json:"InstanceName,omitempty" xml:"InstanceName,omitempty"`
+}
+
+type ListConnectionsResponse struct {
+	Headers    map[string]*string           `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                       `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *ListConnectionsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type ListConnectionsShrinkRequest struct {
+	Accessibility         *string `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	ConnectionIdsShrink   *string `json:"ConnectionIds,omitempty" xml:"ConnectionIds,omitempty"`
+	ConnectionName        *string `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
+	ConnectionTypesShrink *string `json:"ConnectionTypes,omitempty" xml:"ConnectionTypes,omitempty"`
+	Creator               *string `json:"Creator,omitempty" xml:"Creator,omitempty"`
+	EncryptOption         *string `json:"EncryptOption,omitempty" xml:"EncryptOption,omitempty"`
+	MaxResults            *int32  `json:"MaxResults,omitempty" xml:"MaxResults,omitempty"`
+	Model                 *string `json:"Model,omitempty" xml:"Model,omitempty"`
+	ModelTypesShrink      *string `json:"ModelTypes,omitempty" xml:"ModelTypes,omitempty"`
+	NextToken             *string `json:"NextToken,omitempty" xml:"NextToken,omitempty"`
+	Order                 *string `json:"Order,omitempty" xml:"Order,omitempty"`
+	SortBy                *string `json:"SortBy,omitempty" xml:"SortBy,omitempty"`
+	ToolCall              *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+	WorkspaceId           *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type UpdateConnectionRequest struct {
+	Configs     map[string]*string               `json:"Configs,omitempty" xml:"Configs,omitempty"`
+	Description *string                          `json:"Description,omitempty" xml:"Description,omitempty"`
+	Models      []*UpdateConnectionRequestModels `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
+	Secrets     map[string]*string               `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
+}
+
+type UpdateConnectionRequestModels struct {
+	DisplayName *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
+	Model       *string `json:"Model,omitempty" xml:"Model,omitempty"`
+	ModelType   *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
+	ToolCall    *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+}
+
+type UpdateConnectionResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type UpdateConnectionResponse struct {
+	Headers    map[string]*string            `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                        `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *UpdateConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type ValidateConnectionRequest struct {
+	Configs        map[string]*string `json:"Configs,omitempty" xml:"Configs,omitempty"`
+	ConnectionId   *string            `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
+	ConnectionType *string            `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
+	Secrets        map[string]*string `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
+	ValidateType   *string            `json:"ValidateType,omitempty" xml:"ValidateType,omitempty"`
+	WorkspaceId    *string            `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type ValidateConnectionResponseBody struct {
+	Code      *string            `json:"Code,omitempty" xml:"Code,omitempty"`
+	Details   map[string]*string `json:"Details,omitempty" xml:"Details,omitempty"`
+	Message   *string            `json:"Message,omitempty" xml:"Message,omitempty"`
+	RequestId *string            `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	Status    *string            `json:"Status,omitempty" xml:"Status,omitempty"`
+}
+
+type ValidateConnectionResponse struct {
+	Headers    map[string]*string              `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                          `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *ValidateConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteConnectionRequest struct {
+}
+
+type DeleteConnectionResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteConnectionResponse struct {
+	Headers    map[string]*string            `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                        `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
 type CreateDatasetRequest struct {
 	Accessibility                  *string                `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
 	AccessibleRoleIdList           []*string              `json:"AccessibleRoleIdList,omitempty" xml:"AccessibleRoleIdList,omitempty" type:"Repeated"`
@@ -208,6 +425,230 @@ type ListDatasetsResponse struct {
 	Body       *ListDatasetsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
+type UpdateDatasetRequest struct {
+	Accessibility                  *string                            `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	AccessibleRoleIdList           []*string                          `json:"AccessibleRoleIdList,omitempty" xml:"AccessibleRoleIdList,omitempty" type:"Repeated"`
+	Description                    *string                            `json:"Description,omitempty" xml:"Description,omitempty"`
+	Edition                        *string                            `json:"Edition,omitempty" xml:"Edition,omitempty"`
+	MountAccessReadWriteRoleIdList []*string                          `json:"MountAccessReadWriteRoleIdList,omitempty" xml:"MountAccessReadWriteRoleIdList,omitempty" type:"Repeated"`
+	Name                           *string                            `json:"Name,omitempty" xml:"Name,omitempty"`
+	Options                        *string                            `json:"Options,omitempty" xml:"Options,omitempty"`
+	SharingConfig                  *UpdateDatasetRequestSharingConfig `json:"SharingConfig,omitempty" xml:"SharingConfig,omitempty" type:"Struct"`
+}
+
+type UpdateDatasetRequestSharingConfig struct {
+	SharedTo []*DatasetShareRelationship `json:"SharedTo,omitempty" xml:"SharedTo,omitempty" type:"Repeated"`
+}
+
+type UpdateDatasetResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type UpdateDatasetResponse struct {
+	Headers    map[string]*string         `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                     `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *UpdateDatasetResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type PublishDatasetRequest struct {
+}
+
+type PublishDatasetResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type PublishDatasetResponse struct {
+	Headers    map[string]*string          `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                      `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *PublishDatasetResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteDatasetRequest struct {
+}
+
+type DeleteDatasetResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteDatasetResponse struct {
+	Headers    map[string]*string         `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                     `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type CreateDatasetLabelsRequest struct {
+	Labels []*Label `json:"Labels,omitempty" xml:"Labels,omitempty" type:"Repeated"`
+}
+
+type CreateDatasetLabelsResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type CreateDatasetLabelsResponse struct {
+	Headers    map[string]*string               `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                           `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreateDatasetLabelsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteDatasetLabelsRequest struct {
+	LabelKeys *string `json:"LabelKeys,omitempty" xml:"LabelKeys,omitempty"`
+}
+
+type DeleteDatasetLabelsResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteDatasetLabelsResponse struct {
+	Headers    map[string]*string               `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                           `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetLabelsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type CreateDatasetVersionRequest struct {
+	DataCount            *int64                 `json:"DataCount,omitempty" xml:"DataCount,omitempty"`
+	DataSize             *int64                 `json:"DataSize,omitempty" xml:"DataSize,omitempty"`
+	DataSourceType       *string                `json:"DataSourceType,omitempty" xml:"DataSourceType,omitempty"`
+	DatasetTaskRamRole   *string                `json:"DatasetTaskRamRole,omitempty" xml:"DatasetTaskRamRole,omitempty"`
+	Description          *string                `json:"Description,omitempty" xml:"Description,omitempty"`
+	DryRun               *bool                  `json:"DryRun,omitempty" xml:"DryRun,omitempty"`
+	ImportInfo           *string                `json:"ImportInfo,omitempty" xml:"ImportInfo,omitempty"`
+	Labels               []*Label               `json:"Labels,omitempty" xml:"Labels,omitempty" type:"Repeated"`
+	Options              *string                `json:"Options,omitempty" xml:"Options,omitempty"`
+	Property             *string                `json:"Property,omitempty" xml:"Property,omitempty"`
+	SourceId             *string                `json:"SourceId,omitempty" xml:"SourceId,omitempty"`
+	SourceType           *string                `json:"SourceType,omitempty" xml:"SourceType,omitempty"`
+	Uri                  *string                `json:"Uri,omitempty" xml:"Uri,omitempty"`
+	UserMetricsEndpoints []*UserMetricsEndpoint `json:"UserMetricsEndpoints,omitempty" xml:"UserMetricsEndpoints,omitempty" type:"Repeated"`
+}
+
+type CreateDatasetVersionResponseBody struct {
+	RequestId   *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	VersionName *string `json:"VersionName,omitempty" xml:"VersionName,omitempty"`
+}
+
+type CreateDatasetVersionResponse struct {
+	Headers    map[string]*string                `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                            `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreateDatasetVersionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type GetDatasetVersionRequest struct {
+}
+
+type GetDatasetVersionResponseBody struct {
+	DataCount            *int64                 `json:"DataCount,omitempty" xml:"DataCount,omitempty"`
+	DataSize             *int64                 `json:"DataSize,omitempty" xml:"DataSize,omitempty"`
+	DataSourceType       *string                `json:"DataSourceType,omitempty" xml:"DataSourceType,omitempty"`
+	DatasetId            *string                `json:"DatasetId,omitempty" xml:"DatasetId,omitempty"`
+	DatasetTaskRamRole   *string                `json:"DatasetTaskRamRole,omitempty" xml:"DatasetTaskRamRole,omitempty"`
+	Description          *string                `json:"Description,omitempty" xml:"Description,omitempty"`
+	GmtCreateTime        *string                `json:"GmtCreateTime,omitempty" xml:"GmtCreateTime,omitempty"`
+	GmtModifiedTime      *string                `json:"GmtModifiedTime,omitempty" xml:"GmtModifiedTime,omitempty"`
+	ImportInfo           *string                `json:"ImportInfo,omitempty" xml:"ImportInfo,omitempty"`
+	Labels               []*Label               `json:"Labels,omitempty" xml:"Labels,omitempty" type:"Repeated"`
+	MountAccess          *string                `json:"MountAccess,omitempty" xml:"MountAccess,omitempty"`
+	Options              *string                `json:"Options,omitempty" xml:"Options,omitempty"`
+	Property             *string                `json:"Property,omitempty" xml:"Property,omitempty"`
+	RequestId            *string                `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	SourceId             *string                `json:"SourceId,omitempty" xml:"SourceId,omitempty"`
+	SourceType           *string                `json:"SourceType,omitempty" xml:"SourceType,omitempty"`
+	Uri                  *string                `json:"Uri,omitempty" xml:"Uri,omitempty"`
+	UserMetricsEndpoints []*UserMetricsEndpoint `json:"UserMetricsEndpoints,omitempty" xml:"UserMetricsEndpoints,omitempty" type:"Repeated"`
+	VersionName          *string                `json:"VersionName,omitempty" xml:"VersionName,omitempty"`
+}
+
+type GetDatasetVersionResponse struct {
+	Headers    map[string]*string             `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                         `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *GetDatasetVersionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type ListDatasetVersionsRequest struct {
+	LabelKeys   *string `json:"LabelKeys,omitempty" xml:"LabelKeys,omitempty"`
+	LabelValues *string `json:"LabelValues,omitempty" xml:"LabelValues,omitempty"`
+	Order       *string `json:"Order,omitempty" xml:"Order,omitempty"`
+	PageNumber  *int64  `json:"PageNumber,omitempty" xml:"PageNumber,omitempty"`
+	PageSize    *int64  `json:"PageSize,omitempty" xml:"PageSize,omitempty"`
+	Properties  *string `json:"Properties,omitempty" xml:"Properties,omitempty"`
+	SortBy      *string `json:"SortBy,omitempty" xml:"SortBy,omitempty"`
+	SourceId    *string `json:"SourceId,omitempty" xml:"SourceId,omitempty"`
+	SourceTypes *string `json:"SourceTypes,omitempty" xml:"SourceTypes,omitempty"`
+}
+
+type ListDatasetVersionsResponseBody struct {
+	DatasetVersions []*DatasetVersion `json:"DatasetVersions,omitempty" xml:"DatasetVersions,omitempty" type:"Repeated"`
+	PageNumber      *int64            `json:"PageNumber,omitempty" xml:"PageNumber,omitempty"`
+	PageSize        *int64            `json:"PageSize,omitempty" xml:"PageSize,omitempty"`
+	RequestId       *string           `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	TotalCount      *int64            `json:"TotalCount,omitempty" xml:"TotalCount,omitempty"`
+}
+
+type ListDatasetVersionsResponse struct {
+	Headers    map[string]*string               `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                           `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *ListDatasetVersionsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type UpdateDatasetVersionRequest struct {
+	DataCount            *int64                 `json:"DataCount,omitempty" xml:"DataCount,omitempty"`
+	DataSize             *int64                 `json:"DataSize,omitempty" xml:"DataSize,omitempty"`
+	DatasetTaskRamRole   *string                `json:"DatasetTaskRamRole,omitempty" xml:"DatasetTaskRamRole,omitempty"`
+	Description          *string                `json:"Description,omitempty" xml:"Description,omitempty"`
+	Options              *string                `json:"Options,omitempty" xml:"Options,omitempty"`
+	UserMetricsEndpoints []*UserMetricsEndpoint `json:"UserMetricsEndpoints,omitempty" xml:"UserMetricsEndpoints,omitempty" type:"Repeated"`
+}
+
+type UpdateDatasetVersionResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type UpdateDatasetVersionResponse struct {
+	Headers    map[string]*string                `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                            `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *UpdateDatasetVersionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteDatasetVersionRequest struct {
+}
+
+type DeleteDatasetVersionResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteDatasetVersionResponse struct {
+	Headers    map[string]*string                `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                            `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetVersionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type CreateDatasetVersionLabelsRequest struct {
+	Labels []*Label `json:"Labels,omitempty" xml:"Labels,omitempty" type:"Repeated"`
+}
+
+type CreateDatasetVersionLabelsResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type CreateDatasetVersionLabelsResponse struct {
+	Headers    map[string]*string                      `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                                  `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreateDatasetVersionLabelsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteDatasetVersionLabelsRequest struct {
+	Keys *string `json:"Keys,omitempty" xml:"Keys,omitempty"`
+}
+
+type DeleteDatasetVersionLabelsResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteDatasetVersionLabelsResponse struct {
+	Headers    map[string]*string                      `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                                  `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetVersionLabelsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
 type CreateDatasetJobRequest struct {
 	DatasetVersion *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
 	Description    *string `json:"Description,omitempty" xml:"Description,omitempty"`
@@ -293,6 +734,148 @@ type ListDatasetJobsResponse struct {
 	Headers    map[string]*string           `json:"headers,omitempty" xml:"headers,omitempty"`
 	StatusCode *int32                       `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
 	Body       *ListDatasetJobsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type UpdateDatasetJobRequest struct {
+	DatasetVersion *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	Description    *string `json:"Description,omitempty" xml:"Description,omitempty"`
+	WorkspaceId    *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type UpdateDatasetJobResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type UpdateDatasetJobResponse struct {
+	Headers    map[string]*string            `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                        `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *UpdateDatasetJobResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type StopDatasetJobRequest struct {
+	DatasetVersion *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	WorkspaceId    *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type StopDatasetJobResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type StopDatasetJobResponse struct {
+	Headers    map[string]*string          `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                      `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *StopDatasetJobResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteDatasetJobRequest struct {
+}
+
+type DeleteDatasetJobResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteDatasetJobResponse struct {
+	Headers    map[string]*string            `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                        `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetJobResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type CreateDatasetJobConfigRequest struct {
+	Config         *string `json:"Config,omitempty" xml:"Config,omitempty"`
+	ConfigType     *string `json:"ConfigType,omitempty" xml:"ConfigType,omitempty"`
+	DatasetVersion *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	WorkspaceId    *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type CreateDatasetJobConfigResponseBody struct {
+	DatasetJobConfigId *string `json:"DatasetJobConfigId,omitempty" xml:"DatasetJobConfigId,omitempty"`
+	RequestId          *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type CreateDatasetJobConfigResponse struct {
+	Headers    map[string]*string                  `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                              `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreateDatasetJobConfigResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type GetDatasetJobConfigRequest struct {
+	WorkspaceId *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type GetDatasetJobConfigResponseBody struct {
+	Config      *string `json:"Config,omitempty" xml:"Config,omitempty"`
+	ConfigType  *string `json:"ConfigType,omitempty" xml:"ConfigType,omitempty"`
+	CreateTime  *string `json:"CreateTime,omitempty" xml:"CreateTime,omitempty"`
+	DatasetId   *string `json:"DatasetId,omitempty" xml:"DatasetId,omitempty"`
+	ModifyTime  *string `json:"ModifyTime,omitempty" xml:"ModifyTime,omitempty"`
+	RequestId   *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	WorkspaceId *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type GetDatasetJobConfigResponse struct {
+	Headers    map[string]*string               `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                           `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *GetDatasetJobConfigResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type ListDatasetJobConfigsRequest struct {
+	ConfigType     *string `json:"ConfigType,omitempty" xml:"ConfigType,omitempty"`
+	DatasetVersion *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	PageNumber     *string `json:"PageNumber,omitempty" xml:"PageNumber,omitempty"`
+	PageSize       *string `json:"PageSize,omitempty" xml:"PageSize,omitempty"`
+	WorkspaceId    *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type ListDatasetJobConfigsResponseBody struct {
+	DatasetJobConfigs []*DatasetJobConfig `json:"DatasetJobConfigs,omitempty" xml:"DatasetJobConfigs,omitempty" type:"Repeated"`
+	RequestId         *string             `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	TotalCount        *int64              `json:"TotalCount,omitempty" xml:"TotalCount,omitempty"`
+}
+
+type DatasetJobConfig struct {
+	Config             *string `json:"Config,omitempty" xml:"Config,omitempty"`
+	ConfigType         *string `json:"ConfigType,omitempty" xml:"ConfigType,omitempty"`
+	CreateTime         *string `json:"CreateTime,omitempty" xml:"CreateTime,omitempty"`
+	DatasetJobConfigId *string `json:"DatasetJobConfigId,omitempty" xml:"DatasetJobConfigId,omitempty"`
+	DatasetVersion     *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	ModifyTime         *string `json:"ModifyTime,omitempty" xml:"ModifyTime,omitempty"`
+	WorkspaceId        *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type ListDatasetJobConfigsResponse struct {
+	Headers    map[string]*string                 `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                             `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *ListDatasetJobConfigsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type UpdateDatasetJobConfigRequest struct {
+	Config      *string `json:"Config,omitempty" xml:"Config,omitempty"`
+	ConfigType  *string `json:"ConfigType,omitempty" xml:"ConfigType,omitempty"`
+	WorkspaceId *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type UpdateDatasetJobConfigResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type UpdateDatasetJobConfigResponse struct {
+	Headers    map[string]*string                  `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                              `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *UpdateDatasetJobConfigResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
+type DeleteDatasetJobConfigRequest struct {
+	WorkspaceId *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type DeleteDatasetJobConfigResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeleteDatasetJobConfigResponse struct {
+	Headers    map[string]*string                  `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                              `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetJobConfigResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
 type ListDatasetFileMetasRequest struct {
@@ -457,6 +1040,45 @@ type GetDatasetFileMetasStatisticsResponse struct {
 	Body       *GetDatasetFileMetasStatisticsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
+type CreateDatasetFileMetasRequest struct {
+	DatasetFileMetas []*DatasetFileMetaContentCreate `json:"DatasetFileMetas,omitempty" xml:"DatasetFileMetas,omitempty" type:"Repeated"`
+	DatasetVersion   *string                         `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	WorkspaceId      *string                         `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type DatasetFileMetaContentCreate struct {
+	Comment         *string `json:"Comment,omitempty" xml:"Comment,omitempty"`
+	ContentType     *string `json:"ContentType,omitempty" xml:"ContentType,omitempty"`
+	DataSize        *int64  `json:"DataSize,omitempty" xml:"DataSize,omitempty"`
+	FileCreateTime  *string `json:"FileCreateTime,omitempty" xml:"FileCreateTime,omitempty"`
+	FileFingerPrint *string `json:"FileFingerPrint,omitempty" xml:"FileFingerPrint,omitempty"`
+	FileName        *string `json:"FileName,omitempty" xml:"FileName,omitempty"`
+	FileType        *string `json:"FileType,omitempty" xml:"FileType,omitempty"`
+	FileUpdateTime  *string `json:"FileUpdateTime,omitempty" xml:"FileUpdateTime,omitempty"`
+	MetaAttributes  *string `json:"MetaAttributes,omitempty" xml:"MetaAttributes,omitempty"`
+	Tags            *string `json:"Tags,omitempty" xml:"Tags,omitempty"`
+	Uri             *string `json:"Uri,omitempty" xml:"Uri,omitempty"`
+}
+
+type CreateDatasetFileMetasResponseBody struct {
+	FailedDetails  []*DatasetFileMetaResponse `json:"FailedDetails,omitempty" xml:"FailedDetails,omitempty" type:"Repeated"`
+	RequestId      *string                    `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	Status         *bool                      `json:"Status,omitempty" xml:"Status,omitempty"`
+	SucceedDetails []*DatasetFileMetaResponse `json:"SucceedDetails,omitempty" xml:"SucceedDetails,omitempty" type:"Repeated"`
+}
+
+type DatasetFileMetaResponse struct {
+	DatasetFileMetaId *string `json:"DatasetFileMetaId,omitempty" xml:"DatasetFileMetaId,omitempty"`
+	Result            *string `json:"Result,omitempty" xml:"Result,omitempty"`
+	Uri               *string `json:"Uri,omitempty" xml:"Uri,omitempty"`
+}
+
+type CreateDatasetFileMetasResponse struct {
+	Headers    map[string]*string                  `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                              `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreateDatasetFileMetasResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+}
+
 type UpdateDatasetFileMetasRequest struct {
 	DatasetFileMetas []*DatasetFileMetaConentUpdate `json:"DatasetFileMetas,omitempty" xml:"DatasetFileMetas,omitempty" type:"Repeated"`
 	DatasetVersion   *string                        `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
@@ -486,171 +1108,130 @@ type UpdateDatasetFileMetasResponseBody struct {
 	Status        *bool                      `json:"Status,omitempty" xml:"Status,omitempty"`
 }
 
-type DatasetFileMetaResponse struct {
-	DatasetFileMetaId *string `json:"DatasetFileMetaId,omitempty" xml:"DatasetFileMetaId,omitempty"`
-	Result            *string `json:"Result,omitempty" xml:"Result,omitempty"`
-	Uri               *string `json:"Uri,omitempty" xml:"Uri,omitempty"`
-}
-
 type UpdateDatasetFileMetasResponse struct {
 	Headers    map[string]*string                  `json:"headers,omitempty" xml:"headers,omitempty"`
 	StatusCode *int32                              `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
 	Body       *UpdateDatasetFileMetasResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
-type CreateConnectionRequest struct {
-	Accessibility  *string                              `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
-	Configs        map[string]*string                   `json:"Configs,omitempty" xml:"Configs,omitempty"`
-	ConnectionName *string                              `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
-	ConnectionType *string                              `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
-	Description    *string                              `json:"Description,omitempty" xml:"Description,omitempty"`
-	Models         []*CreateConnectionRequestModels     `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
-	ResourceMeta   *CreateConnectionRequestResourceMeta `json:"ResourceMeta,omitempty" xml:"ResourceMeta,omitempty" type:"Struct"`
-	Secrets        map[string]*string                   `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
-	WorkspaceId    *string                              `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+type DeleteDatasetFileMetasRequest struct {
+	DatasetFileMetaIds *string `json:"DatasetFileMetaIds,omitempty" xml:"DatasetFileMetaIds,omitempty"`
+	DatasetVersion     *string `json:"DatasetVersion,omitempty" xml:"DatasetVersion,omitempty"`
+	WorkspaceId        *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
 }
 
-type CreateConnectionRequestModels struct {
-	DisplayName           *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
-	MaxModelLength        *int64  `json:"MaxModelLength,omitempty" xml:"MaxModelLength,omitempty"`
-	Model                 *string `json:"Model,omitempty" xml:"Model,omitempty"`
-	ModelType             *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
-	SupportReasoning      *bool   `json:"SupportReasoning,omitempty" xml:"SupportReasoning,omitempty"`
-	SupportResponseSchema *bool   `json:"SupportResponseSchema,omitempty" xml:"SupportResponseSchema,omitempty"`
-	SupportVision         *bool   `json:"SupportVision,omitempty" xml:"SupportVision,omitempty"`
-	ToolCall              *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+type DeleteDatasetFileMetasResponseBody struct {
+	FailedDetails []*DatasetFileMetaResponse `json:"FailedDetails,omitempty" xml:"FailedDetails,omitempty" type:"Repeated"`
+	RequestId     *string                    `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	Status        *bool                      `json:"Status,omitempty" xml:"Status,omitempty"`
 }
 
-type CreateConnectionRequestResourceMeta struct {
-	Extra        *string `json:"Extra,omitempty" xml:"Extra,omitempty"`
-	InstanceId   *string `json:"InstanceId,omitempty" xml:"InstanceId,omitempty"`
-	InstanceName *string `json:"InstanceName,omitempty" xml:"InstanceName,omitempty"`
+type DeleteDatasetFileMetasResponse struct {
+	Headers    map[string]*string                  `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                              `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeleteDatasetFileMetasResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
-type CreateConnectionResponseBody struct {
-	ConnectionId *string `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
-	RequestId    *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+type CreatePromptRequest struct {
+	Accessibility    *string `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	Description      *string `json:"Description,omitempty" xml:"Description,omitempty"`
+	FrameworkContent *string `json:"FrameworkContent,omitempty" xml:"FrameworkContent,omitempty"`
+	FrameworkType    *string `json:"FrameworkType,omitempty" xml:"FrameworkType,omitempty"`
+	PromptName       *string `json:"PromptName,omitempty" xml:"PromptName,omitempty"`
+	WorkspaceId      *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
 }
 
-type CreateConnectionResponse struct {
-	Headers    map[string]*string            `json:"headers,omitempty" xml:"headers,omitempty"`
-	StatusCode *int32                        `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
-	Body       *CreateConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+type CreatePromptResponseBody struct {
+	PromptId  *string `json:"PromptId,omitempty" xml:"PromptId,omitempty"`
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
 }
 
-type ListConnectionsRequest struct {
-	Accessibility   *string   `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
-	ConnectionIds   []*string `json:"ConnectionIds,omitempty" xml:"ConnectionIds,omitempty" type:"Repeated"`
-	ConnectionName  *string   `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
-	ConnectionTypes []*string `json:"ConnectionTypes,omitempty" xml:"ConnectionTypes,omitempty" type:"Repeated"`
-	Creator         *string   `json:"Creator,omitempty" xml:"Creator,omitempty"`
-	EncryptOption   *string   `json:"EncryptOption,omitempty" xml:"EncryptOption,omitempty"`
-	MaxResults      *int32    `json:"MaxResults,omitempty" xml:"MaxResults,omitempty"`
-	Model           *string   `json:"Model,omitempty" xml:"Model,omitempty"`
-	ModelTypes      []*string `json:"ModelTypes,omitempty" xml:"ModelTypes,omitempty" type:"Repeated"`
-	NextToken       *string   `json:"NextToken,omitempty" xml:"NextToken,omitempty"`
-	Order           *string   `json:"Order,omitempty" xml:"Order,omitempty"`
-	SortBy          *string   `json:"SortBy,omitempty" xml:"SortBy,omitempty"`
-	ToolCall        *bool     `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
-	WorkspaceId     *string   `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+type CreatePromptResponse struct {
+	Headers    map[string]*string        `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                    `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *CreatePromptResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
-type ListConnectionsResponseBody struct {
-	Connections []*Connection `json:"Connections,omitempty" xml:"Connections,omitempty" type:"Repeated"`
-	MaxResults  *int32        `json:"MaxResults,omitempty" xml:"MaxResults,omitempty"`
-	NextToken   *string       `json:"NextToken,omitempty" xml:"NextToken,omitempty"`
-	RequestId   *string       `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
-	TotalCount  *int32        `json:"TotalCount,omitempty" xml:"TotalCount,omitempty"`
+type GetPromptRequest struct {
+	WorkspaceId *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
 }
 
-type Connection struct {
-	Accessibility   *string                 `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
-	Configs         map[string]*string      `json:"Configs,omitempty" xml:"Configs,omitempty"`
-	ConnectionId    *string                 `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
-	ConnectionName  *string                 `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
-	ConnectionType  *string                 `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
-	Creator         *string                 `json:"Creator,omitempty" xml:"Creator,omitempty"`
-	Description     *string                 `json:"Description,omitempty" xml:"Description,omitempty"`
-	GmtCreateTime   *string                 `json:"GmtCreateTime,omitempty" xml:"GmtCreateTime,omitempty"`
-	GmtModifiedTime *string                 `json:"GmtModifiedTime,omitempty" xml:"GmtModifiedTime,omitempty"`
-	Models          []*ConnectionModels     `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
-	ResourceMeta    *ConnectionResourceMeta `json:"ResourceMeta,omitempty" xml:"ResourceMeta,omitempty" type:"Struct"`
-	Secrets         map[string]*string      `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
-	WorkspaceId     *string                 `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+type GetPromptResponseBody struct {
+	Accessibility    *string `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	CreateTime       *string `json:"CreateTime,omitempty" xml:"CreateTime,omitempty"`
+	Description      *string `json:"Description,omitempty" xml:"Description,omitempty"`
+	FrameworkContent *string `json:"FrameworkContent,omitempty" xml:"FrameworkContent,omitempty"`
+	FrameworkType    *string `json:"FrameworkType,omitempty" xml:"FrameworkType,omitempty"`
+	ModifyTime       *string `json:"ModifyTime,omitempty" xml:"ModifyTime,omitempty"`
+	PromptName       *string `json:"PromptName,omitempty" xml:"PromptName,omitempty"`
+	RequestId        *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
 }
 
-type ConnectionModels struct {
-	DisplayName *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
-	Model       *string `json:"Model,omitempty" xml:"Model,omitempty"`
-	ModelType   *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
-	ToolCall    *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+type GetPromptResponse struct {
+	Headers    map[string]*string     `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                 `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *GetPromptResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
-type ConnectionResourceMeta struct {
-	Extra        *string `json:"Extra,omitempty" xml:"Extra,omitempty"`
-	InstanceId   *string `json:"InstanceId,omitempty" xml:"InstanceId,omitempty"`
-	InstanceName *string `json:"InstanceName,omitempty" xml:"InstanceName,omitempty"`
+type ListPromptsRequest struct {
+	FrameworkType *string `json:"FrameworkType,omitempty" xml:"FrameworkType,omitempty"`
+	Order         *string `json:"Order,omitempty" xml:"Order,omitempty"`
+	PageNumber    *string `json:"PageNumber,omitempty" xml:"PageNumber,omitempty"`
+	PageSize      *string `json:"PageSize,omitempty" xml:"PageSize,omitempty"`
+	SortBy        *string `json:"SortBy,omitempty" xml:"SortBy,omitempty"`
+	WorkspaceId   *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
 }
 
-type ListConnectionsResponse struct {
-	Headers    map[string]*string           `json:"headers,omitempty" xml:"headers,omitempty"`
-	StatusCode *int32                       `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
-	Body       *ListConnectionsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+type ListPromptsResponseBody struct {
+	Prompts    []*Prompt `json:"Prompts,omitempty" xml:"Prompts,omitempty" type:"Repeated"`
+	RequestId  *string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	TotalCount *int64    `json:"TotalCount,omitempty" xml:"TotalCount,omitempty"`
 }
 
-type ListConnectionsShrinkRequest struct {
-	Accessibility         *string `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
-	ConnectionIdsShrink   *string `json:"ConnectionIds,omitempty" xml:"ConnectionIds,omitempty"`
-	ConnectionName        *string `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
-	ConnectionTypesShrink *string `json:"ConnectionTypes,omitempty" xml:"ConnectionTypes,omitempty"`
-	Creator               *string `json:"Creator,omitempty" xml:"Creator,omitempty"`
-	EncryptOption         *string `json:"EncryptOption,omitempty" xml:"EncryptOption,omitempty"`
-	MaxResults            *int32  `json:"MaxResults,omitempty" xml:"MaxResults,omitempty"`
-	Model                 *string `json:"Model,omitempty" xml:"Model,omitempty"`
-	ModelTypesShrink      *string `json:"ModelTypes,omitempty" xml:"ModelTypes,omitempty"`
-	NextToken             *string `json:"NextToken,omitempty" xml:"NextToken,omitempty"`
-	Order                 *string `json:"Order,omitempty" xml:"Order,omitempty"`
-	SortBy                *string `json:"SortBy,omitempty" xml:"SortBy,omitempty"`
-	ToolCall              *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
-	WorkspaceId           *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+type Prompt struct {
+	Accessibility    *string `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
+	CreateTime       *string `json:"CreateTime,omitempty" xml:"CreateTime,omitempty"`
+	Description      *string `json:"Description,omitempty" xml:"Description,omitempty"`
+	FrameworkContent *string `json:"FrameworkContent,omitempty" xml:"FrameworkContent,omitempty"`
+	FrameworkType    *string `json:"FrameworkType,omitempty" xml:"FrameworkType,omitempty"`
+	ModifyTime       *string `json:"ModifyTime,omitempty" xml:"ModifyTime,omitempty"`
+	PromptId         *string `json:"PromptId,omitempty" xml:"PromptId,omitempty"`
+	PromptName       *string `json:"PromptName,omitempty" xml:"PromptName,omitempty"`
 }
 
-type GetConnectionRequest struct {
-	EncryptOption *string `json:"EncryptOption,omitempty" xml:"EncryptOption,omitempty"`
+type ListPromptsResponse struct {
+	Headers    map[string]*string       `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                   `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *ListPromptsResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
-type GetConnectionResponseBody struct {
-	Accessibility   *string                                `json:"Accessibility,omitempty" xml:"Accessibility,omitempty"`
-	Configs         map[string]*string                     `json:"Configs,omitempty" xml:"Configs,omitempty"`
-	ConnectionId    *string                                `json:"ConnectionId,omitempty" xml:"ConnectionId,omitempty"`
-	ConnectionName  *string                                `json:"ConnectionName,omitempty" xml:"ConnectionName,omitempty"`
-	ConnectionType  *string                                `json:"ConnectionType,omitempty" xml:"ConnectionType,omitempty"`
-	Creator         *string                                `json:"Creator,omitempty" xml:"Creator,omitempty"`
-	Description     *string                                `json:"Description,omitempty" xml:"Description,omitempty"`
-	GmtCreateTime   *string                                `json:"GmtCreateTime,omitempty" xml:"GmtCreateTime,omitempty"`
-	GmtModifiedTime *string                                `json:"GmtModifiedTime,omitempty" xml:"GmtModifiedTime,omitempty"`
-	Models          []*GetConnectionResponseBodyModels     `json:"Models,omitempty" xml:"Models,omitempty" type:"Repeated"`
-	RequestId       *string                                `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
-	ResourceMeta    *GetConnectionResponseBodyResourceMeta `json:"ResourceMeta,omitempty" xml:"ResourceMeta,omitempty" type:"Struct"`
-	Secrets         map[string]*string                     `json:"Secrets,omitempty" xml:"Secrets,omitempty"`
-	WorkspaceId     *string                                `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+type UpdatePromptRequest struct {
+	Description      *string `json:"Description,omitempty" xml:"Description,omitempty"`
+	FrameworkContent *string `json:"FrameworkContent,omitempty" xml:"FrameworkContent,omitempty"`
+	FrameworkType    *string `json:"FrameworkType,omitempty" xml:"FrameworkType,omitempty"`
+	WorkspaceId      *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
 }
 
-type GetConnectionResponseBodyModels struct {
-	DisplayName *string `json:"DisplayName,omitempty" xml:"DisplayName,omitempty"`
-	Model       *string `json:"Model,omitempty" xml:"Model,omitempty"`
-	ModelType   *string `json:"ModelType,omitempty" xml:"ModelType,omitempty"`
-	ToolCall    *bool   `json:"ToolCall,omitempty" xml:"ToolCall,omitempty"`
+type UpdatePromptResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
 }
 
-type GetConnectionResponseBodyResourceMeta struct {
-	Extra        *string `json:"Extra,omitempty" xml:"Extra,omitempty"`
-	InstanceId   *string `json:"InstanceId,omitempty" xml:"InstanceId,omitempty"`
-	InstanceName *string `json:"InstanceName,omitempty" xml:"InstanceName,omitempty"`
+type UpdatePromptResponse struct {
+	Headers    map[string]*string        `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                    `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *UpdatePromptResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }
 
-type GetConnectionResponse struct {
-	Headers    map[string]*string         `json:"headers,omitempty" xml:"headers,omitempty"`
-	StatusCode *int32                     `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
-	Body       *GetConnectionResponseBody `json:"body,omitempty" xml:"body,omitempty"`
+type DeletePromptRequest struct {
+	WorkspaceId *string `json:"WorkspaceId,omitempty" xml:"WorkspaceId,omitempty"`
+}
+
+type DeletePromptResponseBody struct {
+	RequestId *string `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+}
+
+type DeletePromptResponse struct {
+	Headers    map[string]*string        `json:"headers,omitempty" xml:"headers,omitempty"`
+	StatusCode *int32                    `json:"statusCode,omitempty" xml:"statusCode,omitempty"`
+	Body       *DeletePromptResponseBody `json:"body,omitempty" xml:"body,omitempty"`
 }

@@ -50,6 +50,298 @@ func (client *Client) GetEndpoint(productId *string, regionId *string, endpointR
 	return openapiutil.GetEndpointRules(productId, regionId, endpointRule, network, suffix)
 }
 
+func (client *Client) CreateConnectionWithOptions(request *CreateConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateConnectionResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Accessibility) {
+		body["Accessibility"] = request.Accessibility
+	}
+	if !dara.IsNil(request.Configs) {
+		body["Configs"] = request.Configs
+	}
+	if !dara.IsNil(request.ConnectionName) {
+		body["ConnectionName"] = request.ConnectionName
+	}
+	if !dara.IsNil(request.ConnectionType) {
+		body["ConnectionType"] = request.ConnectionType
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.Models) {
+		body["Models"] = request.Models
+	}
+	if !dara.IsNil(request.ResourceMeta) {
+		body["ResourceMeta"] = request.ResourceMeta
+	}
+	if !dara.IsNil(request.Secrets) {
+		body["Secrets"] = request.Secrets
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreateConnection"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/connections"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreateConnectionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreateConnection(request *CreateConnectionRequest) (_result *CreateConnectionResponse, _err error) {
+	return client.CreateConnectionWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) GetConnectionWithOptions(ConnectionId *string, request *GetConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *GetConnectionResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.EncryptOption) {
+		query["EncryptOption"] = request.EncryptOption
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("GetConnection"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/connections/" + dara.PercentEncode(dara.StringValue(ConnectionId))),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &GetConnectionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) GetConnection(ConnectionId *string, request *GetConnectionRequest) (_result *GetConnectionResponse, _err error) {
+	return client.GetConnectionWithOptions(ConnectionId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) ListConnectionsWithOptions(tmpReq *ListConnectionsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ListConnectionsResponse, _err error) {
+	request := &ListConnectionsShrinkRequest{}
+	openapiutil.Convert(tmpReq, request)
+	if !dara.IsNil(tmpReq.ConnectionIds) {
+		request.ConnectionIdsShrink = openapiutil.ArrayToStringWithSpecifiedStyle(tmpReq.ConnectionIds, dara.String("ConnectionIds"), dara.String("simple"))
+	}
+	if !dara.IsNil(tmpReq.ConnectionTypes) {
+		request.ConnectionTypesShrink = openapiutil.ArrayToStringWithSpecifiedStyle(tmpReq.ConnectionTypes, dara.String("ConnectionTypes"), dara.String("simple"))
+	}
+	if !dara.IsNil(tmpReq.ModelTypes) {
+		request.ModelTypesShrink = openapiutil.ArrayToStringWithSpecifiedStyle(tmpReq.ModelTypes, dara.String("ModelTypes"), dara.String("simple"))
+	}
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.Accessibility) {
+		query["Accessibility"] = request.Accessibility
+	}
+	if !dara.IsNil(request.ConnectionIdsShrink) {
+		query["ConnectionIds"] = request.ConnectionIdsShrink
+	}
+	if !dara.IsNil(request.ConnectionName) {
+		query["ConnectionName"] = request.ConnectionName
+	}
+	if !dara.IsNil(request.ConnectionTypesShrink) {
+		query["ConnectionTypes"] = request.ConnectionTypesShrink
+	}
+	if !dara.IsNil(request.Creator) {
+		query["Creator"] = request.Creator
+	}
+	if !dara.IsNil(request.EncryptOption) {
+		query["EncryptOption"] = request.EncryptOption
+	}
+	if !dara.IsNil(request.MaxResults) {
+		query["MaxResults"] = request.MaxResults
+	}
+	if !dara.IsNil(request.Model) {
+		query["Model"] = request.Model
+	}
+	if !dara.IsNil(request.ModelTypesShrink) {
+		query["ModelTypes"] = request.ModelTypesShrink
+	}
+	if !dara.IsNil(request.NextToken) {
+		query["NextToken"] = request.NextToken
+	}
+	if !dara.IsNil(request.Order) {
+		query["Order"] = request.Order
+	}
+	if !dara.IsNil(request.SortBy) {
+		query["SortBy"] = request.SortBy
+	}
+	if !dara.IsNil(request.ToolCall) {
+		query["ToolCall"] = request.ToolCall
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("ListConnections"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/connections"),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &ListConnectionsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) ListConnections(request *ListConnectionsRequest) (_result *ListConnectionsResponse, _err error) {
+	return client.ListConnectionsWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) UpdateConnectionWithOptions(ConnectionId *string, request *UpdateConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdateConnectionResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Configs) {
+		body["Configs"] = request.Configs
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.Models) {
+		body["Models"] = request.Models
+	}
+	if !dara.IsNil(request.Secrets) {
+		body["Secrets"] = request.Secrets
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("UpdateConnection"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/connections/" + dara.PercentEncode(dara.StringValue(ConnectionId))),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &UpdateConnectionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) UpdateConnection(ConnectionId *string, request *UpdateConnectionRequest) (_result *UpdateConnectionResponse, _err error) {
+	return client.UpdateConnectionWithOptions(ConnectionId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) ValidateConnectionWithOptions(request *ValidateConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ValidateConnectionResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Configs) {
+		body["Configs"] = request.Configs
+	}
+	if !dara.IsNil(request.ConnectionId) {
+		body["ConnectionId"] = request.ConnectionId
+	}
+	if !dara.IsNil(request.ConnectionType) {
+		body["ConnectionType"] = request.ConnectionType
+	}
+	if !dara.IsNil(request.Secrets) {
+		body["Secrets"] = request.Secrets
+	}
+	if !dara.IsNil(request.ValidateType) {
+		body["ValidateType"] = request.ValidateType
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("ValidateConnection"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/connections/validate"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &ValidateConnectionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) ValidateConnection(request *ValidateConnectionRequest) (_result *ValidateConnectionResponse, _err error) {
+	return client.ValidateConnectionWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteConnectionWithOptions(ConnectionId *string, request *DeleteConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteConnectionResponse, _err error) {
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+	}
+	_ = request
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteConnection"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/connections/" + dara.PercentEncode(dara.StringValue(ConnectionId))),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteConnectionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteConnection(ConnectionId *string, request *DeleteConnectionRequest) (_result *DeleteConnectionResponse, _err error) {
+	return client.DeleteConnectionWithOptions(ConnectionId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
 func (client *Client) CreateDatasetWithOptions(request *CreateDatasetRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetResponse, _err error) {
 	body := map[string]interface{}{}
 	if !dara.IsNil(request.Accessibility) {
@@ -277,6 +569,485 @@ func (client *Client) ListDatasets(request *ListDatasetsRequest) (_result *ListD
 	return client.ListDatasetsWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
 }
 
+func (client *Client) UpdateDatasetWithOptions(DatasetId *string, request *UpdateDatasetRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdateDatasetResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Accessibility) {
+		body["Accessibility"] = request.Accessibility
+	}
+	if !dara.IsNil(request.AccessibleRoleIdList) {
+		body["AccessibleRoleIdList"] = request.AccessibleRoleIdList
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.Edition) {
+		body["Edition"] = request.Edition
+	}
+	if !dara.IsNil(request.MountAccessReadWriteRoleIdList) {
+		body["MountAccessReadWriteRoleIdList"] = request.MountAccessReadWriteRoleIdList
+	}
+	if !dara.IsNil(request.Name) {
+		body["Name"] = request.Name
+	}
+	if !dara.IsNil(request.Options) {
+		body["Options"] = request.Options
+	}
+	if !dara.IsNil(request.SharingConfig) {
+		body["SharingConfig"] = request.SharingConfig
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("UpdateDataset"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId))),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &UpdateDatasetResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) UpdateDataset(DatasetId *string, request *UpdateDatasetRequest) (_result *UpdateDatasetResponse, _err error) {
+	return client.UpdateDatasetWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) PublishDatasetWithOptions(DatasetId *string, request *PublishDatasetRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *PublishDatasetResponse, _err error) {
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+	}
+	_ = request
+	params := &openapiutil.Params{
+		Action:      dara.String("PublishDataset"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/publish"),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &PublishDatasetResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) PublishDataset(DatasetId *string, request *PublishDatasetRequest) (_result *PublishDatasetResponse, _err error) {
+	return client.PublishDatasetWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteDatasetWithOptions(DatasetId *string, request *DeleteDatasetRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetResponse, _err error) {
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+	}
+	_ = request
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteDataset"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId))),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteDatasetResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteDataset(DatasetId *string, request *DeleteDatasetRequest) (_result *DeleteDatasetResponse, _err error) {
+	return client.DeleteDatasetWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) CreateDatasetLabelsWithOptions(DatasetId *string, request *CreateDatasetLabelsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetLabelsResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Labels) {
+		body["Labels"] = request.Labels
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreateDatasetLabels"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/labels"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreateDatasetLabelsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreateDatasetLabels(DatasetId *string, request *CreateDatasetLabelsRequest) (_result *CreateDatasetLabelsResponse, _err error) {
+	return client.CreateDatasetLabelsWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteDatasetLabelsWithOptions(DatasetId *string, request *DeleteDatasetLabelsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetLabelsResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.LabelKeys) {
+		query["LabelKeys"] = request.LabelKeys
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteDatasetLabels"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/labels"),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteDatasetLabelsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteDatasetLabels(DatasetId *string, request *DeleteDatasetLabelsRequest) (_result *DeleteDatasetLabelsResponse, _err error) {
+	return client.DeleteDatasetLabelsWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) CreateDatasetVersionWithOptions(DatasetId *string, request *CreateDatasetVersionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetVersionResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.DataCount) {
+		body["DataCount"] = request.DataCount
+	}
+	if !dara.IsNil(request.DataSize) {
+		body["DataSize"] = request.DataSize
+	}
+	if !dara.IsNil(request.DataSourceType) {
+		body["DataSourceType"] = request.DataSourceType
+	}
+	if !dara.IsNil(request.DatasetTaskRamRole) {
+		body["DatasetTaskRamRole"] = request.DatasetTaskRamRole
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.DryRun) {
+		body["DryRun"] = request.DryRun
+	}
+	if !dara.IsNil(request.ImportInfo) {
+		body["ImportInfo"] = request.ImportInfo
+	}
+	if !dara.IsNil(request.Labels) {
+		body["Labels"] = request.Labels
+	}
+	if !dara.IsNil(request.Options) {
+		body["Options"] = request.Options
+	}
+	if !dara.IsNil(request.Property) {
+		body["Property"] = request.Property
+	}
+	if !dara.IsNil(request.SourceId) {
+		body["SourceId"] = request.SourceId
+	}
+	if !dara.IsNil(request.SourceType) {
+		body["SourceType"] = request.SourceType
+	}
+	if !dara.IsNil(request.Uri) {
+		body["Uri"] = request.Uri
+	}
+	if !dara.IsNil(request.UserMetricsEndpoints) {
+		body["UserMetricsEndpoints"] = request.UserMetricsEndpoints
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreateDatasetVersion"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreateDatasetVersionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreateDatasetVersion(DatasetId *string, request *CreateDatasetVersionRequest) (_result *CreateDatasetVersionResponse, _err error) {
+	return client.CreateDatasetVersionWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) GetDatasetVersionWithOptions(DatasetId *string, VersionName *string, request *GetDatasetVersionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *GetDatasetVersionResponse, _err error) {
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+	}
+	_ = request
+	params := &openapiutil.Params{
+		Action:      dara.String("GetDatasetVersion"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions/" + dara.PercentEncode(dara.StringValue(VersionName))),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &GetDatasetVersionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) GetDatasetVersion(DatasetId *string, VersionName *string, request *GetDatasetVersionRequest) (_result *GetDatasetVersionResponse, _err error) {
+	return client.GetDatasetVersionWithOptions(DatasetId, VersionName, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) ListDatasetVersionsWithOptions(DatasetId *string, request *ListDatasetVersionsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ListDatasetVersionsResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.LabelKeys) {
+		query["LabelKeys"] = request.LabelKeys
+	}
+	if !dara.IsNil(request.LabelValues) {
+		query["LabelValues"] = request.LabelValues
+	}
+	if !dara.IsNil(request.Order) {
+		query["Order"] = request.Order
+	}
+	if !dara.IsNil(request.PageNumber) {
+		query["PageNumber"] = request.PageNumber
+	}
+	if !dara.IsNil(request.PageSize) {
+		query["PageSize"] = request.PageSize
+	}
+	if !dara.IsNil(request.Properties) {
+		query["Properties"] = request.Properties
+	}
+	if !dara.IsNil(request.SortBy) {
+		query["SortBy"] = request.SortBy
+	}
+	if !dara.IsNil(request.SourceId) {
+		query["SourceId"] = request.SourceId
+	}
+	if !dara.IsNil(request.SourceTypes) {
+		query["SourceTypes"] = request.SourceTypes
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("ListDatasetVersions"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions"),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &ListDatasetVersionsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) ListDatasetVersions(DatasetId *string, request *ListDatasetVersionsRequest) (_result *ListDatasetVersionsResponse, _err error) {
+	return client.ListDatasetVersionsWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) UpdateDatasetVersionWithOptions(DatasetId *string, VersionName *string, request *UpdateDatasetVersionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdateDatasetVersionResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.DataCount) {
+		body["DataCount"] = request.DataCount
+	}
+	if !dara.IsNil(request.DataSize) {
+		body["DataSize"] = request.DataSize
+	}
+	if !dara.IsNil(request.DatasetTaskRamRole) {
+		body["DatasetTaskRamRole"] = request.DatasetTaskRamRole
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.Options) {
+		body["Options"] = request.Options
+	}
+	if !dara.IsNil(request.UserMetricsEndpoints) {
+		body["UserMetricsEndpoints"] = request.UserMetricsEndpoints
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("UpdateDatasetVersion"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions/" + dara.PercentEncode(dara.StringValue(VersionName))),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &UpdateDatasetVersionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) UpdateDatasetVersion(DatasetId *string, VersionName *string, request *UpdateDatasetVersionRequest) (_result *UpdateDatasetVersionResponse, _err error) {
+	return client.UpdateDatasetVersionWithOptions(DatasetId, VersionName, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteDatasetVersionWithOptions(DatasetId *string, VersionName *string, request *DeleteDatasetVersionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetVersionResponse, _err error) {
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+	}
+	_ = request
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteDatasetVersion"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions/" + dara.PercentEncode(dara.StringValue(VersionName))),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteDatasetVersionResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteDatasetVersion(DatasetId *string, VersionName *string, request *DeleteDatasetVersionRequest) (_result *DeleteDatasetVersionResponse, _err error) {
+	return client.DeleteDatasetVersionWithOptions(DatasetId, VersionName, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) CreateDatasetVersionLabelsWithOptions(DatasetId *string, VersionName *string, request *CreateDatasetVersionLabelsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetVersionLabelsResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Labels) {
+		body["Labels"] = request.Labels
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreateDatasetVersionLabels"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions/" + dara.PercentEncode(dara.StringValue(VersionName)) + "/labels"),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreateDatasetVersionLabelsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreateDatasetVersionLabels(DatasetId *string, VersionName *string, request *CreateDatasetVersionLabelsRequest) (_result *CreateDatasetVersionLabelsResponse, _err error) {
+	return client.CreateDatasetVersionLabelsWithOptions(DatasetId, VersionName, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteDatasetVersionLabelsWithOptions(DatasetId *string, VersionName *string, request *DeleteDatasetVersionLabelsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetVersionLabelsResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.Keys) {
+		query["Keys"] = request.Keys
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteDatasetVersionLabels"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/versions/" + dara.PercentEncode(dara.StringValue(VersionName)) + "/labels"),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteDatasetVersionLabelsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteDatasetVersionLabels(DatasetId *string, VersionName *string, request *DeleteDatasetVersionLabelsRequest) (_result *DeleteDatasetVersionLabelsResponse, _err error) {
+	return client.DeleteDatasetVersionLabelsWithOptions(DatasetId, VersionName, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
 func (client *Client) CreateDatasetJobWithOptions(DatasetId *string, request *CreateDatasetJobRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetJobResponse, _err error) {
 	body := map[string]interface{}{}
 	if !dara.IsNil(request.DatasetVersion) {
@@ -416,6 +1187,302 @@ func (client *Client) ListDatasetJobsWithOptions(DatasetId *string, request *Lis
 
 func (client *Client) ListDatasetJobs(DatasetId *string, request *ListDatasetJobsRequest) (_result *ListDatasetJobsResponse, _err error) {
 	return client.ListDatasetJobsWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) UpdateDatasetJobWithOptions(DatasetId *string, DatasetJobId *string, request *UpdateDatasetJobRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdateDatasetJobResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.DatasetVersion) {
+		body["DatasetVersion"] = request.DatasetVersion
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("UpdateDatasetJob"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobs/" + dara.PercentEncode(dara.StringValue(DatasetJobId))),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &UpdateDatasetJobResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) UpdateDatasetJob(DatasetId *string, DatasetJobId *string, request *UpdateDatasetJobRequest) (_result *UpdateDatasetJobResponse, _err error) {
+	return client.UpdateDatasetJobWithOptions(DatasetId, DatasetJobId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) StopDatasetJobWithOptions(DatasetId *string, DatasetJobId *string, request *StopDatasetJobRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *StopDatasetJobResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.DatasetVersion) {
+		body["DatasetVersion"] = request.DatasetVersion
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("StopDatasetJob"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobs/" + dara.PercentEncode(dara.StringValue(DatasetJobId)) + "/action/stop"),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &StopDatasetJobResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) StopDatasetJob(DatasetId *string, DatasetJobId *string, request *StopDatasetJobRequest) (_result *StopDatasetJobResponse, _err error) {
+	return client.StopDatasetJobWithOptions(DatasetId, DatasetJobId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteDatasetJobWithOptions(DatasetId *string, DatasetJobId *string, request *DeleteDatasetJobRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetJobResponse, _err error) {
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+	}
+	_ = request
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteDatasetJob"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobs/" + dara.PercentEncode(dara.StringValue(DatasetJobId))),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteDatasetJobResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteDatasetJob(DatasetId *string, DatasetJobId *string, request *DeleteDatasetJobRequest) (_result *DeleteDatasetJobResponse, _err error) {
+	return client.DeleteDatasetJobWithOptions(DatasetId, DatasetJobId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) CreateDatasetJobConfigWithOptions(DatasetId *string, request *CreateDatasetJobConfigRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetJobConfigResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Config) {
+		body["Config"] = request.Config
+	}
+	if !dara.IsNil(request.ConfigType) {
+		body["ConfigType"] = request.ConfigType
+	}
+	if !dara.IsNil(request.DatasetVersion) {
+		body["DatasetVersion"] = request.DatasetVersion
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreateDatasetJobConfig"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobconfigs"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreateDatasetJobConfigResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreateDatasetJobConfig(DatasetId *string, request *CreateDatasetJobConfigRequest) (_result *CreateDatasetJobConfigResponse, _err error) {
+	return client.CreateDatasetJobConfigWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) GetDatasetJobConfigWithOptions(DatasetId *string, DatasetJobConfigId *string, request *GetDatasetJobConfigRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *GetDatasetJobConfigResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("GetDatasetJobConfig"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobconfigs/" + dara.PercentEncode(dara.StringValue(DatasetJobConfigId))),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &GetDatasetJobConfigResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) GetDatasetJobConfig(DatasetId *string, DatasetJobConfigId *string, request *GetDatasetJobConfigRequest) (_result *GetDatasetJobConfigResponse, _err error) {
+	return client.GetDatasetJobConfigWithOptions(DatasetId, DatasetJobConfigId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) ListDatasetJobConfigsWithOptions(DatasetId *string, request *ListDatasetJobConfigsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ListDatasetJobConfigsResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.ConfigType) {
+		query["ConfigType"] = request.ConfigType
+	}
+	if !dara.IsNil(request.DatasetVersion) {
+		query["DatasetVersion"] = request.DatasetVersion
+	}
+	if !dara.IsNil(request.PageNumber) {
+		query["PageNumber"] = request.PageNumber
+	}
+	if !dara.IsNil(request.PageSize) {
+		query["PageSize"] = request.PageSize
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("ListDatasetJobConfigs"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobconfigs/"),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &ListDatasetJobConfigsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) ListDatasetJobConfigs(DatasetId *string, request *ListDatasetJobConfigsRequest) (_result *ListDatasetJobConfigsResponse, _err error) {
+	return client.ListDatasetJobConfigsWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) UpdateDatasetJobConfigWithOptions(DatasetId *string, DatasetJobConfigId *string, request *UpdateDatasetJobConfigRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdateDatasetJobConfigResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Config) {
+		body["Config"] = request.Config
+	}
+	if !dara.IsNil(request.ConfigType) {
+		body["ConfigType"] = request.ConfigType
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("UpdateDatasetJobConfig"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobconfigs/" + dara.PercentEncode(dara.StringValue(DatasetJobConfigId))),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &UpdateDatasetJobConfigResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) UpdateDatasetJobConfig(DatasetId *string, DatasetJobConfigId *string, request *UpdateDatasetJobConfigRequest) (_result *UpdateDatasetJobConfigResponse, _err error) {
+	return client.UpdateDatasetJobConfigWithOptions(DatasetId, DatasetJobConfigId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeleteDatasetJobConfigWithOptions(DatasetId *string, DatasetJobConfigId *string, request *DeleteDatasetJobConfigRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetJobConfigResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("DeleteDatasetJobConfig"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetjobconfigs/" + dara.PercentEncode(dara.StringValue(DatasetJobConfigId))),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeleteDatasetJobConfigResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeleteDatasetJobConfig(DatasetId *string, DatasetJobConfigId *string, request *DeleteDatasetJobConfigRequest) (_result *DeleteDatasetJobConfigResponse, _err error) {
+	return client.DeleteDatasetJobConfigWithOptions(DatasetId, DatasetJobConfigId, request, map[string]*string{}, &dara.RuntimeOptions{})
 }
 
 func (client *Client) ListDatasetFileMetasWithOptions(DatasetId *string, tmpReq *ListDatasetFileMetasRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ListDatasetFileMetasResponse, _err error) {
@@ -630,6 +1697,45 @@ func (client *Client) GetDatasetFileMetasStatistics(DatasetId *string, request *
 	return client.GetDatasetFileMetasStatisticsWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
 }
 
+func (client *Client) CreateDatasetFileMetasWithOptions(DatasetId *string, request *CreateDatasetFileMetasRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateDatasetFileMetasResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.DatasetFileMetas) {
+		body["DatasetFileMetas"] = request.DatasetFileMetas
+	}
+	if !dara.IsNil(request.DatasetVersion) {
+		body["DatasetVersion"] = request.DatasetVersion
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreateDatasetFileMetas"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetfilemetas"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreateDatasetFileMetasResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreateDatasetFileMetas(DatasetId *string, request *CreateDatasetFileMetasRequest) (_result *CreateDatasetFileMetasResponse, _err error) {
+	return client.CreateDatasetFileMetasWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
 func (client *Client) UpdateDatasetFileMetasWithOptions(DatasetId *string, request *UpdateDatasetFileMetasRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdateDatasetFileMetasResponse, _err error) {
 	body := map[string]interface{}{}
 	if !dara.IsNil(request.DatasetFileMetas) {
@@ -672,114 +1778,13 @@ func (client *Client) UpdateDatasetFileMetas(DatasetId *string, request *UpdateD
 	return client.UpdateDatasetFileMetasWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
 }
 
-func (client *Client) CreateConnectionWithOptions(request *CreateConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreateConnectionResponse, _err error) {
-	body := map[string]interface{}{}
-	if !dara.IsNil(request.Accessibility) {
-		body["Accessibility"] = request.Accessibility
-	}
-	if !dara.IsNil(request.Configs) {
-		body["Configs"] = request.Configs
-	}
-	if !dara.IsNil(request.ConnectionName) {
-		body["ConnectionName"] = request.ConnectionName
-	}
-	if !dara.IsNil(request.ConnectionType) {
-		body["ConnectionType"] = request.ConnectionType
-	}
-	if !dara.IsNil(request.Description) {
-		body["Description"] = request.Description
-	}
-	if !dara.IsNil(request.Models) {
-		body["Models"] = request.Models
-	}
-	if !dara.IsNil(request.ResourceMeta) {
-		body["ResourceMeta"] = request.ResourceMeta
-	}
-	if !dara.IsNil(request.Secrets) {
-		body["Secrets"] = request.Secrets
-	}
-	if !dara.IsNil(request.WorkspaceId) {
-		body["WorkspaceId"] = request.WorkspaceId
-	}
-	req := &openapiutil.OpenApiRequest{
-		Headers: headers,
-		Body:    openapiutil.ParseToMap(body),
-	}
-	params := &openapiutil.Params{
-		Action:      dara.String("CreateConnection"),
-		Version:     dara.String("2021-02-04"),
-		Protocol:    dara.String("HTTPS"),
-		Pathname:    dara.String("/api/v1/connections"),
-		Method:      dara.String("POST"),
-		AuthType:    dara.String("AK"),
-		Style:       dara.String("ROA"),
-		ReqBodyType: dara.String("json"),
-		BodyType:    dara.String("json"),
-	}
-	_result = &CreateConnectionResponse{}
-	_body, _err := client.CallApi(params, req, runtime)
-	if _err != nil {
-		return _result, _err
-	}
-	_err = dara.Convert(_body, &_result)
-	return _result, _err
-}
-
-func (client *Client) CreateConnection(request *CreateConnectionRequest) (_result *CreateConnectionResponse, _err error) {
-	return client.CreateConnectionWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
-}
-
-func (client *Client) ListConnectionsWithOptions(tmpReq *ListConnectionsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ListConnectionsResponse, _err error) {
-	request := &ListConnectionsShrinkRequest{}
-	openapiutil.Convert(tmpReq, request)
-	if !dara.IsNil(tmpReq.ConnectionIds) {
-		request.ConnectionIdsShrink = openapiutil.ArrayToStringWithSpecifiedStyle(tmpReq.ConnectionIds, dara.String("ConnectionIds"), dara.String("simple"))
-	}
-	if !dara.IsNil(tmpReq.ConnectionTypes) {
-		request.ConnectionTypesShrink = openapiutil.ArrayToStringWithSpecifiedStyle(tmpReq.ConnectionTypes, dara.String("ConnectionTypes"), dara.String("simple"))
-	}
-	if !dara.IsNil(tmpReq.ModelTypes) {
-		request.ModelTypesShrink = openapiutil.ArrayToStringWithSpecifiedStyle(tmpReq.ModelTypes, dara.String("ModelTypes"), dara.String("simple"))
-	}
+func (client *Client) DeleteDatasetFileMetasWithOptions(DatasetId *string, request *DeleteDatasetFileMetasRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeleteDatasetFileMetasResponse, _err error) {
 	query := map[string]interface{}{}
-	if !dara.IsNil(request.Accessibility) {
-		query["Accessibility"] = request.Accessibility
+	if !dara.IsNil(request.DatasetFileMetaIds) {
+		query["DatasetFileMetaIds"] = request.DatasetFileMetaIds
 	}
-	if !dara.IsNil(request.ConnectionIdsShrink) {
-		query["ConnectionIds"] = request.ConnectionIdsShrink
-	}
-	if !dara.IsNil(request.ConnectionName) {
-		query["ConnectionName"] = request.ConnectionName
-	}
-	if !dara.IsNil(request.ConnectionTypesShrink) {
-		query["ConnectionTypes"] = request.ConnectionTypesShrink
-	}
-	if !dara.IsNil(request.Creator) {
-		query["Creator"] = request.Creator
-	}
-	if !dara.IsNil(request.EncryptOption) {
-		query["EncryptOption"] = request.EncryptOption
-	}
-	if !dara.IsNil(request.MaxResults) {
-		query["MaxResults"] = request.MaxResults
-	}
-	if !dara.IsNil(request.Model) {
-		query["Model"] = request.Model
-	}
-	if !dara.IsNil(request.ModelTypesShrink) {
-		query["ModelTypes"] = request.ModelTypesShrink
-	}
-	if !dara.IsNil(request.NextToken) {
-		query["NextToken"] = request.NextToken
-	}
-	if !dara.IsNil(request.Order) {
-		query["Order"] = request.Order
-	}
-	if !dara.IsNil(request.SortBy) {
-		query["SortBy"] = request.SortBy
-	}
-	if !dara.IsNil(request.ToolCall) {
-		query["ToolCall"] = request.ToolCall
+	if !dara.IsNil(request.DatasetVersion) {
+		query["DatasetVersion"] = request.DatasetVersion
 	}
 	if !dara.IsNil(request.WorkspaceId) {
 		query["WorkspaceId"] = request.WorkspaceId
@@ -789,17 +1794,17 @@ func (client *Client) ListConnectionsWithOptions(tmpReq *ListConnectionsRequest,
 		Query:   openapiutil.Query(query),
 	}
 	params := &openapiutil.Params{
-		Action:      dara.String("ListConnections"),
+		Action:      dara.String("DeleteDatasetFileMetas"),
 		Version:     dara.String("2021-02-04"),
 		Protocol:    dara.String("HTTPS"),
-		Pathname:    dara.String("/api/v1/connections"),
-		Method:      dara.String("GET"),
+		Pathname:    dara.String("/api/v1/datasets/" + dara.PercentEncode(dara.StringValue(DatasetId)) + "/datasetfilemetas"),
+		Method:      dara.String("DELETE"),
 		AuthType:    dara.String("AK"),
 		Style:       dara.String("ROA"),
 		ReqBodyType: dara.String("json"),
 		BodyType:    dara.String("json"),
 	}
-	_result = &ListConnectionsResponse{}
+	_result = &DeleteDatasetFileMetasResponse{}
 	_body, _err := client.CallApi(params, req, runtime)
 	if _err != nil {
 		return _result, _err
@@ -808,31 +1813,79 @@ func (client *Client) ListConnectionsWithOptions(tmpReq *ListConnectionsRequest,
 	return _result, _err
 }
 
-func (client *Client) ListConnections(request *ListConnectionsRequest) (_result *ListConnectionsResponse, _err error) {
-	return client.ListConnectionsWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
+func (client *Client) DeleteDatasetFileMetas(DatasetId *string, request *DeleteDatasetFileMetasRequest) (_result *DeleteDatasetFileMetasResponse, _err error) {
+	return client.DeleteDatasetFileMetasWithOptions(DatasetId, request, map[string]*string{}, &dara.RuntimeOptions{})
 }
 
-func (client *Client) GetConnectionWithOptions(ConnectionId *string, request *GetConnectionRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *GetConnectionResponse, _err error) {
+func (client *Client) CreatePromptWithOptions(request *CreatePromptRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *CreatePromptResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Accessibility) {
+		body["Accessibility"] = request.Accessibility
+	}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.FrameworkContent) {
+		body["FrameworkContent"] = request.FrameworkContent
+	}
+	if !dara.IsNil(request.FrameworkType) {
+		body["FrameworkType"] = request.FrameworkType
+	}
+	if !dara.IsNil(request.PromptName) {
+		body["PromptName"] = request.PromptName
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("CreatePrompt"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/prompts"),
+		Method:      dara.String("POST"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &CreatePromptResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) CreatePrompt(request *CreatePromptRequest) (_result *CreatePromptResponse, _err error) {
+	return client.CreatePromptWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) GetPromptWithOptions(PromptId *string, request *GetPromptRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *GetPromptResponse, _err error) {
 	query := map[string]interface{}{}
-	if !dara.IsNil(request.EncryptOption) {
-		query["EncryptOption"] = request.EncryptOption
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
 	}
 	req := &openapiutil.OpenApiRequest{
 		Headers: headers,
 		Query:   openapiutil.Query(query),
 	}
 	params := &openapiutil.Params{
-		Action:      dara.String("GetConnection"),
+		Action:      dara.String("GetPrompt"),
 		Version:     dara.String("2021-02-04"),
 		Protocol:    dara.String("HTTPS"),
-		Pathname:    dara.String("/api/v1/connections/" + dara.PercentEncode(dara.StringValue(ConnectionId))),
+		Pathname:    dara.String("/api/v1/prompts/" + dara.PercentEncode(dara.StringValue(PromptId))),
 		Method:      dara.String("GET"),
 		AuthType:    dara.String("AK"),
 		Style:       dara.String("ROA"),
 		ReqBodyType: dara.String("json"),
 		BodyType:    dara.String("json"),
 	}
-	_result = &GetConnectionResponse{}
+	_result = &GetPromptResponse{}
 	_body, _err := client.CallApi(params, req, runtime)
 	if _err != nil {
 		return _result, _err
@@ -841,6 +1894,129 @@ func (client *Client) GetConnectionWithOptions(ConnectionId *string, request *Ge
 	return _result, _err
 }
 
-func (client *Client) GetConnection(ConnectionId *string, request *GetConnectionRequest) (_result *GetConnectionResponse, _err error) {
-	return client.GetConnectionWithOptions(ConnectionId, request, map[string]*string{}, &dara.RuntimeOptions{})
+func (client *Client) GetPrompt(PromptId *string, request *GetPromptRequest) (_result *GetPromptResponse, _err error) {
+	return client.GetPromptWithOptions(PromptId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) ListPromptsWithOptions(request *ListPromptsRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *ListPromptsResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.FrameworkType) {
+		query["FrameworkType"] = request.FrameworkType
+	}
+	if !dara.IsNil(request.Order) {
+		query["Order"] = request.Order
+	}
+	if !dara.IsNil(request.PageNumber) {
+		query["PageNumber"] = request.PageNumber
+	}
+	if !dara.IsNil(request.PageSize) {
+		query["PageSize"] = request.PageSize
+	}
+	if !dara.IsNil(request.SortBy) {
+		query["SortBy"] = request.SortBy
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("ListPrompts"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/prompts"),
+		Method:      dara.String("GET"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &ListPromptsResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) ListPrompts(request *ListPromptsRequest) (_result *ListPromptsResponse, _err error) {
+	return client.ListPromptsWithOptions(request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) UpdatePromptWithOptions(PromptId *string, request *UpdatePromptRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *UpdatePromptResponse, _err error) {
+	body := map[string]interface{}{}
+	if !dara.IsNil(request.Description) {
+		body["Description"] = request.Description
+	}
+	if !dara.IsNil(request.FrameworkContent) {
+		body["FrameworkContent"] = request.FrameworkContent
+	}
+	if !dara.IsNil(request.FrameworkType) {
+		body["FrameworkType"] = request.FrameworkType
+	}
+	if !dara.IsNil(request.WorkspaceId) {
+		body["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Body:    openapiutil.ParseToMap(body),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("UpdatePrompt"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/prompts/" + dara.PercentEncode(dara.StringValue(PromptId))),
+		Method:      dara.String("PUT"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &UpdatePromptResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) UpdatePrompt(PromptId *string, request *UpdatePromptRequest) (_result *UpdatePromptResponse, _err error) {
+	return client.UpdatePromptWithOptions(PromptId, request, map[string]*string{}, &dara.RuntimeOptions{})
+}
+
+func (client *Client) DeletePromptWithOptions(PromptId *string, request *DeletePromptRequest, headers map[string]*string, runtime *dara.RuntimeOptions) (_result *DeletePromptResponse, _err error) {
+	query := map[string]interface{}{}
+	if !dara.IsNil(request.WorkspaceId) {
+		query["WorkspaceId"] = request.WorkspaceId
+	}
+	req := &openapiutil.OpenApiRequest{
+		Headers: headers,
+		Query:   openapiutil.Query(query),
+	}
+	params := &openapiutil.Params{
+		Action:      dara.String("DeletePrompt"),
+		Version:     dara.String("2021-02-04"),
+		Protocol:    dara.String("HTTPS"),
+		Pathname:    dara.String("/api/v1/prompts/" + dara.PercentEncode(dara.StringValue(PromptId))),
+		Method:      dara.String("DELETE"),
+		AuthType:    dara.String("AK"),
+		Style:       dara.String("ROA"),
+		ReqBodyType: dara.String("json"),
+		BodyType:    dara.String("json"),
+	}
+	_result = &DeletePromptResponse{}
+	_body, _err := client.CallApi(params, req, runtime)
+	if _err != nil {
+		return _result, _err
+	}
+	_err = dara.Convert(_body, &_result)
+	return _result, _err
+}
+
+func (client *Client) DeletePrompt(PromptId *string, request *DeletePromptRequest) (_result *DeletePromptResponse, _err error) {
+	return client.DeletePromptWithOptions(PromptId, request, map[string]*string{}, &dara.RuntimeOptions{})
 }
