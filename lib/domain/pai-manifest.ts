@@ -20,7 +20,8 @@ export function paiFilesOf(text: string, where = PAI_MANIFEST_FILE): string[] {
     const m = inFiles ? /^\s*(?:-\s+)?name:\s*(.+?)\s*$/.exec(raw) : null;
     if (!m) continue;
     const name = yamlScalar(m[1]!);
-    if (!name || name.startsWith('/') || name.split(/[\\/]/).includes('..')) throw new Error(`${where}: a file name that leaves the export's folder: ${JSON.stringify(name)}`);
+    // The name is the file's text: never quoted (the file may be anything), only its place in the list.
+    if (!name || name.startsWith('/') || name.split(/[\\/]/).includes('..')) throw new Error(`${where}: a file name that leaves the export's folder: #${out.length + 1}`);
     out.push(name);
   }
   return out;

@@ -19,6 +19,14 @@ function refuseControlCharacters(pattern: RegExp) {
   };
 }
 
+/** Why `value` breaks the one-line rule (a control character or an unpaired surrogate, by code point and index), or undefined. */
+export function controlCharacterIn(value: string): string | undefined {
+  const m = CONTROL_OR_LONE_SURROGATE.exec(value);
+  if (!m) return undefined;
+  const code = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return `contains ${/\p{Cs}/u.test(m[0]) ? 'an unpaired surrogate' : 'a control character'} (U+${code} at index ${m.index})`;
+}
+
 /** A name, id, URI or other one-line text: no control characters at all. */
 export const lineText = (max: number, min = 0) => z.string().min(min).max(max).superRefine(refuseControlCharacters(CONTROL_OR_LONE_SURROGATE));
 /** A description or prompt: tab, CR and LF allowed, no other control character. */

@@ -22,3 +22,13 @@ export function requestedWorkspace(value: unknown): string | undefined {
 /** Whether a resource stored in `resourceWorkspace` is visible to a request that named `requested`. */
 export const visibleIn = (resourceWorkspace: string, requested: string | undefined): boolean =>
   requested === undefined || resourceWorkspace === requested;
+
+/**
+ * Whether a job of a dataset in `jobWorkspace` ('' : none) may use a connection or prompt stored in
+ * `resourceWorkspace`: one of its own workspace, or one made naming no workspace (shared
+ * configuration, as a request naming none made it); never another workspace's, whose keys and prompts
+ * are that workspace's. A dataset in no workspace may use any.
+ */
+export const usableFrom = (resourceWorkspace: string, jobWorkspace: string): boolean =>
+  jobWorkspace === '' || resourceWorkspace === '' || resourceWorkspace === jobWorkspace;
+

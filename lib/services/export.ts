@@ -7,6 +7,7 @@
 // Loupe's before writing anything else, so a redelivered export recognises its own folder, starts over
 // and overwrites what it made (idempotent).
 import { isDomainError, invalid, notFound, withField } from '../domain/errors.js';
+import { datasetIn } from './dataset-access.js';
 import { exportPlanOf, FileMetaExportSpec, type DatasetJob, type ExportMessage, type ExportPlan, type JobOutput, type JobStatus } from '../domain/job.js';
 import { MAX_TOP_K, parseQuery } from '../dsl/parser.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -103,6 +104,8 @@ export async function resolveExportSpec(
   datasetId: string,
   versionName: string,
   raw: Record<string, unknown>,
+  /** The exported dataset's workspace (undefined: none): a logical target must be one it may write. */
+  workspace?: string,
 ): Promise<FileMetaExportSpec> {
   if (raw.outputDirUri !== undefined) throw invalid('JobSpec.outputDirUri: chosen by Loupe when the job is created, not given', 'JobSpec.outputDirUri');
   const r = FileMetaExportSpec.safeParse(raw);
@@ -125,8 +128,13 @@ export async function resolveExportSpec(
     }
     return { ...resolved, outputDirUri: await choosePaiFolder(deps, { ...plan, dir }, datasetId, versionName) };
   }
-  const target = await deps.store.getDataset(plan.logicalDatasetId!);
-  if (!target) throw invalid(`JobSpec.logicalDatasetId: dataset '${plan.logicalDatasetId}' not found`, 'JobSpec.logicalDatasetId');
+  const field = 'JobSpec.logicalDatasetId';
+  // Only a dataset of the exporting dataset's own workspace: one of another workspace is not found, one
+  // only shared to it is read-only (403), exactly as for a request naming that workspace.
+  const target = await datasetIn(deps, plan.logicalDatasetId!, workspace, 'own').catch((e: unknown) => {
+    if (isDomainError(e) && e.kind === 'NotFound') throw invalid(`${field}: dataset '${plan.logicalDatasetId}' not found`, field);
+    throw isDomainError(e) ? withField(e, field) : e;
+  });
   if (target.edition !== 'LOGICAL') {
     throw invalid(`JobSpec.logicalDatasetId: dataset '${target.datasetId}' is ${target.edition}, not LOGICAL`, 'JobSpec.logicalDatasetId');
   }

@@ -39,6 +39,7 @@ import {
   type PaiExportAttribute,
 } from '../domain/job.js';
 import { objectUriUnder } from '../domain/object-uri.js';
+import { PAI_MANIFEST_FILE } from '../domain/pai-manifest.js';
 import { freeText, lineText } from '../domain/text.js';
 import { MAX_TOP_K } from '../dsl/parser.js';
 import { parseIsoInstant } from '../dsl/iso-instant.js';
@@ -58,7 +59,7 @@ import type { SearchService } from './search.js';
 export const IMPORT_BATCH = 1000;
 /** Failed lines logged one by one per batch; the rest are summed up (FailedFiles lists them all). */
 const LOGGED_FAILURES = 20;
-/** A failure's reason is at most this long (it quotes the line's place and Uri). */
+/** A failure's reason is at most this long (it names the line's place, never its text). */
 const MAX_REASON = 600;
 /** How many times a meta is updated again when its tags changed between reading and writing. */
 const UPDATE_ATTEMPTS = 3;
@@ -68,6 +69,8 @@ type Spec = z.infer<typeof FileMetaImportSpec>;
 /** What an import takes from one line (or source meta) for the meta at `uri` of the target version. */
 interface ImportedLine {
   uri: string;
+  /** What a failure's reason names it by: the line's place (`file:line`; its text is never quoted), or the source meta's Uri. */
+  where: string;
   fileName: string;
   fileDir: string;
   user?: string[];
@@ -118,6 +121,8 @@ export async function resolveImportSpec(
   deps: ServiceDeps,
   search: SearchService,
   raw: Record<string, unknown>,
+  /** The importing dataset's workspace (undefined: none): the source must be readable from it. */
+  workspace?: string,
 ): Promise<Record<string, unknown>> {
   const r = FileMetaImportSpec.safeParse(raw);
   if (!r.success) {
@@ -130,17 +135,26 @@ export async function resolveImportSpec(
     await openPaiExport(deps, spec.manifestUri, 'JobSpec.manifestUri');
     return spec;
   }
-  const source = await sourceOf(deps, spec);
+  const source = await sourceOf(deps, spec, workspace);
   await exportSearchOf(search, source.datasetId, source.versionName, { search: spec.query ?? {}, searchKey: 'query' });
   return { ...spec, srcDatasetVersion: source.versionName };
 }
 
-/** The source dataset and version of an import from another dataset (read access: a share to srcWorkspaceId will do). */
-async function sourceOf(deps: ServiceDeps, spec: Spec): Promise<{ datasetId: string; versionName: string }> {
+/**
+ * The source dataset and version of an import from another dataset: one the importing dataset's
+ * workspace may read (its own, or shared to it; a dataset in no workspace reads as `srcWorkspaceId`
+ * would). `srcWorkspaceId`, when given, must be the source's own workspace; otherwise it is not found.
+ */
+async function sourceOf(deps: ServiceDeps, spec: Spec, workspace: string | undefined): Promise<{ datasetId: string; versionName: string }> {
   const field = 'JobSpec.srcDatasetId';
-  const dataset = await datasetIn(deps, spec.srcDatasetId!, spec.srcWorkspaceId, 'read').catch((e: unknown) => {
-    throw isDomainError(e) ? withField(e, field) : e;
-  });
+  const dataset = await datasetIn(deps, spec.srcDatasetId!, workspace ?? spec.srcWorkspaceId, 'read')
+    .then((d) => {
+      if (spec.srcWorkspaceId !== undefined && spec.srcWorkspaceId !== d.workspaceId) throw notFound('Dataset', spec.srcDatasetId!);
+      return d;
+    })
+    .catch((e: unknown) => {
+      throw isDomainError(e) ? withField(e, field) : e;
+    });
   if (dataset.edition === 'LOGICAL') {
     throw invalid(`${field}: dataset '${dataset.datasetId}' is LOGICAL: its versions hold references, not file metas`, field);
   }
@@ -220,13 +234,15 @@ export class FileMetaImportService {
   /** The export's lines, a batch at a time. A file that cannot be opened fails as one item (its name). */
   private async *manifestBatches(manifestUri: string, target: Target, attributes: PaiAttributes): AsyncGenerator<ImportItem[]> {
     const source = await openPaiExport(this.deps, manifestUri, 'JobSpec.manifestUri');
-    for (const file of source.files) {
+    for (const [i, file] of source.files.entries()) {
       let input: AsyncIterable<Uint8Array | string>;
       try {
         input = await source.store.openReadStream(file.uri);
       } catch (e) {
         if (!isDomainError(e) || !['NotFound', 'Forbidden', 'Invalid'].includes(e.kind)) throw e;
-        yield [{ key: clip(file.name), ok: false, named: false, reason: clip(`${file.name}: ${e.kind === 'NotFound' ? 'named by the manifest, but not there' : e.message}`) }];
+        // Its place in the manifest, not its name (the manifest's text): the kind of problem only.
+        const problem = e.kind === 'NotFound' ? 'is not there' : e.kind === 'Forbidden' ? 'lies outside the allowed folders' : 'cannot be read';
+        yield [{ key: `${PAI_MANIFEST_FILE}#${i + 1}`, ok: false, named: false, reason: `a file named by the manifest ${problem}: #${i + 1}` }];
         continue;
       }
       let batch: ImportItem[] = [];
@@ -244,7 +260,9 @@ export class FileMetaImportService {
 
   /** The source version's metas matching the query (as FileMetaExport reads them), a batch at a time. */
   private async *sourceBatches(spec: Spec, target: Target, attributes: PaiAttributes): AsyncGenerator<ImportItem[]> {
-    const source = await sourceOf(this.deps, spec);
+    // Checked again as the job runs: a share may have expired since the job was created.
+    const workspace = (await this.deps.store.getDataset(target.datasetId))?.workspaceId || undefined;
+    const source = await sourceOf(this.deps, spec, workspace);
     const { params, vector, limit } = await exportSearchOf(this.search, source.datasetId, source.versionName, { search: spec.query ?? {}, searchKey: 'query' });
     let remaining = limit ?? Infinity;
     let nextToken: string | undefined;
@@ -293,7 +311,7 @@ export class FileMetaImportService {
       if (result === 'updated' || result === 'unchanged') {
         stats[result]++;
         outcomes.set(key, { metaId: key, ok: true });
-      } else outcomes.set(key, { metaId: key, ok: false, reason: clip(`${lines.get(key)!.uri}: ${result}`) });
+      } else outcomes.set(key, { metaId: key, ok: false, reason: clip(`${lines.get(key)!.where}: ${result}`) });
     }
     await this.deps.store.recordOutcomes(id, [...outcomes.values()]);
     const failures = [...outcomes.values()].filter((o): o is Extract<FileOutcome, { ok: false }> => !o.ok);
@@ -379,9 +397,10 @@ function itemOfLine(text: string, where: string, target: Target, attributes: Pai
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { key: clip(where), ok: false, named: false, reason: `${where}: not a JSON object` };
   const raw = v as Record<string, unknown>;
   const uri = lineText(4096, 1).safeParse(raw.Uri);
-  if (!uri.success) return { key: clip(where), ok: false, named: false, reason: `${where}: Uri: ${raw.Uri === undefined || raw.Uri === null ? 'missing' : uri.error.issues[0]!.message}` };
+  if (!uri.success) return { key: clip(where), ok: false, named: false, reason: `${where}: Uri: ${raw.Uri === undefined || raw.Uri === null ? 'missing' : kindOf(uri.error.issues[0]!)}` };
   const at = placed(target, uri.data);
-  if (!at.ok) return { key: at.key, ok: false, named: true, reason: clip(`${where}: ${uri.data}: ${at.reason}`) };
+  // The reason says what is wrong, never the line's text (an export may hold anything).
+  if (!at.ok) return { key: at.key, ok: false, named: true, reason: clip(`${where}: ${at.reason.startsWith('Uri is malformed') ? 'Uri is malformed' : at.reason}`) };
   const keep = new Set<PaiExportAttribute>(attributes.keep);
   const given = (name: PaiExportAttribute) => (keep.has(name) && raw[name] !== null && raw[name] !== undefined ? raw[name] : undefined);
   const check = <T>(name: string, schema: z.ZodType<T>, value: unknown): T | undefined => {
@@ -389,10 +408,11 @@ function itemOfLine(text: string, where: string, target: Target, attributes: Pai
     const r = schema.safeParse(value);
     if (r.success) return r.data;
     const issue = r.error.issues[0]!;
-    throw new LineError(`${[name, ...issue.path.map(String)].join('.')}: ${issue.message}`);
+    // Keys of the line's own (a MetaAttributes key) are its text: only positions are named.
+    throw new LineError(`${name}${issue.path.filter((p) => typeof p === 'number').map((p) => `[${p}]`).join('')}: ${kindOf(issue)}`);
   };
   try {
-    const line: ImportedLine = { uri: at.uri, fileName: at.fileName, fileDir: at.fileDir, aiTags: 0 };
+    const line: ImportedLine = { uri: at.uri, where, fileName: at.fileName, fileDir: at.fileDir, aiTags: 0 };
     const tags = jsonOf('Tags', given('Tags'));
     if (tags !== undefined) {
       if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new LineError('Tags: not an object of tag groups');
@@ -414,13 +434,13 @@ function itemOfLine(text: string, where: string, target: Target, attributes: Pai
     const fileType = check('FileType', lineText(128, 1), given('FileType'));
     if (fileType !== undefined) {
       line.fileType = paiFileType(fileType);
-      if (line.fileType === undefined) throw new LineError(`FileType '${fileType}' is not one of ${PAI_FILE_TYPES.join(', ')} (nor a MIME type of one)`);
+      if (line.fileType === undefined) throw new LineError(`FileType: not one of ${PAI_FILE_TYPES.join(', ')} (nor a MIME type of one)`);
     }
     for (const k of Object.keys(line) as Array<keyof ImportedLine>) if (line[k] === undefined) delete line[k];
     return { key: at.key, ok: true, line };
   } catch (e) {
     if (!(e instanceof LineError)) throw e;
-    return { key: at.key, ok: false, named: true, reason: clip(`${where}: ${at.uri}: ${e.message}`) };
+    return { key: at.key, ok: false, named: true, reason: clip(`${where}: ${e.message}`) };
   }
 }
 
@@ -429,7 +449,7 @@ function itemOfMeta(m: FileMeta, target: Target, attributes: PaiAttributes): Imp
   const at = placed(target, m.uri);
   if (!at.ok) return { key: at.key, ok: false, named: true, reason: clip(`${m.uri}: ${at.reason}`) };
   const keep = new Set<PaiExportAttribute>(attributes.keep);
-  const line: ImportedLine = { uri: at.uri, fileName: at.fileName, fileDir: at.fileDir, aiTags: m.tags.ai.length };
+  const line: ImportedLine = { uri: at.uri, where: at.uri, fileName: at.fileName, fileDir: at.fileDir, aiTags: m.tags.ai.length };
   if (keep.has('Tags') && attributes.tagGroups.includes('user')) line.user = m.tags.user;
   if (keep.has('Tags') && attributes.tagGroups.includes('user-delete-ai-tags')) line.userDeleteAiTags = m.tags.userDeleteAiTags;
   if (keep.has('Comment')) line.comment = m.comment;
@@ -441,6 +461,15 @@ function itemOfMeta(m: FileMeta, target: Target, attributes: PaiAttributes): Imp
   if (keep.has('ContentType') && m.contentType) line.contentType = m.contentType;
   if (keep.has('FileType') && m.fileType) line.fileType = m.fileType;
   return { key: at.key, ok: true, line };
+}
+
+/**
+ * The kind of problem an issue reports, without the value: a check's own message, less any quoted
+ * part (a MetaAttributes key), or the expected type.
+ */
+function kindOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  return issue.message.replace(/\s*'[^']*'/g, '').replace(/\s*"[^"]*"/g, '');
 }
 
 const DataSize = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

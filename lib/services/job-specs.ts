@@ -3,7 +3,8 @@
 // Increment compares against (tag definition version, embedder id, index) recorded, so a running job
 // never changes meaning when a definition or config is edited.
 import { CONNECTION_KINDS } from '../domain/connection.js';
-import { conflict, DomainError, invalid, isDomainError, withField } from '../domain/errors.js';
+import { conflict, DomainError, invalid, isDomainError, notFound, withField } from '../domain/errors.js';
+import { usableFrom } from '../domain/workspace.js';
 import type { DatasetJobConfigType } from '../domain/job-config.js';
 import {
   FileMetaBuildSpec,
@@ -46,32 +47,41 @@ export class JobSpecs {
   /** The spec to store: PAI's keys, defaults filled in; a 400 names a key as the request spelled it. */
   async resolve(action: JobAction, datasetId: string, raw: Record<string, unknown>, versionName = 'v1'): Promise<Record<string, unknown>> {
     try {
-      return await this.resolveKeys(action, datasetId, raw, versionName);
+      // What a job names (connections, prompts, other datasets) must be visible from its dataset's
+      // workspace, as the same ids would be to a request naming that workspace (a dataset in none: any).
+      const workspace = (await this.deps.store.getDataset(datasetId))?.workspaceId || undefined;
+      return await this.resolveKeys(action, datasetId, raw, versionName, workspace);
     } catch (e) {
       throw asSpelled(e, action, raw);
     }
   }
 
-  private async resolveKeys(action: JobAction, datasetId: string, raw: Record<string, unknown>, versionName: string): Promise<Record<string, unknown>> {
+  private async resolveKeys(
+    action: JobAction,
+    datasetId: string,
+    raw: Record<string, unknown>,
+    versionName: string,
+    workspace: string | undefined,
+  ): Promise<Record<string, unknown>> {
     switch (action) {
       case 'FileMetaBuild':
         return parse(FileMetaBuildSpec, raw);
       case 'IntelligentTag':
-        return this.intelligentTag(datasetId, versionName, withPaiSpecKeys(action, raw));
+        return this.intelligentTag(datasetId, versionName, withPaiSpecKeys(action, raw), workspace);
       case 'SemanticIndex':
-        return this.semanticIndex(datasetId, versionName, withPaiSpecKeys(action, raw));
+        return this.semanticIndex(datasetId, versionName, withPaiSpecKeys(action, raw), workspace);
       case 'FileMetaExport':
-        return resolveExportSpec(this.deps, this.search, datasetId, versionName, raw);
+        return resolveExportSpec(this.deps, this.search, datasetId, versionName, raw, workspace);
       case 'IntelligentTagRevert':
         return this.tagRevert(datasetId, versionName, raw);
       case 'FileMetaImport':
-        return resolveImportSpec(this.deps, this.search, raw);
+        return resolveImportSpec(this.deps, this.search, raw, workspace);
       default:
         throw invalid(`JobAction '${action}' is not available yet`, 'JobAction');
     }
   }
 
-  private async intelligentTag(datasetId: string, versionName: string, given: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async intelligentTag(datasetId: string, versionName: string, given: Record<string, unknown>, workspace: string | undefined): Promise<Record<string, unknown>> {
     // A config's apiKey is kept by a connection of its own: the default connection when the config names none.
     const { apiKeyConnectionId, ...cfg } = await this.configDefaults(datasetId, versionName, 'MultimodalIntelligentTag');
     const merged = { ...cfg, ...given };
@@ -82,10 +92,16 @@ export class JobSpecs {
       }
     }
     const spec = parse(IntelligentTagSpec, merged);
-    await this.connectionFor(spec.intelligentTagConnectionId, 'tagging', 'JobSpec.intelligentTagConnectionId');
-    const def = await this.tagDefinitions.get(spec.promptId).catch(() => {
-      throw invalid(`JobSpec.promptId: prompt (tag definition) '${spec.promptId}' not found`, 'JobSpec.promptId');
-    });
+    await this.connectionFor(spec.intelligentTagConnectionId, 'tagging', 'JobSpec.intelligentTagConnectionId', workspace);
+    const def = await this.tagDefinitions
+      .get(spec.promptId)
+      .then((t) => {
+        if (!usableFrom(t.workspaceId, workspace ?? '')) throw notFound('TagDefinition', spec.promptId);
+        return t;
+      })
+      .catch(() => {
+        throw invalid(`JobSpec.promptId: prompt (tag definition) '${spec.promptId}' not found`, 'JobSpec.promptId');
+      });
     return { ...spec, tagDefinitionVersion: def.version };
   }
 
@@ -94,7 +110,7 @@ export class JobSpecs {
    * version's, else the one for every version), its index config. The embedding model goes with its
    * connection: named in the JobSpec, or the model of the layer that gave the connection.
    */
-  private async semanticIndex(datasetId: string, versionName: string, given: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async semanticIndex(datasetId: string, versionName: string, given: Record<string, unknown>, workspace?: string): Promise<Record<string, unknown>> {
     const cfg = await this.configDefaults(datasetId, versionName, 'MultimodalSemanticIndex');
     const { defaultModelId, defaultModelVersion, ...cfgKeys } = cfg;
     const fromConfig: Record<string, unknown> = { ...cfgKeys, modelId: defaultModelId, modelVersion: defaultModelVersion };
@@ -121,8 +137,8 @@ export class JobSpecs {
         field,
       );
     }
-    const embedding = await this.connectionFor(spec.embeddingConnectionId, 'embedding', 'JobSpec.embeddingConnectionId');
-    const vector = await this.connectionFor(spec.databaseConnectionId, 'vector', 'JobSpec.databaseConnectionId');
+    const embedding = await this.connectionFor(spec.embeddingConnectionId, 'embedding', 'JobSpec.embeddingConnectionId', workspace);
+    const vector = await this.connectionFor(spec.databaseConnectionId, 'vector', 'JobSpec.databaseConnectionId', workspace);
     const embedder = this.models.embedder(embedding, embeddingModelOf(spec));
     const table = spec.databaseTableName;
     // A vector store Loupe cannot use yet is refused naming the JobSpec key that chose it.
@@ -161,11 +177,18 @@ export class JobSpecs {
     return {};
   }
 
-  private async connectionFor(id: string, purpose: 'tagging' | 'embedding' | 'vector', field: string) {
-    const resolved = await this.connections.resolve(id).catch((e: unknown) => {
-      if ((e as { kind?: string })?.kind === 'NotFound') throw invalid(`${field}: connection '${id}' not found`, field);
-      throw e;
-    });
+  /** A connection the job's workspace may use (`usableFrom`): one of another workspace is "not found", its kind untold. */
+  private async connectionFor(id: string, purpose: 'tagging' | 'embedding' | 'vector', field: string, workspace: string | undefined) {
+    const resolved = await this.connections
+      .get(id)
+      .then((c) => {
+        if (!usableFrom(c.workspaceId, workspace ?? '')) throw notFound('Connection', id);
+        return this.connections.resolve(id);
+      })
+      .catch((e: unknown) => {
+        if ((e as { kind?: string })?.kind === 'NotFound') throw invalid(`${field}: connection '${id}' not found`, field);
+        throw e;
+      });
     const kind = CONNECTION_KINDS[resolved.connection.connectionType];
     if (kind?.purpose !== purpose) {
       throw invalid(`${field}: connection '${id}' is a ${resolved.connection.connectionType}, not a ${purpose} connection`, field);

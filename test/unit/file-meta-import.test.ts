@@ -64,12 +64,18 @@ describe('FileMetaImport', () => {
     expect(job.Status).toBe('Succeeded');
     return job.Output.Uri as string;
   }
-  /** A hand-written export in PAI's layout: the manifest naming one file of these lines. */
+  /** Loupe's marker of an export in PAI's layout (export.json) listing these files as its own. */
+  async function writeMarker(folder: string, files: string[], format = 'pai'): Promise<void> {
+    const marker = { Generator: 'loupe', DatasetJobId: 'dj-hand', Status: 'Succeeded', Format: format, Files: [...files, 'export.json'], LoupeFiles: files.map((Name) => ({ Name, ETag: `"${Name}"` })) };
+    await writeFile(path.join(folder, 'export.json'), JSON.stringify(marker));
+  }
+  /** A hand-written export in PAI's layout (with Loupe's marker): the manifest naming one file of these lines. */
   async function handMadeExport(name: string, lines: string[]): Promise<string> {
     const folder = path.join(dir, 'exports', name);
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, 'pai_dataset_filemeta_00000.jsonl'), lines.join('\n') + '\n');
     await writeFile(path.join(folder, 'pai_dataset_filemeta_manifest.yaml'), 'version: "1.0"\nfiles:\n  - name: "pai_dataset_filemeta_00000.jsonl"\n    count: 1\n');
+    await writeMarker(folder, ['pai_dataset_filemeta_00000.jsonl', 'pai_dataset_filemeta_manifest.yaml']);
     return pathToFileURL(folder).href + '/';
   }
   const fileUri = (name: string) => pathToFileURL(path.join(dir, 'files', name)).href;
@@ -235,12 +241,15 @@ describe('FileMetaImport', () => {
     const job = await runImport(target, { manifestUri: folder, importMode: 'replace' });
     expect(job).toMatchObject({ Status: 'PartialFailed', TotalFileCount: 9, CompletedFileCount: 2, FailedFileCount: 7, DeletedFileCount: 0 });
     const reasons = job.FailedFiles.map((f: any) => f.Reason).join('\n');
-    expect(reasons).toContain(`pai_dataset_filemeta_00000.jsonl:2: ${fileUri('../outside.png')}: Uri must lie inside the version's Uri`);
+    expect(reasons).toContain("pai_dataset_filemeta_00000.jsonl:2: Uri must lie inside the version's Uri");
     expect(reasons).toContain("pai_dataset_filemeta_00000.jsonl:3: ");
     expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:4: not a JSON line');
     expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:5: Uri: missing');
-    expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:6: ' + fileUri('a_01.png') + ': MetaAttributes: not JSON');
-    expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:7: ' + fileUri('a_02.png') + ': FileUpdateTime: not an ISO 8601 instant');
+    expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:6: MetaAttributes: not JSON');
+    expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:7: FileUpdateTime: not an ISO 8601 instant');
+    // A reason names the line's place and the kind of problem, never the line's text.
+    for (const text of ['outside.png', 'a_01.png', 'a_02.png', 'broken', 'no-uri', 'x.png', 'yesterday']) expect(reasons).not.toContain(text);
+    expect(job.Logs.join('\n')).not.toContain('yesterday');
     expect(reasons).toContain('pai_dataset_filemeta_00000.jsonl:8: longer than 1048576 bytes');
     // Lines that named no Uri: replace deletes nothing (they might have named metas to keep).
     expect(job.Logs.join('\n')).toContain('replace: 3 lines could not be read (no Uri): nothing deleted');
@@ -292,11 +301,46 @@ describe('FileMetaImport', () => {
       return r.body.Message as string;
     };
     expect(await refused({ manifestUri: pathToFileURL(outside).href + '/' }, 403, 'JobSpec.manifestUri')).not.toContain('files: []');
-    // A manifest whose file leaves its folder, through a name or a link, is refused too.
-    await writeFile(path.join(dir, 'exports', 'escape.yaml'), 'files:\n  - name: "../../x.jsonl"\n');
-    expect(await refused({ manifestUri: pathToFileURL(path.join(dir, 'exports', 'escape.yaml')).href }, 400, 'JobSpec.manifestUri')).toContain('leaves the export');
-    await writeFile(path.join(dir, 'exports', 'not-pai.yaml'), 'name: something else\n');
-    expect(await refused({ manifestUri: pathToFileURL(path.join(dir, 'exports', 'not-pai.yaml')).href }, 400, 'JobSpec.manifestUri')).toContain('no files: list');
+    // Only an export in PAI's layout that Loupe wrote is read: any other .yaml/.jsonl is refused, quoting nothing of it.
+    const secrets = path.join(dir, 'secrets');
+    await mkdir(secrets, { recursive: true });
+    await writeFile(path.join(secrets, 'creds.yaml'), 'files:\n  - name: "token-abc123"\n');
+    await writeFile(path.join(secrets, 'users.jsonl'), '{"Uri": "alice:SuperSecret!"}\n');
+    await writeFile(path.join(secrets, 'pai_dataset_filemeta_manifest.yaml'), 'files:\n  - name: "users.jsonl"\n');
+    for (const f of ['creds.yaml', 'users.jsonl', 'pai_dataset_filemeta_manifest.yaml', '']) {
+      const m = await refused({ manifestUri: pathToFileURL(path.join(secrets, f)).href + (f ? '' : '/') }, 400, 'JobSpec.manifestUri');
+      expect(m).toContain('no export in PAI\'s layout written by Loupe');
+      for (const text of ['token-abc123', 'alice', 'SuperSecret']) expect(m).not.toContain(text);
+    }
+    // A marker of another format, or not Loupe's, is not enough.
+    await writeMarker(secrets, ['users.jsonl', 'pai_dataset_filemeta_manifest.yaml'], 'manifest');
+    expect(await refused({ manifestUri: pathToFileURL(path.join(secrets, 'users.jsonl')).href }, 400, 'JobSpec.manifestUri')).toContain('written by Loupe');
+    await writeFile(path.join(secrets, 'export.json'), JSON.stringify({ Generator: 'someone', Format: 'pai', LoupeFiles: [{ Name: 'users.jsonl', ETag: 'x' }] }));
+    expect(await refused({ manifestUri: pathToFileURL(path.join(secrets, 'users.jsonl')).href }, 400, 'JobSpec.manifestUri')).toContain('written by Loupe');
+    // In a Loupe export's folder, a file its marker does not list is not read either (named directly or by the manifest).
+    const marked = path.join(dir, 'exports', 'marked');
+    await mkdir(marked, { recursive: true });
+    await writeFile(path.join(marked, 'users.jsonl'), '{"Uri": "alice:SuperSecret!"}\n');
+    await writeMarker(marked, ['pai_dataset_filemeta_manifest.yaml', 'pai_dataset_filemeta_00000.jsonl']);
+    expect(await refused({ manifestUri: pathToFileURL(path.join(marked, 'users.jsonl')).href }, 400, 'JobSpec.manifestUri')).toContain('does not list it');
+    await writeFile(path.join(marked, 'pai_dataset_filemeta_manifest.yaml'), 'files:\n  - name: "pai_dataset_filemeta_00000.jsonl"\n  - name: "users.jsonl"\n');
+    let m = await refused({ manifestUri: pathToFileURL(marked).href + '/' }, 400, 'JobSpec.manifestUri');
+    expect(m).toContain('a file named by the manifest is not a JSON-lines file of that export');
+    expect(m).toMatch(/: #2$/);
+    expect(m).not.toContain('users.jsonl');
+    // A manifest whose file leaves its folder is refused, naming the entry by its place only.
+    await writeFile(path.join(marked, 'pai_dataset_filemeta_manifest.yaml'), 'files:\n  - name: "../../token-abc123.jsonl"\n');
+    m = await refused({ manifestUri: pathToFileURL(path.join(marked, 'pai_dataset_filemeta_manifest.yaml')).href }, 400, 'JobSpec.manifestUri');
+    expect(m).toContain('leaves the export');
+    expect(m).not.toContain('token-abc123');
+    // A name with an unpaired surrogate or a control character: a 400 (not a 500 from encoding it).
+    for (const bad of ['\\uD800.jsonl', 'a\\u0001b.jsonl']) {
+      await writeFile(path.join(marked, 'pai_dataset_filemeta_manifest.yaml'), `files:\n  - name: "${bad}"\n`);
+      m = await refused({ manifestUri: pathToFileURL(marked).href + '/' }, 400, 'JobSpec.manifestUri');
+      expect(m).toMatch(/contains (an unpaired surrogate|a control character) .*: #1$/);
+    }
+    await writeFile(path.join(marked, 'pai_dataset_filemeta_manifest.yaml'), 'name: something else\n');
+    expect(await refused({ manifestUri: pathToFileURL(marked).href + '/' }, 400, 'JobSpec.manifestUri')).toContain('no files: list');
     await refused({ manifestUri: exportsUri('absent') }, 400, 'JobSpec.manifestUri');
     await refused({ manifestUri: pathToFileURL(path.join(dir, 'exports', 'x.txt')).href }, 400, 'JobSpec.manifestUri');
     await refused({ manifestUri: 'ftp://host/export/' }, 400, 'JobSpec.manifestUri');
@@ -319,9 +363,10 @@ describe('FileMetaImport', () => {
     await mkdir(folder, { recursive: true });
     await writeFile(path.join(folder, 'part-1.jsonl'), line('a_05.png') + '\r\n' + line('a_06.png'));
     await writeFile(path.join(folder, 'pai_dataset_filemeta_manifest.yaml'), 'files:\n  - name: "part-0.jsonl"\n  - name: "part-1.jsonl"\n');
+    await writeMarker(folder, ['part-0.jsonl', 'part-1.jsonl', 'pai_dataset_filemeta_manifest.yaml']);
     const job = await runImport(target, { manifestUri: pathToFileURL(folder).href + '/' });
     expect(job).toMatchObject({ Status: 'PartialFailed', TotalFileCount: 3, CompletedFileCount: 2, FailedFileCount: 1 });
-    expect(job.FailedFiles[0]).toMatchObject({ DatasetFileMetaId: 'part-0.jsonl', Reason: 'part-0.jsonl: named by the manifest, but not there' });
+    expect(job.FailedFiles[0]).toMatchObject({ DatasetFileMetaId: 'pai_dataset_filemeta_manifest.yaml#1', Reason: 'a file named by the manifest is not there: #1' });
 
     const single = await runImport(target, { manifestUri: pathToFileURL(path.join(folder, 'part-1.jsonl')).href, filteredAttributes: 'Tags.user' });
     expect(single).toMatchObject({ Status: 'Succeeded', TotalFileCount: 2, CompletedFileCount: 2 });
