@@ -7,6 +7,7 @@ import { createExporterDeadLetterHandler, createExporterHandler } from '../funct
 import { createProberDeadLetterHandler, createProberHandler } from '../functions/prober/index.js';
 import { createReindexHandler } from '../functions/reindex/index.js';
 import { createTaggerDeadLetterHandler, createTaggerHandler } from '../functions/tagger/index.js';
+import { localConsole, type ConsoleAssets } from '../lib/http/console-assets.js';
 import { resolveApiKeys, type ApiKeys } from '../lib/runtime/api-keys.js';
 import { ConfigError, loadConfig, type Config } from '../lib/runtime/config.js';
 import { buildContainer, type Container, type ContainerOptions } from '../lib/runtime/container.js';
@@ -22,11 +23,17 @@ export interface StartedLoupe {
   stop(): Promise<void>;
 }
 
+export interface StartOptions extends ContainerOptions {
+  /** The web console to serve at `/` (`loupe serve` builds it: localConsole); absent: the API alone. */
+  console?: ConsoleAssets;
+}
+
 /**
  * Loupe on one machine from a config: the API and every function's consumer (and timer), as
- * `loupe serve` runs them. Tests start it on port 0 with LOUPE_WORKER_THREADS=0.
+ * `loupe serve` runs them. Tests start it on port 0 with LOUPE_WORKER_THREADS=0 (and, for the browser,
+ * `console: await buildConsole()`, built once per process).
  */
-export async function startLoupe(config: Config, opts: ContainerOptions = {}): Promise<StartedLoupe> {
+export async function startLoupe(config: Config, opts: StartOptions = {}): Promise<StartedLoupe> {
   // One server per data dir (a second one fails here, naming the first): holding it is what makes every
   // message still in flight in the queue a dead predecessor's.
   const lock = lockDataDir(config.dataDir);
@@ -38,7 +45,7 @@ export async function startLoupe(config: Config, opts: ContainerOptions = {}): P
   }
 }
 
-async function startLocked(config: Config, opts: ContainerOptions, lock: DataDirLock): Promise<StartedLoupe> {
+async function startLocked(config: Config, opts: StartOptions, lock: DataDirLock): Promise<StartedLoupe> {
   const container = buildContainer(config, opts);
   const keys = resolveApiKeys(config.LOUPE_API_KEYS, config.dataDir);
   const get = () => container;
@@ -49,7 +56,7 @@ async function startLocked(config: Config, opts: ContainerOptions, lock: DataDir
   let runtime: LocalRuntime;
   try {
     runtime = await startLocalRuntime({
-      fetch: createApi(container, keys.keys).fetch,
+      fetch: createApi(container, keys.keys, { console: opts.console }).fetch,
       host: config.LOUPE_HOST,
       port: config.LOUPE_PORT,
       queue: container.queue,
@@ -105,9 +112,11 @@ export async function serve(): Promise<void> {
     }
     throw e;
   }
+  let consoleNote = '';
+  const webConsole = await localConsole((reason) => (consoleNote = `The web console is not built: ${reason}. The API works.\n`));
   let loupe: StartedLoupe;
   try {
-    loupe = await startLoupe(config);
+    loupe = await startLoupe(config, { console: webConsole });
   } catch (e) {
     if (e instanceof ListenError || e instanceof DataDirLockedError) {
       process.stderr.write(`loupe: ${e.message}\n`);
@@ -133,6 +142,7 @@ export async function serve(): Promise<void> {
   // Announced only now that a signal stops it cleanly (a supervisor may signal as soon as it reads this).
   container.log.info('loupe listening', { url: loupe.url, dataDir: config.dataDir });
   process.stdout.write(`\nLoupe is running at ${loupe.url}  (data: ${config.dataDir})\n`);
+  process.stdout.write(webConsole ? `Console: ${loupe.url}/ (sign in with the API key)\n` : consoleNote);
   process.stdout.write(
     config.fileRoots.length
       ? `Local files: only under ${config.fileRoots.join(', ')}${config.LOUPE_FILE_ROOTS ? '' : ' (the start directory and home; LOUPE_FILE_ROOTS changes them)'}\n`

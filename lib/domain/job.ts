@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid } from './errors.js';
+import { SelectionSpec, type Selection } from './selection.js';
 import { freeText, lineText } from './text.js';
 import { WorkspaceId } from './workspace.js';
 
@@ -184,6 +185,11 @@ export const FileMetaExportSpec = z
     query: z.record(z.string(), z.unknown()).optional(),
     /** Alias of `query`. */
     search: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The console's selection among the query's results (domain/selection.ts), resolved when the export
+     * runs: only the files it selects are exported, in the query's order.
+     */
+    selection: SelectionSpec.optional(),
     /** Target file: the folder (a URI ending with `/`) that receives the export (PAI's layout: its new folder). */
     exportDirUri: lineText(2048, 1).optional(),
     /** Alias of `exportDirUri`. */
@@ -259,6 +265,8 @@ export interface ExportPlan {
   format?: ExportFormat;
   /** The search, under ListDatasetFileMetas' wire names. */
   search: Record<string, unknown>;
+  /** Only these of the search's results (the console's selection). */
+  selection?: Selection;
   /** The JobSpec key the search was given under (`query` or `search`), and the folder's (`exportDirUri` or `uri`). */
   searchKey: 'query' | 'search';
   dirKey: 'exportDirUri' | 'uri';
@@ -289,6 +297,7 @@ export function exportPlanOf(s: FileMetaExportSpec): ExportPlan {
     ...(format ? { format } : {}),
     search: s.query ?? s.search ?? {},
     searchKey: s.search !== undefined ? 'search' : 'query',
+    ...(s.selection ? { selection: s.selection } : {}),
     dirKey: s.uri !== undefined ? 'uri' : 'exportDirUri',
     ...((s.exportDirUri ?? s.uri) !== undefined ? { dir: s.exportDirUri ?? s.uri } : {}),
     ...(format === 'pai' && s.outputDirUri !== undefined ? { outputDir: s.outputDirUri } : {}),

@@ -1,10 +1,13 @@
 // The API app: request ids, auth, routes, errors, and /openapi.json generated from the route schemas.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { createHash, randomUUID } from 'node:crypto';
+import { MAX_SELECTION_IDS } from '../domain/selection.js';
 import { MAX_QUERY_IMAGE_BYTES } from '../services/search.js';
 import { acs3Verifier, isAcs3Signed } from './acs3-signature.js';
 import { apiKeyPrincipal, constantTimeIncludes, presentedApiKey } from './auth.js';
 import { bodyLimit } from './body-limit.js';
+import { CONSOLE_HEADER, SESSION_COOKIE, cookieValue } from './sessions.js';
+import { consoleRoutes } from './console-routes.js';
 import type { ApiDeps, AppEnv } from './env.js';
 import { errorBody, handleError, unauthorizedBody, validationMessage } from './errors.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -16,6 +19,8 @@ import { indexingRoutes } from './routes/indexing.js';
 import { jobRoutes } from './routes/jobs.js';
 import { jobConfigRoutes } from './routes/job-configs.js';
 import { reindexRoutes } from './routes/reindex.js';
+import { selectionRoutes } from './routes/selection.js';
+import { SESSION_PATH, sessionRoutes } from './routes/session.js';
 import { tagDefinitionRoutes } from './routes/tag-definitions.js';
 import { promptRoutes } from './routes/prompts.js';
 
@@ -29,6 +34,16 @@ const UPLOAD_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/action\/sea
  * would only buffer bytes the schema then refuses.
  */
 const UPLOAD_ROOM = Math.ceil(MAX_QUERY_IMAGE_BYTES / 3) * 4;
+/** The routes whose body is a console selection (Included and Excluded of up to 100,000 ids each). */
+const SELECTION_ROUTE = /^\/api\/v1\/datasets\/[^/]+\/datasetfilemetas\/action\/(resolveselection|updatetags)$/;
+/** A selection's room on top of LOUPE_MAX_BODY_BYTES: both id lists full of file-meta ids ("…32 hex…",). */
+const SELECTION_ROOM = 2 * MAX_SELECTION_IDS * 40;
+/**
+ * The sign-in and sign-out bodies are read before any credential is checked: room for {"ApiKey": …}
+ * (512 characters, each escaped as \uXXXX at worst) and no more, so a stranger cannot make the server
+ * buffer LOUPE_MAX_BODY_BYTES.
+ */
+const SESSION_BODY_BYTES = 8 * 1024;
 
 export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -46,6 +61,9 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     await next();
     c.header('x-request-id', c.get('requestId'));
   });
+
+  // The console (no credential: the page holds no data) and the headers every response carries.
+  consoleRoutes(app, deps.console);
 
   app.get('/healthz', (c) => c.json({ Status: 'ok', RequestId: c.get('requestId') }));
 
@@ -72,6 +90,21 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       c.set('principal', apiKeyPrincipal(key));
       return next();
     }
+    // Signing in and out take no credential (the sign-in route checks the key it is given).
+    if (!key && c.req.path === SESSION_PATH && (c.req.method === 'POST' || c.req.method === 'DELETE')) return next();
+    const cookie = key ? undefined : cookieValue(c.req.header('cookie'), SESSION_COOKIE);
+    const session = cookie ? deps.sessions.open(cookie) : undefined;
+    if (session?.ok) {
+      // A browser sends the cookie with whatever a page makes it send; a change must also carry a header
+      // that only our own script sets (a cross-site form cannot, and SameSite=Strict is one more wall).
+      const reads = c.req.method === 'GET' || c.req.method === 'HEAD';
+      if (!reads && c.req.header(CONSOLE_HEADER) !== '1') {
+        return errorBody(c, 'Forbidden', `a request authenticated by the session cookie that changes something must carry the header ${CONSOLE_HEADER}: 1`);
+      }
+      c.set('principal', session.principal);
+      c.set('sessionExpires', session.expires);
+      return next();
+    }
     if (!key && c.req.method === 'GET' && SIGNED_ROUTE.test(c.req.path)) {
       const check = deps.signer.verify(new URL(c.req.url));
       if (check === 'valid') return next();
@@ -82,12 +115,28 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     return errorBody(
       c,
       'Unauthorized',
-      key ? 'the API key is not valid' : 'missing Authorization: Bearer <API key> (or x-acs-bearer-token, an ACS3-HMAC-SHA256 signature, or an unexpired signed URL)',
+      key
+        ? 'the API key is not valid'
+        : session
+          ? session.reason === 'expired'
+            ? 'the console session has expired: sign in again'
+            : 'the console session is no longer valid (its API key was revoked, or the server\'s keys changed): sign in again'
+          : 'missing Authorization: Bearer <API key> (or x-acs-bearer-token, an ACS3-HMAC-SHA256 signature, a console session cookie, or an unexpired signed URL)',
     );
   });
 
-  // After auth: a caller without a key gets its 401 without a byte of its body being read.
-  app.use('*', bodyLimit((c) => deps.maxBodyBytes + (c.req.method === 'POST' && UPLOAD_ROUTE.test(c.req.path) ? UPLOAD_ROOM : 0)));
+  // After auth: a caller without a key gets its 401 without a byte of its body being read (the sign-in
+  // and sign-out routes, which take no credential, read at most SESSION_BODY_BYTES).
+  app.use(
+    '*',
+    bodyLimit(
+      (c) =>
+        c.req.path === SESSION_PATH
+          ? Math.min(deps.maxBodyBytes, SESSION_BODY_BYTES)
+          : deps.maxBodyBytes +
+            (c.req.method !== 'POST' ? 0 : UPLOAD_ROUTE.test(c.req.path) ? UPLOAD_ROOM : SELECTION_ROUTE.test(c.req.path) ? SELECTION_ROOM : 0),
+    ),
+  );
 
   // A signature vouches for x-acs-content-sha256, not for the bytes: they must be the body received.
   app.use('*', async (c, next) => {
@@ -100,9 +149,11 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     return next();
   });
 
+  sessionRoutes(app, deps);
   datasetRoutes(app, deps);
   fileMetaRoutes(app, deps);
   fileMetaWriteRoutes(app, deps);
+  selectionRoutes(app, deps);
   jobRoutes(app, deps);
   jobConfigRoutes(app, deps);
   connectionRoutes(app, deps);
@@ -119,8 +170,9 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       version: '0.1.0',
       description: 'Multimodal dataset management; paths and PascalCase fields follow PAI AIWorkSpace (2021-02-04) datasets.',
     },
-    // Any one of these: a Loupe API key as a bearer token (either header), or a PAI SDK's signature.
-    security: [{ bearer: [] }, { acsBearerToken: [] }, { acs3: [] }],
+    // Any one of these: a Loupe API key as a bearer token (either header), a PAI SDK's signature, or the
+    // console's session cookie.
+    security: [{ bearer: [] }, { acsBearerToken: [] }, { acs3: [] }, { consoleSession: [] }],
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A Loupe API key (LOUPE_API_KEYS)' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'acsBearerToken', {
@@ -135,6 +187,13 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
     name: 'Authorization',
     description:
       'ACS3-HMAC-SHA256 Credential=<AccessKeyId>,SignedHeaders=…,Signature=… as PAI\'s SDKs sign with an AccessKey pair of LOUPE_ACCESS_KEYS; x-acs-date within 15 minutes, x-acs-signature-nonce never reused',
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'consoleSession', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: `The web console's session (POST /api/v1/session); a request that changes something must also send ${CONSOLE_HEADER}: 1`,
   });
 
   app.notFound((c) => errorBody(c, 'NotFound', `no route ${c.req.method} ${c.req.path}`));

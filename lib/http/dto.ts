@@ -14,6 +14,10 @@ export const ErrorDto = z
     Message: z.string(),
     RequestId: z.string(),
     Field: z.string().optional().openapi({ description: 'The request field the error is about' }),
+    Position: z
+      .object({ Offset: z.number().int(), Line: z.number().int(), Column: z.number().int() })
+      .optional()
+      .openapi({ description: 'A query-language error (Field QueryExpression): where, Offset 0-based in UTF-16 code units, Line and Column 1-based' }),
   })
   .openapi('Error');
 

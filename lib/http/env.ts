@@ -11,10 +11,13 @@ import type { JobService } from '../services/jobs.js';
 import type { JobConfigService } from '../services/job-configs.js';
 import type { ReindexService } from '../services/reindex.js';
 import type { SearchService } from '../services/search.js';
+import type { SelectionService } from '../services/selection.js';
 import type { TagDefinitionService } from '../services/tag-definitions.js';
 import type { Acs3Verifier } from './acs3-signature.js';
+import type { ConsoleAssets } from './console-assets.js';
 import type { UrlSigner } from './auth.js';
 import type { PageTokens } from './page-tokens.js';
+import type { Sessions } from './sessions.js';
 
 export type AppEnv = {
   Variables: {
@@ -27,6 +30,8 @@ export type AppEnv = {
      * as the creator of what the request makes (a connection's Creator, a dataset's OwnerId).
      */
     principal?: string;
+    /** Set when the request was authenticated by the console's session cookie: when that session ends. */
+    sessionExpires?: Date;
   };
 };
 export type App = OpenAPIHono<AppEnv>;
@@ -42,6 +47,7 @@ export interface ApiDeps {
   reindex: ReindexService;
   coverage: CoverageService;
   search: SearchService;
+  selection: SelectionService;
   evaluation: EvaluationService;
   apiKeys: string[];
   /** Checks ACS3-HMAC-SHA256 signatures against LOUPE_ACCESS_KEYS; absent: no AccessKey is configured. */
@@ -49,9 +55,13 @@ export interface ApiDeps {
   signer: UrlSigner;
   /** LOUPE_PUBLIC_URL: the base of the absolute ThumbnailUrl/DownloadUrl; absent: the request's own scheme and Host. */
   publicUrl?: string;
+  /** The console's session cookies (sessions.ts), for the keys of `apiKeys`. */
+  sessions: Sessions;
   /** Binds every NextToken handed out to its query (page-tokens.ts). */
   pageTokens: PageTokens;
   /** Request bodies above this are a 413 (an image upload gets room for its image on top: body-limit.ts). */
   maxBodyBytes: number;
   log: Logger;
+  /** The web console served at `/`; absent: `/` says it is not built (the API works the same). */
+  console?: ConsoleAssets;
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isDomainError, type ErrorKind } from '../domain/errors.js';
 import type { Logger } from '../ports/logger.js';
+import { isDslError } from '../dsl/dsl-error.js';
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   Invalid: 400,
@@ -44,6 +45,14 @@ export function payloadTooLargeBody(c: Context, limit: number) {
 }
 
 export function handleError(err: unknown, c: Context, log: Logger) {
+  // A query-language error also says where (the console underlines it): Offset is 0-based in UTF-16
+  // code units, Line and Column 1-based, as in the message.
+  if (isDslError(err)) {
+    return c.json(
+      { Code: CODE.Invalid, Message: err.message, RequestId: c.get('requestId') as string, Field: err.field, Position: { Offset: err.offset, Line: err.line, Column: err.col } },
+      STATUS.Invalid,
+    );
+  }
   if (isDomainError(err)) return errorBody(c, err.kind, err.message, err.field);
   if (err instanceof SyntaxError) return errorBody(c, 'Invalid', `malformed JSON body: ${err.message}`);
   const status = (err as { status?: number })?.status;

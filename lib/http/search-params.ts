@@ -63,6 +63,13 @@ const SearchFields = {
   Order: z.enum(['ASC', 'DESC']).optional().openapi({ description: 'Default DESC' }),
   MaxResults: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: '1..1000 (PAI: 1..100), default 100' }),
   PageSize: z.coerce.number().int().min(1).max(1000).optional().openapi({ description: "PAI's deprecated page size: used when MaxResults is absent" }),
+  PageNumber: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .optional()
+    .openapi({ description: 'Random access: the page of this number (from 1) at the page size, i.e. results from (PageNumber − 1) × size on; not with NextToken' }),
   NextToken,
   ThumbnailMode: z.string().max(128).optional().openapi({ description: 'p_{1..100}, w_, h_, m_lfit|m_mfit|m_fill|m_pad|m_fixed (default m_lfit,w_256,h_256)' }),
 };
@@ -71,11 +78,19 @@ const SearchFields = {
 export const DEFAULT_MAX_RESULTS = 100;
 export const pageSizeOf = (q: { MaxResults?: number; PageSize?: number }): number => q.MaxResults ?? q.PageSize ?? DEFAULT_MAX_RESULTS;
 
+/** PageNumber's first result index (undefined: token paging); with NextToken a 400. */
+export function pageOffsetOf(q: { PageNumber?: number; NextToken?: string; MaxResults?: number; PageSize?: number }): number | undefined {
+  if (q.PageNumber === undefined) return undefined;
+  if (q.NextToken) throw invalid('PageNumber and NextToken are two ways to page: use one of them', 'NextToken');
+  return (q.PageNumber - 1) * pageSizeOf(q);
+}
+
 export const SearchQueryParams = FilterParams.extend(SearchFields);
 export const SearchBody = FilterParams.extend({
   ...SearchFields,
   MaxResults: z.number().int().min(1).max(1000).optional(),
   PageSize: z.number().int().min(1).max(1000).optional(),
+  PageNumber: z.number().int().min(1).max(1_000_000_000).optional(),
   TopK: z.number().int().min(1).max(MAX_TOP_K).optional(),
   ScoreThreshold: z.number().min(-1).max(1).optional(),
   QueryImageData: z

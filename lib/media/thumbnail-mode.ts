@@ -1,6 +1,9 @@
-// OSS-style resize parameters ("m_fill,w_200,h_200", "p_50"): parsed once, with errors that name the problem.
+// OSS-style resize parameters ("m_fill,w_200,h_200", "p_50"), plus the output format ("f_webp"): parsed
+// once, with errors that name the problem.
 
 export type ResizeMethod = 'lfit' | 'mfit' | 'fill' | 'pad' | 'fixed';
+/** f_webp, f_jpg, f_png: the encoding asked for (the console's tiles are WebP). */
+export type ThumbnailFormat = 'webp' | 'jpg' | 'png';
 
 export interface ThumbnailMode {
   method: ResizeMethod;
@@ -15,9 +18,12 @@ export interface ThumbnailMode {
   enlarge: boolean;
   /** Padding colour for m_pad, RRGGBB. */
   color: string;
+  /** Absent: JPEG, or PNG for an image with alpha. */
+  format?: ThumbnailFormat;
 }
 
 const METHODS: readonly ResizeMethod[] = ['lfit', 'mfit', 'fill', 'pad', 'fixed'];
+const FORMATS: readonly ThumbnailFormat[] = ['webp', 'jpg', 'png'];
 /** Thumbnails, not resampling: keep one request from asking for gigapixels. */
 export const MAX_THUMBNAIL_SIDE = 4096;
 const SIDES = { w: 'width', h: 'height', l: 'long', s: 'short' } as const;
@@ -51,13 +57,16 @@ export function parseThumbnailMode(s: string): ThumbnailMode {
     } else if (key === 'limit') {
       if (value !== '0' && value !== '1') throw new Error(`limit_${value}: expected limit_0 or limit_1`);
       mode.enlarge = value === '0';
+    } else if (key === 'f') {
+      if (!FORMATS.includes(value as ThumbnailFormat)) throw new Error(`unknown format f_${value}; use one of ${FORMATS.map((x) => `f_${x}`).join(', ')}`);
+      mode.format = value as ThumbnailFormat;
     } else if (key === 'color') {
       if (!/^[0-9a-fA-F]{6}$/.test(value)) throw new Error(`color_${value}: expected six hex digits (RRGGBB)`);
       mode.color = value.toUpperCase();
     } else throw new Error(`unknown parameter '${key}' in '${part}'`);
   }
   if (mode.percent !== undefined) {
-    const other = [...seen].find((k) => k !== 'p' && k !== 'limit' && !(k === 'm' && mode.method === 'lfit'));
+    const other = [...seen].find((k) => k !== 'p' && k !== 'limit' && k !== 'f' && !(k === 'm' && mode.method === 'lfit'));
     if (other) throw new Error(`p_ scales by a percentage and takes no ${other}_ (give p_ alone)`);
     return mode;
   }

@@ -9,13 +9,15 @@ import { sharpReason, sharpTimeout } from './sharp-input.js';
 import { boxSize, fitSize, type ThumbnailMode } from './thumbnail-mode.js';
 
 export { MediaError } from './media-error.js';
-export { parseThumbnailMode, type ThumbnailMode } from './thumbnail-mode.js';
+export { parseThumbnailMode, type ThumbnailFormat, type ThumbnailMode } from './thumbnail-mode.js';
 export { toModelInput } from './model-input.js';
 
 export interface Thumbnail {
   data: Buffer;
   contentType: 'image/jpeg' | 'image/png' | 'image/webp';
 }
+
+const CONTENT_TYPE = { webp: 'image/webp', png: 'image/png', jpg: 'image/jpeg' } as const;
 
 /** Throws MediaError when the image cannot be decoded (or breaks a limit). */
 export async function renderThumbnail(bytes: Buffer, format: ImageFormat, mode: ThumbnailMode, limits: Partial<MediaLimits> = {}): Promise<Thumbnail> {
@@ -24,10 +26,17 @@ export async function renderThumbnail(bytes: Buffer, format: ImageFormat, mode: 
   const turned = image.orientation !== undefined && image.orientation >= 5;
   const [width, height] = turned ? [image.height, image.width] : [image.width, image.height];
   const resized = resize(image.pipeline().timeout(sharpTimeout(l)).autoOrient(), mode, width, height);
-  const output = image.hasAlpha ? resized.png() : resized.jpeg({ quality: 80, mozjpeg: true });
+  const encoding = mode.format ?? (image.hasAlpha ? 'png' : 'jpg');
+  const output =
+    encoding === 'webp'
+      ? resized.webp({ quality: 80 }) // keeps alpha
+      : encoding === 'png'
+        ? resized.png()
+        : // JPEG has no alpha: transparent parts become white, not black.
+          (image.hasAlpha ? resized.flatten({ background: '#ffffff' }) : resized).jpeg({ quality: 80, mozjpeg: true });
   try {
     const data = await withDeadline(output.toBuffer(), l.timeoutMs, 'rendering the thumbnail');
-    return { data, contentType: image.hasAlpha ? 'image/png' : 'image/jpeg' };
+    return { data, contentType: CONTENT_TYPE[encoding] };
   } catch (e) {
     if (e instanceof MediaError) throw e;
     throw new MediaError(sharpReason(e), { cause: e });

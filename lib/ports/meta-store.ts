@@ -136,6 +136,16 @@ export interface FileMetaListQuery extends FileMetaQuery {
   order: 'ASC' | 'DESC';
   maxResults: number;
   nextToken?: string;
+  /** Rows to skip (random access by result index: the console's PageNumber); not with nextToken. The page's nextToken continues after it. */
+  offset?: number;
+}
+
+/** A bulk edit of user tags (the console's selection), as UpdateDatasetFileMetas edits one file's. */
+export interface UserTagEdit {
+  /** Join `user`, and leave `user-delete-ai-tags` (a removed AI tag added back shows again). */
+  add: string[];
+  /** Leave `user`; one among the file's AI tags joins `user-delete-ai-tags`. */
+  remove: string[];
 }
 
 export const AGGREGATE_FIELDS = ['filedir', 'file_type', 'file_format', 'status', 'tags.all', 'tags.ai', 'tags.user', 'tags.user-delete-ai-tags'] as const;
@@ -337,6 +347,8 @@ export interface MetaStore {
    */
   markUnlistedDeleted(datasetId: string, versionName: string, jobId: string, listingStart: string, now: string): Promise<number>;
   listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>>;
+  /** The ids of listFileMetas' page for `q` (same order, tokens, offset and totalCount), without reading the rows. */
+  listFileMetaIdPage(q: FileMetaListQuery): Promise<Page<string>>;
   aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>>;
   countFileMetas(q: FileMetaQuery): Promise<number>;
   /** Ids of the files matching `q`, at most `limit` (in no particular order). */
@@ -424,6 +436,12 @@ export interface MetaStore {
    * kept, so the next SemanticIndex still replaces or drops the vector). Per row: whether it was written.
    */
   createFileMetas(rows: CreatedFileRow[], now: string): Promise<boolean[]>;
+  /**
+   * Applies `edit` to the metas `ids` of the version (one of another version, or DELETED, is left alone),
+   * each read and written in one transaction; TagUpdateTime becomes `now` where the tags changed.
+   * Returns how many changed.
+   */
+  editUserTags(scope: { datasetId: string; versionName: string }, ids: string[], edit: UserTagEdit, now: string): Promise<number>;
   /** False when the meta is gone, DELETED, or its tags are no longer `expectedTags` (changed meanwhile). */
   updateFileMetaContent(u: FileMetaContentUpdate, now: string): Promise<boolean>;
   /** DeleteDatasetFileMetas: Status DELETED (logical; vectors leave the index at the next SemanticIndex run). */

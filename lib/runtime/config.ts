@@ -74,6 +74,8 @@ export const ConfigSchema = z.object({
    * body would be buffered whole). An uploaded query image (search POST) gets room for its image on top.
    */
   LOUPE_MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  /** How long a console sign-in lasts (the session cookie; revoking its API key ends it sooner). */
+  LOUPE_SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
   /** Batches of tagging or embedding handled at once (each bounded again by its job's concurrency). */
   LOUPE_MODEL_WORKERS: int(8, 1, 256),
   /** A concurrency lease lasts this long, renewed while its model call runs; a crashed holder's slot frees itself after it. */

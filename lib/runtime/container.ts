@@ -16,6 +16,7 @@ import { ConnectionService } from '../services/connections.js';
 import { CoverageService } from '../services/coverage.js';
 import { SearchService } from '../services/search.js';
 import { ExportService } from '../services/export.js';
+import { SelectionService } from '../services/selection.js';
 import { DatasetService } from '../services/datasets.js';
 import { EvaluationService } from '../services/evaluation.js';
 import type { QueueNames, ServiceDeps } from '../services/deps.js';
@@ -53,6 +54,8 @@ export interface Services {
   reindex: ReindexService;
   coverage: CoverageService;
   search: SearchService;
+  /** The console's selections over a search (resolve, bulk tags; exports resolve theirs). */
+  selection: SelectionService;
   export: ExportService;
   evaluation: EvaluationService;
   tagRevert: TagRevertService;
@@ -132,6 +135,7 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
   const connections = new ConnectionService(deps, AesGcmSecretBox.fromConfig(config.LOUPE_SECRET_KEY, config.dataDir), models);
   const retry: RetryOptions = { attempts: config.LOUPE_MODEL_RETRIES + 1, baseMs: config.LOUPE_MODEL_RETRY_BASE_MS };
   const search = new SearchService(deps, { connections, models, vectorStores, retry, ...opts.search });
+  const selection = new SelectionService(deps, search);
   const specs = new JobSpecs(deps, connections, tagDefinitions, models, vectorStores, search);
   const jobs = new JobService(deps, specs, { maxDeliveries: config.LOUPE_QUEUE_MAX_RECEIVES });
   const probing = new ProbingService(deps, jobs);
@@ -152,8 +156,9 @@ export function buildContainer(config: Config, opts: ContainerOptions = {}): Con
     reindex: new ReindexService(deps, specs, jobs),
     coverage: new CoverageService(deps, specs),
     search,
+    selection,
     evaluation: new EvaluationService(deps, search),
-    export: new ExportService(deps, jobs, search),
+    export: new ExportService(deps, jobs, search, selection),
     tagRevert: new TagRevertService(deps, jobs),
     fileMetaImport: new FileMetaImportService(deps, jobs, search),
     jobConfigs: new JobConfigService(deps, jobs, connections),

@@ -8,6 +8,7 @@
 // and overwrites what it made (idempotent).
 import { isDomainError, invalid, notFound, withField } from '../domain/errors.js';
 import { datasetIn } from './dataset-access.js';
+import { mergedRanges, type Selection } from '../domain/selection.js';
 import { exportPlanOf, FileMetaExportSpec, type DatasetJob, type ExportMessage, type ExportPlan, type JobOutput, type JobStatus } from '../domain/job.js';
 import { MAX_TOP_K, parseQuery } from '../dsl/parser.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -40,7 +41,8 @@ import { finalStatus, type JobService } from './jobs.js';
 import { forEachLimit } from './parallel.js';
 import type { BatchContext } from './probing.js';
 import { searchParamsOf, WireSearch } from './search-request.js';
-import type { SearchParams, SearchResult, SearchService } from './search.js';
+import { DEFAULT_TOP_K, type SearchParams, type SearchResult, type SearchService } from './search.js';
+import { SelectionChooser, type SelectionService } from './selection.js';
 
 /** Files read from the MetaStore per page. */
 const PAGE_SIZE = 1000;
@@ -70,10 +72,10 @@ export async function exportSearchOf(
   searchService: SearchService,
   datasetId: string,
   versionName: string,
-  plan: Pick<ExportPlan, 'search' | 'searchKey'>,
+  plan: Pick<ExportPlan, 'search' | 'searchKey' | 'selection'>,
 ): Promise<{ params: SearchParams; vector: boolean; limit?: number }> {
   const key = `JobSpec.${plan.searchKey}`;
-  const { TopK, ...rest } = plan.search;
+  const { TopK, ...rest } = listRequestFieldsDropped(plan.search, versionName, key);
   if (TopK !== undefined && (typeof TopK !== 'number' || !Number.isInteger(TopK) || TopK < 1 || TopK > MAX_ROW_LIMIT)) {
     throw invalid(`${key}.TopK: the most rows to export, a positive integer (got ${JSON.stringify(TopK)})`, `${key}.TopK`);
   }
@@ -88,8 +90,24 @@ export async function exportSearchOf(
   }
   // The expression may say TopK itself (checked above): it stands unless TopK is given too.
   const fromExpression = params.expression !== undefined ? parseQuery(params.expression).topK : undefined;
-  const topK = TopK ?? fromExpression ?? MAX_TOP_K;
+  // A selection's indexes are the console's: of the ranking ListDatasetFileMetas returned, TopK 100 by default.
+  const topK = TopK ?? fromExpression ?? (plan.selection ? DEFAULT_TOP_K : MAX_TOP_K);
   return { params: { ...params, topK }, vector: true, limit: topK };
+}
+
+/** How a page of ListDatasetFileMetas was asked for: nothing an export's search means. */
+const PAGING_FIELDS = ['MaxResults', 'PageSize', 'PageNumber', 'NextToken', 'ThumbnailMode'];
+
+/**
+ * A search given as the console's list request (what a selection is made over): nulls stand for
+ * absent fields, paging is no part of the search, and DatasetVersion, when given, must be the job's.
+ */
+function listRequestFieldsDropped(search: Record<string, unknown>, versionName: string, key: string): Record<string, unknown> {
+  const version = search.DatasetVersion;
+  if (version !== undefined && version !== null && version !== versionName) {
+    throw invalid(`${key}.DatasetVersion: the search reads the job's version (${versionName}), not '${String(version)}'`, `${key}.DatasetVersion`);
+  }
+  return Object.fromEntries(Object.entries(search).filter(([k, v]) => v !== null && k !== 'DatasetVersion' && !PAGING_FIELDS.includes(k)));
 }
 
 /**
@@ -202,6 +220,7 @@ export class ExportService {
     private readonly deps: ServiceDeps,
     private readonly jobs: JobService,
     private readonly search: SearchService,
+    private readonly selection: SelectionService,
   ) {}
 
   /** Lines per JSON-lines file of PAI's layout (tests lower it to see several files). */
@@ -257,24 +276,57 @@ export class ExportService {
    */
   private async *pages(job: DatasetJob, spec: ExportPlan, counts: Counts): AsyncGenerator<ExportedMeta[], SearchResult['vector']> {
     const { params: p, vector, limit } = await exportSearchOf(this.search, job.datasetId, job.versionName, spec);
+    if (spec.selection && !vector) {
+      yield* this.selectedPages(job, p, spec.selection, limit, counts);
+      return undefined;
+    }
+    // A ranked search is walked whole (at most TopK results), its selection decided result by result.
+    const chooser = spec.selection ? new SelectionChooser(spec.selection) : undefined;
+    let index = 0;
     let remaining = limit ?? Infinity;
     let nextToken: string | undefined;
     let first = true;
     let vectorInfo: SearchResult['vector'];
     do {
       const page = await this.search.search({ ...p, maxResults: vector ? MAX_TOP_K : Math.min(PAGE_SIZE, remaining), nextToken });
+      const items = page.items.length > remaining ? page.items.slice(0, remaining) : page.items;
+      const kept = chooser ? items.filter((m) => chooser.choose(m.datasetFileMetaId, index++)) : items;
       if (first) {
-        counts.total = page.vector ? page.items.length : Math.min(page.totalCount, remaining);
+        // A ranked search comes whole in its first page.
+        counts.total = page.vector ? kept.length : Math.min(page.totalCount, remaining);
         vectorInfo = page.vector;
         first = false;
       }
-      const items = page.items.length > remaining ? page.items.slice(0, remaining) : page.items;
       remaining -= items.length;
-      yield items;
+      yield kept;
       nextToken = remaining > 0 ? page.nextToken : undefined;
       await this.checkpoint(job, counts);
     } while (nextToken);
     return vectorInfo;
+  }
+
+  /**
+   * A metadata search's selected files, a page at a time: the selection is resolved on ids (a walk of
+   * the results that reads no row), then the metas of those selected are read, in the same order.
+   */
+  private async *selectedPages(job: DatasetJob, p: SearchParams, selection: Selection, limit: number | undefined, counts: Counts): AsyncGenerator<ExportedMeta[]> {
+    // Progress is shown against how many are selected (counted on ids: cheap); under a row limit,
+    // against what the selection names at most. The final count is what was exported.
+    counts.total =
+      limit === undefined
+        ? (await this.selection.resolve(p, selection, 0)).totalCount
+        : Math.min(limit, selection.all ? limit : mergedRanges(selection.ranges).reduce((n, [a, b]) => n + b - a + 1, 0) + (selection.included?.length ?? 0));
+    for await (const ids of this.selection.selectedIds(p, selection, { limit })) {
+      for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+        const chunk = ids.slice(i, i + PAGE_SIZE);
+        const byId = new Map((await this.deps.store.getFileMetas(chunk)).map((m) => [m.datasetFileMetaId, m]));
+        yield chunk.flatMap((id) => {
+          const m = byId.get(id);
+          return m ? [m] : [];
+        });
+        await this.checkpoint(job, counts);
+      }
+    }
   }
 
   /** Publishes progress; stops the export when the job is no longer running. */

@@ -48,10 +48,11 @@ export class FileMetaService {
   }
 
   /**
-   * A resized image of the file. A file that is no image is Forbidden (see `notAnImage`); an image
-   * that cannot be rendered is a Conflict (409) naming why; its status stays.
+   * A resized image of the file, and the fingerprint of the version it shows. A file that is no image
+   * is Forbidden (see `notAnImage`); an image that cannot be rendered is a Conflict (409) naming why;
+   * its status stays.
    */
-  async thumbnail(datasetId: string, id: string, mode: ThumbnailMode): Promise<{ data: Buffer; contentType: string }> {
+  async thumbnail(datasetId: string, id: string, mode: ThumbnailMode): Promise<{ data: Buffer; contentType: string; fingerprint: string }> {
     const meta = await this.get(datasetId, id);
     if (meta.status === 'SKIPPED') throw notAnImage();
     if (meta.dataSize > this.deps.media.maxBytes) {
@@ -67,7 +68,8 @@ export class FileMetaService {
       return conflict(`the file cannot be rendered as it is in storage now: ${reason}`);
     };
     try {
-      return await renderThumbnail(bytes, format, mode, this.deps.media);
+      // The bytes were read if they still match this fingerprint: the image is of that version of the file.
+      return { ...(await renderThumbnail(bytes, format, mode, this.deps.media)), fingerprint: meta.fileFingerPrint };
     } catch (e) {
       if (e instanceof MediaError) throw fail(`decode failed: ${e.reason}`);
       throw e;

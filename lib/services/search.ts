@@ -63,6 +63,8 @@ export interface SearchParams {
   order?: 'ASC' | 'DESC';
   maxResults: number;
   nextToken?: string;
+  /** Results to skip (random access by result index: PageNumber); not with nextToken. */
+  offset?: number;
   /** Search this index instead of the dataset's index config (the evaluation compares several). */
   index?: IndexConfigInput;
 }
@@ -105,12 +107,27 @@ export class SearchService {
     const plan = await this.plan(p);
     const workspaceId = plan.workspaceId;
     if (!plan.vector) {
-      const page = await this.deps.store.listFileMetas({ ...plan.q, sortBy: plan.sortBy, order: plan.order, maxResults: p.maxResults, nextToken: p.nextToken });
+      const page = await this.deps.store.listFileMetas({ ...plan.q, sortBy: plan.sortBy, order: plan.order, maxResults: p.maxResults, nextToken: p.nextToken, offset: p.offset });
       return { ...page, workspaceId };
     }
     const input: EmbedInput = plan.vector.queryText !== undefined ? { kind: 'text', text: plan.vector.queryText } : await this.queryImageInput(p.queryImage!);
     const found = await this.vectorSearch({ ...p, sortBy: plan.sortBy, order: plan.order }, plan.q, input, plan.vector.topK ?? DEFAULT_TOP_K, plan.vector.scoreThreshold);
     return { ...found, workspaceId };
+  }
+
+  /**
+   * The ids of search()'s page, in its order, with its total and token: a metadata search reads no
+   * row (the store lists ids alone), so walking a million results is cheap; a vector query is
+   * ranked as search() ranks it. `vector` says which it was.
+   */
+  async searchIds(p: SearchParams): Promise<{ ids: string[]; totalCount: number; nextToken?: string; vector: boolean }> {
+    const plan = await this.plan(p);
+    if (!plan.vector) {
+      const page = await this.deps.store.listFileMetaIdPage({ ...plan.q, sortBy: plan.sortBy, order: plan.order, maxResults: p.maxResults, nextToken: p.nextToken, offset: p.offset });
+      return { ids: page.items, totalCount: page.totalCount, ...(page.nextToken ? { nextToken: page.nextToken } : {}), vector: false };
+    }
+    const page = await this.search(p);
+    return { ids: page.items.map((m) => m.datasetFileMetaId), totalCount: page.totalCount, ...(page.nextToken ? { nextToken: page.nextToken } : {}), vector: true };
   }
 
   /**
@@ -207,7 +224,8 @@ export class SearchService {
     const order = p.order ?? 'DESC';
     if (sortBy !== 'Score') ranked.sort((a, b) => compareBy(a.meta, b.meta, sortBy) * (order === 'DESC' ? -1 : 1));
     else if (order === 'ASC') ranked.reverse();
-    const offset = p.nextToken ? offsetOf(p.nextToken) : 0;
+    if (p.nextToken && p.offset) throw invalid('a page is found by NextToken or by PageNumber, not both', 'NextToken');
+    const offset = p.nextToken ? offsetOf(p.nextToken) : (p.offset ?? 0);
     const page = ranked.slice(offset, offset + p.maxResults);
     return {
       items: page.map((r) => ({ ...r.meta, score: r.score })),

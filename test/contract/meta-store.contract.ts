@@ -364,6 +364,72 @@ export function metaStoreContract(name: string, make: () => Promise<{ store: Met
       }
     });
 
+    it('reaches any result index by offset, and lists a page\'s ids alone in the same order', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      const rows = Array.from({ length: 41 }, (_, i) => listed('d', `dir${i % 3}/f${String(i).padStart(3, '0')}.jpg`, i));
+      await store.upsertListedFiles(rows, 'j1', iso(T0));
+      for (const sortBy of FILE_SORT_FIELDS) {
+        for (const order of ['ASC', 'DESC'] as const) {
+          const q = { datasetId: 'd', versionName: 'v1', sortBy, order };
+          const all = (await store.listFileMetas({ ...q, maxResults: 100 })).items.map((m) => m.datasetFileMetaId);
+          expect(all).toHaveLength(41);
+          for (const offset of [0, 1, 17, 40, 41, 50]) {
+            const page = await store.listFileMetas({ ...q, maxResults: 7, offset });
+            expect(page.items.map((m) => m.datasetFileMetaId), `${sortBy} ${order} @${offset}`).toEqual(all.slice(offset, offset + 7));
+            expect(page.totalCount).toBe(41);
+            const ids = await store.listFileMetaIdPage({ ...q, maxResults: 7, offset });
+            expect(ids.items).toEqual(all.slice(offset, offset + 7));
+            // The token of a page found by offset continues after it.
+            if (page.nextToken) expect((await store.listFileMetaIdPage({ ...q, maxResults: 5, nextToken: ids.nextToken })).items).toEqual(all.slice(offset + 7, offset + 12));
+            else expect(offset + 7).toBeGreaterThanOrEqual(41);
+          }
+          // Ids alone page by token as the rows do.
+          const walked: string[] = [];
+          let token: string | undefined;
+          do {
+            const p = await store.listFileMetaIdPage({ ...q, maxResults: 6, nextToken: token, fileDirContains: 'dir1' });
+            walked.push(...p.items);
+            token = p.nextToken;
+          } while (token);
+          expect(walked).toEqual((await store.listFileMetas({ ...q, maxResults: 100, fileDirContains: 'dir1' })).items.map((m) => m.datasetFileMetaId));
+        }
+      }
+      await expect(store.listFileMetas({ datasetId: 'd', versionName: 'v1', sortBy: 'FileName', order: 'ASC', maxResults: 5, offset: 3, nextToken: 'x' })).rejects.toThrow(/not both/);
+    });
+
+    it('edits user tags in bulk: added tags join user and leave the removed AI tags; removed AI tags are recorded', async () => {
+      await store.createDataset(dataset('d'));
+      await store.createVersion(version('d'));
+      await store.createVersion(version('d', 'v2'));
+      const rows = [listed('d', 'a.jpg', 1), listed('d', 'b.jpg', 2), listed('d', 'c.jpg', 3)];
+      await store.upsertListedFiles(rows, 'j1', iso(T0));
+      const [a, b, c] = rows.map((r) => r.datasetFileMetaId) as [string, string, string];
+      await store.applyTagResults(
+        [a, b].map((id) => ({ datasetFileMetaId: id, fileFingerPrint: rows.find((r) => r.datasetFileMetaId === id)!.fileFingerPrint, jobId: 'tj', ai: ['car', 'road'], model: 'm', tagDefinitionId: 'td', tagDefinitionVersion: 1 })),
+        iso(T0 + 1),
+      );
+      const tagsOf = async (id: string) => (await store.getFileMeta(id))!.tags;
+      expect((await tagsOf(a)).ai).toEqual(['car', 'road']);
+      const scope = { datasetId: 'd', versionName: 'v1' };
+      expect(await store.editUserTags(scope, [a, b, c], { add: ['checked'], remove: ['car'] }, iso(T0 + 2))).toBe(3);
+      expect(await tagsOf(a)).toEqual({ ai: ['car', 'road'], user: ['checked'], userDeleteAiTags: ['car'] });
+      expect(await tagsOf(c)).toEqual({ ai: [], user: ['checked'], userDeleteAiTags: [] });
+      expect((await store.getFileMeta(a))!.tagUpdateTime).toBe(iso(T0 + 2));
+      expect(allTags(await tagsOf(a)).sort()).toEqual(['checked', 'road']);
+      // Nothing to change: not counted, TagUpdateTime kept.
+      expect(await store.editUserTags(scope, [a], { add: ['checked'], remove: ['car'] }, iso(T0 + 3))).toBe(0);
+      expect((await store.getFileMeta(a))!.tagUpdateTime).toBe(iso(T0 + 2));
+      // Adding back a removed AI tag shows it again; removing a user tag that is no AI tag records nothing.
+      expect(await store.editUserTags(scope, [a, b], { add: ['car'], remove: ['checked'] }, iso(T0 + 4))).toBe(2);
+      expect(await tagsOf(a)).toEqual({ ai: ['car', 'road'], user: ['car'], userDeleteAiTags: [] });
+      // Another version's or a DELETED meta is left alone.
+      expect(await store.editUserTags({ datasetId: 'd', versionName: 'v2' }, [a], { add: ['x'], remove: [] }, iso(T0 + 5))).toBe(0);
+      await store.markFileMetasDeleted([c], iso(T0 + 6));
+      expect(await store.editUserTags(scope, [c, 'nope'], { add: ['x'], remove: [] }, iso(T0 + 7))).toBe(0);
+      expect((await tagsOf(c)).user).toEqual(['checked']);
+    });
+
     it('filters by name, dir, update time and ids, and aggregates', async () => {
       await store.createDataset(dataset('d'));
       await store.createVersion(version('d'));

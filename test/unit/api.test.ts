@@ -65,8 +65,8 @@ describe('HTTP API', () => {
       ]),
     );
     expect(doc.body.components.schemas.DatasetFileMeta.properties).toHaveProperty('MetaAttributes');
-    // the three ways in: a Loupe API key in either header, or a PAI SDK's ACS3 signature
-    expect(doc.body.security).toEqual([{ bearer: [] }, { acsBearerToken: [] }, { acs3: [] }]);
+    // the ways in: a Loupe API key in either header, a PAI SDK's ACS3 signature, or the console's session cookie
+    expect(doc.body.security).toEqual([{ bearer: [] }, { acsBearerToken: [] }, { acs3: [] }, { consoleSession: [] }]);
     expect(doc.body.components.securitySchemes.acsBearerToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-acs-bearer-token' });
     expect(doc.body.components.securitySchemes.acs3.description).toContain('ACS3-HMAC-SHA256');
   });

@@ -19,6 +19,9 @@ describe('parseThumbnailMode', () => {
     ['p_1', { percent: 1 }],
     ['image/resize,p_100', { percent: 100 }],
     ['m_lfit,p_30', { method: 'lfit', percent: 30 }],
+    ['m_lfit,w_256,h_256,f_webp', { method: 'lfit', width: 256, format: 'webp' }],
+    ['f_jpg,l_1440', { long: 1440, format: 'jpg' }],
+    ['p_50,f_png', { percent: 50, format: 'png' }],
   ])('accepts %s', (s, expected) => {
     expect(parseThumbnailMode(s)).toMatchObject(expected);
   });
@@ -47,6 +50,9 @@ describe('parseThumbnailMode', () => {
     ['m_fill,l_100', /l_ and s_ apply to m_lfit and m_mfit/],
     ['w_10,,h_10', /not a key_value/],
     [`w_1${',h_1'.repeat(40)}`, /longer than 128/],
+    ['w_10,f_gif', /unknown format f_gif; use one of f_webp, f_jpg, f_png/],
+    ['w_10,f_webp,f_png', /'f' is given twice/],
+    ['f_webp', /no size given/],
   ])('rejects %j naming the problem', (s, message) => {
     expect(() => parseThumbnailMode(s)).toThrow(message);
   });

@@ -45,6 +45,36 @@ describe.skipIf(fixturesMissing)(title('renderThumbnail on fixtures'), () => {
   });
 });
 
+describe('thumbnail formats', () => {
+  const opaque = () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const halfClear = () =>
+    sharp({ create: { width: 64, height: 48, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 0 } } })
+      .composite([{ input: { create: { width: 32, height: 48, channels: 4, background: { r: 200, g: 0, b: 0, alpha: 1 } } }, left: 0, top: 0 }])
+      .png()
+      .toBuffer();
+
+  it('renders WebP with f_webp, keeping alpha', async () => {
+    const t = await renderThumbnail(await halfClear(), 'png', parseThumbnailMode('m_lfit,w_32,h_32,f_webp'));
+    const meta = await sharp(t.data).metadata();
+    expect([t.contentType, meta.format, meta.width, meta.height, meta.hasAlpha]).toEqual(['image/webp', 'webp', 32, 24, true]);
+    const { data } = await sharp(t.data).raw().toBuffer({ resolveWithObject: true });
+    expect(data[3]).toBeGreaterThan(200); // left half opaque
+    expect(data[(32 * 24 - 1) * 4 + 3]).toBeLessThan(50); // right half clear
+    const plain = await renderThumbnail(await opaque(), 'png', parseThumbnailMode('w_32,f_webp'));
+    expect((await sharp(plain.data).metadata()).format).toBe('webp');
+  });
+
+  it('renders JPEG with f_jpg (transparency on white) and PNG with f_png; the default stays JPEG, PNG for alpha', async () => {
+    const jpg = await renderThumbnail(await halfClear(), 'png', parseThumbnailMode('w_32,f_jpg'));
+    expect(jpg.contentType).toBe('image/jpeg');
+    const { data } = await sharp(jpg.data).raw().toBuffer({ resolveWithObject: true });
+    expect([...data.subarray((32 * 24 - 1) * 3)].every((v) => v > 240)).toBe(true);
+    expect((await renderThumbnail(await opaque(), 'png', parseThumbnailMode('w_32,f_png'))).contentType).toBe('image/png');
+    expect((await renderThumbnail(await opaque(), 'png', parseThumbnailMode('w_32'))).contentType).toBe('image/jpeg');
+    expect((await renderThumbnail(await halfClear(), 'png', parseThumbnailMode('w_32'))).contentType).toBe('image/png');
+  });
+});
+
 describe.skipIf(fixturesMissing)(title('toModelInput on fixtures'), () => {
   it.each([
     ['valid/jpeg/very-large-4800x3600.jpg', 'jpeg', 1024, 768, 'image/jpeg'],

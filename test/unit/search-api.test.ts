@@ -290,6 +290,12 @@ describe.each([
     }
     const bad = await list({ QueryExpression: 'FileName = "a" AND' });
     expect(bad.body.Message).toMatch(/^1:\d+: expected/);
+    // Where, for the console to underline: Offset 0-based in UTF-16 code units, Line and Column as in the message.
+    expect(bad.body.Position).toEqual({ Offset: 18, Line: 1, Column: 19 });
+    const second = await list({ QueryExpression: 'FileDir:"城市"\nAND FileName = ' });
+    expect([second.body.Field, second.body.Position]).toEqual(['QueryExpression', { Offset: 28, Line: 2, Column: 16 }]);
+    const other = await list({ TopK: 5 });
+    expect(other.body).not.toHaveProperty('Position');
   });
 });
 

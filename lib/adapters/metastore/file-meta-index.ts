@@ -276,17 +276,24 @@ export class VersionIndex {
     return bits;
   }
 
-  /** One page in sort order after the keyset cursor: positions, at most `limit`. */
-  page(matching: Bits, sortBy: FileSortField, desc: boolean, after: { value: string | number | null; tie: string | number } | undefined, limit: number): number[] {
+  /** One page in sort order after the keyset cursor and `skip` more matches: positions, at most `limit`. */
+  page(
+    matching: Bits,
+    sortBy: FileSortField,
+    desc: boolean,
+    after: { value: string | number | null; tie: string | number } | undefined,
+    limit: number,
+    skip = 0,
+  ): number[] {
     const cmp = this.comparator(sortBy);
     const beyond = after ? this.cursorTest(sortBy, desc, after) : () => true;
     const n = this.rowid.length;
     // Few matches: sort them (count·log count). Otherwise walk the sorted permutation, which finds a
     // page of `limit` after about limit·n/count steps.
     const count = matching.count();
-    if (count * count * 16 < limit * n) {
+    if (count * count * 16 < (limit + skip) * n) {
       const sorted = matching.positions().filter(beyond).sort(desc ? (a, b) => cmp(b, a) : cmp);
-      return sorted.slice(0, limit);
+      return sorted.slice(skip, skip + limit);
     }
     const perm = this.permutation(sortBy);
     const out: number[] = [];
@@ -301,9 +308,12 @@ export class VersionIndex {
         else lo = mid + 1;
       }
     }
+    let skipped = 0;
     for (let i = lo; i < n && out.length < limit; i++) {
       const p = perm[desc ? n - 1 - i : i]!;
-      if (matching.has(p)) out.push(p);
+      if (!matching.has(p)) continue;
+      if (skipped < skip) skipped++;
+      else out.push(p);
     }
     return out;
   }

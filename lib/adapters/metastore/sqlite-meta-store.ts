@@ -38,6 +38,7 @@ import type {
   Page,
   ProbeUpdate,
   TagDefinitionPageQuery,
+  UserTagEdit,
 } from '../../ports/meta-store.js';
 import { preparePrivateSqliteFile } from '../private-files.js';
 import { startCheckpointer, type Checkpointer } from '../sqlite-checkpointer.js';
@@ -789,7 +790,27 @@ export class SqliteMetaStore implements MetaStore {
 
   async listFileMetas(q: FileMetaListQuery): Promise<Page<FileMeta>> {
     const index = await this.indexFor(q.datasetId, q.versionName);
-    if (index) return this.listFromIndex(index, q);
+    if (index) {
+      const page = this.pageFromIndex(index, q);
+      return { ...page, items: this.rowsAt(index, page.items).map(toFileMeta) };
+    }
+    const page = this.pageFromSql(q, 'rowid AS _rowid, *');
+    return { ...page, items: page.items.map(toFileMeta) };
+  }
+
+  async listFileMetaIdPage(q: FileMetaListQuery): Promise<Page<string>> {
+    const index = await this.indexFor(q.datasetId, q.versionName);
+    if (index) {
+      const page = this.pageFromIndex(index, q);
+      return { ...page, items: page.items.map((p) => index.idAt(p)) };
+    }
+    const page = this.pageFromSql(q, `rowid AS _rowid, id${q.sortBy === 'DatasetFileMetaId' ? '' : `, ${SORT_COLUMNS[q.sortBy]}`}`);
+    return { ...page, items: page.items.map((r) => r.id as string) };
+  }
+
+  /** One page of `q` by SQL: the rows' `columns` (with _rowid and the sort column), and the keyset token after it. */
+  private pageFromSql(q: FileMetaListQuery, columns: string): Page<Row> {
+    if (q.nextToken && q.offset) throw invalid('a page is found by NextToken or by an offset, not both', 'NextToken');
     const { where, params } = this.fileFilter(q);
     const total = (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as {
       n: number;
@@ -819,10 +840,9 @@ export class SqliteMetaStore implements MetaStore {
     const dir = desc ? 'DESC' : 'ASC';
     const orderBy = col === 'id' ? `id ${dir}` : `${col} ${dir}, rowid ${dir}`;
     const rows = this.db
-      .prepare(`SELECT rowid AS _rowid, * FROM file_metas WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ?`)
-      .all(...params, q.maxResults + 1) as Row[];
-    const page = pageOf(rows, q.maxResults, total, (r) => encodeToken(col === 'id' ? null : (r[col] as string | number | null), r[tb === 'id' ? 'id' : '_rowid'] as string | number));
-    return { ...page, items: page.items.map(toFileMeta) };
+      .prepare(`SELECT ${columns} FROM file_metas WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
+      .all(...params, q.maxResults + 1, q.offset ?? 0) as Row[];
+    return pageOf(rows, q.maxResults, total, (r) => encodeToken(col === 'id' ? null : (r[col] as string | number | null), r[tb === 'id' ? 'id' : '_rowid'] as string | number));
   }
 
   async aggregateFileMetas(q: FileMetaQuery, by: AggregateField, limit: number): Promise<Array<{ key: string; count: number }>> {
@@ -863,7 +883,9 @@ export class SqliteMetaStore implements MetaStore {
     return (this.db.prepare(`SELECT count(*) AS n FROM file_metas WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
   }
 
-  private listFromIndex(index: VersionIndex, q: FileMetaListQuery): Page<FileMeta> {
+  /** One page of `q` from the in-memory index: positions, and the keyset token after them. */
+  private pageFromIndex(index: VersionIndex, q: FileMetaListQuery): Page<number> {
+    if (q.nextToken && q.offset) throw invalid('a page is found by NextToken or by an offset, not both', 'NextToken');
     const matching = index.match(q);
     let after: { value: string | number | null; tie: string | number } | undefined;
     if (q.nextToken) {
@@ -871,8 +893,19 @@ export class SqliteMetaStore implements MetaStore {
       if (typeof tie !== (q.sortBy === 'DatasetFileMetaId' ? 'string' : 'number')) throw invalid('NextToken is not a token of this sort order', 'NextToken');
       after = { value, tie };
     }
-    const positions = index.page(matching, q.sortBy, q.order === 'DESC', after, q.maxResults + 1);
-    const rowids = positions.slice(0, q.maxResults).map((p) => index.rowidAt(p));
+    const positions = index.page(matching, q.sortBy, q.order === 'DESC', after, q.maxResults + 1, q.offset ?? 0);
+    const totalCount = matching.count();
+    if (positions.length <= q.maxResults) return { items: positions, totalCount };
+    const items = positions.slice(0, q.maxResults);
+    const last = items[items.length - 1]!;
+    const token =
+      q.sortBy === 'DatasetFileMetaId' ? encodeToken(null, index.idAt(last)) : encodeToken(index.sortValue(last, q.sortBy), index.rowidAt(last));
+    return { items, totalCount, nextToken: token };
+  }
+
+  /** The rows at index positions, in their order (a row deleted meanwhile is left out). */
+  private rowsAt(index: VersionIndex, positions: number[]): Row[] {
+    const rowids = positions.map((p) => index.rowidAt(p));
     const rows = new Map<number, Row>();
     for (let i = 0; i < rowids.length; i += 500) {
       const chunk = rowids.slice(i, i + 500);
@@ -880,16 +913,37 @@ export class SqliteMetaStore implements MetaStore {
         rows.set(r._rowid as number, r);
       }
     }
-    const items = rowids.flatMap((id) => {
+    return rowids.flatMap((id) => {
       const r = rows.get(id);
-      return r ? [toFileMeta(r)] : [];
+      return r ? [r] : [];
     });
-    const totalCount = matching.count();
-    if (positions.length <= q.maxResults) return { items, totalCount };
-    const last = positions[q.maxResults - 1]!;
-    const token =
-      q.sortBy === 'DatasetFileMetaId' ? encodeToken(null, index.idAt(last)) : encodeToken(index.sortValue(last, q.sortBy), index.rowidAt(last));
-    return { items, totalCount, nextToken: token };
+  }
+
+  async editUserTags(scope: { datasetId: string; versionName: string }, ids: string[], edit: UserTagEdit, now: string): Promise<number> {
+    const add = [...new Set(edit.add)];
+    const remove = new Set(edit.remove);
+    const read = this.stmt(
+      `SELECT id, tags_ai, tags_user, tags_user_delete_ai FROM file_metas WHERE id = ? AND dataset_id = ? AND version_name = ? AND status != 'DELETED'`,
+    );
+    const write = this.stmt('UPDATE file_metas SET tags_user = ?, tags_user_delete_ai = ?, tag_update_time = ?, update_time = ? WHERE id = ?');
+    return this.db
+      .transaction(() => {
+        let changed = 0;
+        for (const id of new Set(ids)) {
+          const r = read.get(id, scope.datasetId, scope.versionName) as Row | undefined;
+          if (!r) continue;
+          const ai = new Set(JSON.parse(r.tags_ai as string) as string[]);
+          const user = JSON.parse(r.tags_user as string) as string[];
+          const rejected = JSON.parse(r.tags_user_delete_ai as string) as string[];
+          const nextUser = [...new Set([...user, ...add])].filter((t) => !remove.has(t));
+          const nextRejected = [...new Set([...rejected.filter((t) => !add.includes(t)), ...[...remove].filter((t) => ai.has(t))])];
+          if (sameList(nextUser, user) && sameList(nextRejected, rejected)) continue;
+          write.run(JSON.stringify(nextUser), JSON.stringify(nextRejected), now, now, id);
+          changed++;
+        }
+        return changed;
+      })
+      .immediate();
   }
 
   /**
@@ -989,7 +1043,8 @@ export class SqliteMetaStore implements MetaStore {
     for (let i = 0; i < rowids.length; i += 500) {
       const chunk = rowids.slice(i, i + 500);
       const found = this.db
-        .prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas WHERE rowid IN (${chunk.map(() => '?').join(',')}) AND dataset_id = ? AND version_name = ?`)
+        // `+`: look the rows up by rowid; the planner would otherwise walk the whole version's index per chunk.
+        .prepare(`SELECT ${INDEX_COLUMNS} FROM file_metas WHERE rowid IN (${chunk.map(() => '?').join(',')}) AND +dataset_id = ? AND +version_name = ?`)
         .all(...chunk, datasetId, versionName) as IndexSourceRow[];
       const seen = new Set<number>();
       for (const r of found) {
@@ -1681,6 +1736,8 @@ export class SqliteMetaStore implements MetaStore {
     if (this.db.open) this.db.close();
   }
 }
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function pageOf<T>(rows: T[], max: number, totalCount: number, tokenOf: (last: T) => string): Page<T> {
   if (rows.length <= max) return { items: rows, totalCount };

@@ -11,7 +11,7 @@ import { FileMetaDto, fileMetaDto } from '../dto.js';
 import { DEFAULT_THUMBNAIL_MODE, publicBaseOf, signedFileUrls } from '../file-urls.js';
 import type { ApiDeps, App, AppEnv } from '../env.js';
 import { pageOf } from '../page-tokens.js';
-import { base64Image, FilterParams, pageSizeOf, SearchBody, SearchQueryParams, searchParamsOf, VectorSearchDto, vectorSearchDto } from '../search-params.js';
+import { base64Image, FilterParams, pageOffsetOf, pageSizeOf, SearchBody, SearchQueryParams, searchParamsOf, VectorSearchDto, vectorSearchDto } from '../search-params.js';
 import { DatasetIdParam, MaxResults, RequestIdField, errorResponses, jsonContent } from '../schemas.js';
 
 const tags = ['DatasetFileMetas'];
@@ -80,6 +80,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       TotalCount: z.number().int(),
       MaxResults: z.number().int(),
       PageSize: z.number().int().openapi({ description: "PAI's deprecated name of the page size: the same as MaxResults" }),
+      PageNumber: z.number().int().optional().openapi({ description: 'The page number asked for (random access); such a page has no NextToken' }),
       NextToken: z.string().optional(),
       VectorSearch: VectorSearchDto.optional(),
       ...RequestIdField,
@@ -92,13 +93,15 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
    */
   const versionOf = async (datasetId: string, given: string | undefined): Promise<string> =>
     given ?? (await d.datasets.latestVersion(datasetId))?.versionName ?? 'v1';
-  const respond = async (c: Context<AppEnv>, params: SearchParams, thumbnailMode: string | undefined) => {
+  const respond = async (c: Context<AppEnv>, params: SearchParams, thumbnailMode: string | undefined, pageNumber?: number) => {
     const mode = thumbnailModeOf(thumbnailMode); // checked before the search runs
-    // GET and POST share tokens: the scope is the search itself, not its wire form.
+    // GET and POST share tokens: the scope is the search itself, not its wire form. A page found by
+    // number (random access) hands out no token, as PAI's page-number listings.
     const { nextToken: given, maxResults: _, ...query } = params;
-    const result = await pageOf(c, d.pageTokens, { listing: 'ListDatasetFileMetas', query, nextToken: given }, (nextToken) =>
-      d.search.search({ ...params, nextToken }),
-    );
+    const result =
+      params.offset !== undefined
+        ? { ...(await d.search.search(params)), nextToken: undefined }
+        : await pageOf(c, d.pageTokens, { listing: 'ListDatasetFileMetas', query, nextToken: given }, (nextToken) => d.search.search({ ...params, nextToken }));
     const u = urls(c, mode);
     return c.json(
       {
@@ -109,6 +112,7 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
         TotalCount: result.totalCount,
         MaxResults: params.maxResults,
         PageSize: params.maxResults,
+        ...(pageNumber !== undefined ? { PageNumber: pageNumber } : {}),
         NextToken: result.nextToken,
         ...(result.vector ? { VectorSearch: vectorSearchDto(result.vector) } : {}),
         RequestId: c.get('requestId'),
@@ -130,7 +134,8 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       const { DatasetId } = c.req.valid('param');
       const q = c.req.valid('query');
       const params = { ...q, DatasetVersion: await versionOf(DatasetId, q.DatasetVersion), MaxResults: pageSizeOf(q) };
-      return respond(c, searchParamsOf(DatasetId, params, q.QueryImage ? { uri: q.QueryImage } : undefined), q.ThumbnailMode);
+      const offset = pageOffsetOf(q);
+      return respond(c, { ...searchParamsOf(DatasetId, params, q.QueryImage ? { uri: q.QueryImage } : undefined), ...(offset !== undefined ? { offset } : {}) }, q.ThumbnailMode, q.PageNumber);
     },
   );
 
@@ -148,7 +153,9 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       const b = c.req.valid('json');
       if (b.QueryImage && b.QueryImageData) throw invalid('give QueryImage (a URI) or QueryImageData (the image, base64), not both', 'QueryImageData');
       const image = b.QueryImageData ? { data: base64Image(b.QueryImageData) } : b.QueryImage ? { uri: b.QueryImage } : undefined;
-      return respond(c, searchParamsOf(DatasetId, { ...b, DatasetVersion: await versionOf(DatasetId, b.DatasetVersion), MaxResults: pageSizeOf(b) }, image), b.ThumbnailMode);
+      const offset = pageOffsetOf(b);
+      const params = searchParamsOf(DatasetId, { ...b, DatasetVersion: await versionOf(DatasetId, b.DatasetVersion), MaxResults: pageSizeOf(b) }, image);
+      return respond(c, { ...params, ...(offset !== undefined ? { offset } : {}) }, b.ThumbnailMode, b.PageNumber);
     },
   );
 
@@ -231,17 +238,32 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       path: '/api/v1/datasets/{DatasetId}/datasetfilemetas/{DatasetFileMetaId}/thumbnail',
       tags,
       summary: 'A thumbnail of the file (auto-rotated; first frame/page). A file that is no image is a 403; an image that cannot be rendered is a 409 saying why; its Status does not change.',
-      request: { params: MetaParams, query: z.object({ ThumbnailMode: z.string().max(128).optional(), Expires: z.string().optional(), Signature: z.string().optional() }) },
+      request: {
+        params: MetaParams,
+        query: z.object({
+          ThumbnailMode: z.string().max(128).optional().openapi({ description: 'OSS resize parameters, plus f_webp, f_jpg or f_png (default: JPEG, PNG for an image with alpha)' }),
+          v: z.string().max(256).optional().openapi({ description: "The file's FileFingerPrint: when it is the file's current one, the answer may be cached for good (immutable)" }),
+          Expires: z.string().optional(),
+          Signature: z.string().optional(),
+        }),
+      },
       responses: {
-        200: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'JPEG, PNG (alpha) or WebP' },
+        200: { content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'JPEG, PNG or WebP' },
         ...errorResponses,
       },
     }),
     async (c) => {
       const p = c.req.valid('param');
-      const mode = parseThumbnailMode(thumbnailModeOf(c.req.valid('query').ThumbnailMode));
+      const q = c.req.valid('query');
+      const mode = parseThumbnailMode(thumbnailModeOf(q.ThumbnailMode));
       const t = await d.fileMetas.thumbnail(p.DatasetId, p.DatasetFileMetaId, mode);
-      return c.body(new Uint8Array(t.data), 200, { 'content-type': t.contentType, 'cache-control': 'private, max-age=3600' }) as never;
+      // A URL naming the fingerprint of what it shows never shows anything else: the console's tiles
+      // (thumbnailUrl(…, FileFingerPrint)) are cached by the browser for good. Any other URL, an hour.
+      const immutable = q.v !== undefined && q.v === t.fingerprint;
+      return c.body(new Uint8Array(t.data), 200, {
+        'content-type': t.contentType,
+        'cache-control': immutable ? 'private, max-age=31536000, immutable' : 'private, max-age=3600',
+      }) as never;
     },
   );
 
@@ -261,9 +283,21 @@ export function fileMetaRoutes(app: App, d: ApiDeps) {
       const p = c.req.valid('param');
       const { meta, stream } = await d.fileMetas.download(p.DatasetId, p.DatasetFileMetaId);
       return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
-        'content-type': meta.contentType ?? 'application/octet-stream',
+        'content-type': servedType(meta.contentType),
         'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(meta.fileName)}`,
       }) as never;
     },
   );
+}
+
+/**
+ * The Content-Type a download is answered with: the meta's when it is a raster image type, else
+ * application/octet-stream. A stored ContentType is whatever a caller declared (CreateDatasetFileMetas,
+ * an import manifest), and the bytes pass as an image by their first bytes alone (a GIF/JS polyglot
+ * does): text/html, text/javascript or image/svg+xml on the console's origin would be a page or a
+ * script that its CSP (script-src 'self') lets run with the console's session.
+ */
+function servedType(declared: string | null | undefined): string {
+  const type = declared?.split(';')[0]!.trim().toLowerCase();
+  return type && /^image\/[\w.+-]+$/.test(type) && !type.includes('svg') ? type : 'application/octet-stream';
 }
