@@ -25,6 +25,11 @@ export interface ChatServerOptions extends Partial<ChatKnobs> {
   apiKey?: string;
   /** When set, other model names are answered 404 model_not_found. */
   models?: string[];
+  /**
+   * When set, picks the `tags` object for an image's bytes (as the request carried them); `undefined`
+   * falls back to the usual choice. For tests whose tags must mean something (e.g. COCO labels).
+   */
+  answerFor?: (image: Buffer) => Record<string, unknown> | undefined;
 }
 
 export type LoopbackChat = LoopbackServer<ChatKnobs>;
@@ -40,7 +45,7 @@ interface TagItem {
  * the system prompt, seeded by the image bytes: the same image always gets the same tags.
  */
 export async function startChatServer(opts: ChatServerOptions = {}): Promise<LoopbackChat> {
-  const { apiKey, models, ...knobs } = opts;
+  const { apiKey, models, answerFor, ...knobs } = opts;
   const definitions = new Map<string, TagItem[]>();
 
   const error = (status: number, message: string, code: string, type = 'invalid_request_error'): Reply => ({
@@ -68,8 +73,9 @@ export async function startChatServer(opts: ChatServerOptions = {}): Promise<Loo
     }
     if (!image) return error(400, 'The image is missing or is not a base64 data URL.', 'invalid_parameter_error');
 
+    const chosen = ex.knobs.answer ?? answerFor?.(Buffer.from(image.slice(image.indexOf(',') + 1), 'base64'));
     let tags: Record<string, unknown>;
-    if (ex.knobs.answer) tags = ex.knobs.answer;
+    if (chosen) tags = chosen;
     else {
       const items = definitionsOf(system);
       const pick = contentRandom(image);
