@@ -91,4 +91,12 @@ describe('scaled scroll', () => {
     s.scrollTo(40_000_000 - 800 - 300_000);
     expect(el.scrollTop).toBe(CAP - 800 - 300_000);
   });
+  it('recovers from a layout measured before the scroller had a size (NaN height) instead of staying empty', () => {
+    const { s } = make(Number.NaN);
+    s.scrollTo(Number.NaN);
+    expect(s.top).toBe(0);
+    s.resize(1_000_000, 800);
+    s.scrollTo(5_000);
+    expect(s.top).toBe(5_000);
+  });
 });

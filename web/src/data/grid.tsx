@@ -106,8 +106,12 @@ export function ResultGrid(p: Props) {
       if (a && L.current.n) p.onSettle(a);
     });
     scroll.current = s;
+    // Draw at once: the layout may already be known (cached results) and the first measure may change nothing.
+    s.resize(L.current.height, el.clientHeight);
     const ro = new ResizeObserver(() => {
-      size.value = { w: el.clientWidth, h: el.clientHeight };
+      const next = { w: el.clientWidth, h: el.clientHeight };
+      if (next.w === size.peek().w && next.h === size.peek().h) s.resize(L.current.height, next.h);
+      else size.value = next;
       el.parentElement!.style.setProperty('--sbw', `${el.offsetWidth - el.clientWidth}px`);
     });
     ro.observe(el);

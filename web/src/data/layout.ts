@@ -28,7 +28,8 @@ export const GAP = 4;
 
 /** Fixed cells of about `cell` px wide (stretched to fill the width) and `rowH` high (square when absent). */
 export function cellLayout(n: number, width: number, cell: number, gap: number, rowH?: number): Layout {
-  const cols = Math.max(1, Math.floor((width + gap) / (cell + gap)));
+  // Before the scroller is measured (width 0) one column, never NaN (a list's cell is its width).
+  const cols = width > 0 && cell + gap > 0 ? Math.max(1, Math.floor((width + gap) / (cell + gap))) : 1;
   const w = Math.max(1, (width - gap * (cols - 1)) / cols);
   const h = rowH ?? w;
   const pitch = h + gap;

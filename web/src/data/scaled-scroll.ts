@@ -50,15 +50,16 @@ export class ScaledScroll {
 
   /** New virtual height or viewport height; the virtual top is kept (clamped), then synced. */
   resize(height: number, view: number): void {
-    this.height = height;
-    this.view = view;
-    this.spacer.style.height = `${Math.min(height, CAP)}px`;
+    // A layout measured before the scroller had a size must not poison the position with NaN for good.
+    this.height = Number.isFinite(height) ? Math.max(0, height) : 0;
+    this.view = Number.isFinite(view) ? Math.max(0, view) : 0;
+    this.spacer.style.height = `${Math.min(this.height, CAP)}px`;
     this.scrollTo(this.top);
   }
 
   /** Puts the viewport's virtual top at v (clamped) and the scroller where the mapping says. */
   scrollTo(v: number): void {
-    this.top = Math.max(0, Math.min(v, this.maxV()));
+    this.top = Number.isFinite(v) ? Math.max(0, Math.min(v, this.maxV())) : 0;
     this.st = Math.round(this.toPhysical(this.top));
     if (Math.abs(this.el.scrollTop - this.st) >= 1) this.el.scrollTop = this.st;
     this.st = this.el.scrollTop;
