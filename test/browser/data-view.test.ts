@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, launchBrowser, pageRecords, shoot, signedInPage, startConsoleLoupe, type ConsoleLoupe } from './harness.js';
+import { apiOk, browserSkipReason, launchBrowser, pageRecords, shoot, signedInPage, startConsoleLoupe, type ConsoleLoupe } from './harness.js';
 
 interface Meta {
   DatasetFileMetaId: string;
@@ -68,11 +68,7 @@ describe.skipIf(!!browserSkipReason)(`data view ${browserSkipReason}`, () => {
     await loupe?.stop();
   });
 
-  const ok = async (method: string, route: string, body?: unknown) => {
-    const r = await loupe.api(method, route, body);
-    if (r.status !== 200) throw new Error(`${method} ${route} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const ok = (method: string, route: string, body?: unknown) => apiOk(loupe, method, route, body);
   const metas = () => `/api/v1/datasets/${loupe.datasetId}/datasetfilemetas`;
   /** The API's answer for a query (every result, in order). */
   const listed = async (q = ''): Promise<Meta[]> => {

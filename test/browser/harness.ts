@@ -300,6 +300,13 @@ export async function signedInPage(browser: Browser, loupe: Pick<ConsoleLoupe, '
   return page;
 }
 
+/** An API call that must answer 200: its body, else a thrown error naming the route, status and body. */
+export async function apiOk(loupe: ConsoleLoupe, method: string, route: string, body?: unknown): Promise<any> {
+  const r = await loupe.api(method, route, body);
+  if (r.status !== 200) throw new Error(`${method} ${route} answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
 /** Writes `test/artifacts/<name>.png` (git-ignored) and returns its path. */
 export async function shoot(page: Page, name: string, fullPage = false): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true });

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, launchBrowser, pageRecords, shoot, signedInPage, startConsoleLoupe, type ConsoleLoupe } from './harness.js';
+import { apiOk, browserSkipReason, launchBrowser, pageRecords, shoot, signedInPage, startConsoleLoupe, type ConsoleLoupe } from './harness.js';
 
 const MODEL_KEY = 'sk-browser-model-key-0123456789';
 const NEW_SECRET = 'sk-typed-in-the-console-9f8e7d6c5b4a';
@@ -30,11 +30,7 @@ describe.skipIf(!!browserSkipReason)(`console pages ${browserSkipReason}`, () =>
     await loupe?.stop();
   });
 
-  const ok = async (method: string, route: string, body?: unknown) => {
-    const r = await loupe.api(method, route, body);
-    if (r.status !== 200) throw new Error(`${method} ${route} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const ok = (method: string, route: string, body?: unknown) => apiOk(loupe, method, route, body);
   const go = (route: string, on: Page = page) => inPage(on, route);
 
   it('lists the datasets the API lists', async () => {

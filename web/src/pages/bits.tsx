@@ -44,3 +44,16 @@ export const Actions = ({ cancel, onCancel, submit, testid, children }: { cancel
 
 /** value + onInput of a text control bound to a string signal. */
 export const bind = (s: Signal<string>) => ({ value: s.value, onInput: (e: Event) => (s.value = (e.currentTarget as HTMLInputElement).value) });
+
+/** A page's title row with its one primary action. */
+export function PageHead(p: { title: string; action: string; onAction: () => void; testid: string }) {
+  return (
+    <div class="row head">
+      <h1>{p.title}</h1>
+      <span class="spacer" />
+      <button type="button" class="primary" onClick={p.onAction} data-testid={p.testid}>
+        {p.action}
+      </button>
+    </div>
+  );
+}

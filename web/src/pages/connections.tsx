@@ -8,7 +8,7 @@ import { dateTime, messages } from '../i18n.js';
 import { Confirm, Dialog } from '../ui/dialog.js';
 import { toast } from '../ui/toast.js';
 import { KINDS } from './connection-kinds.js';
-import { Actions, Err, Field, Head, bind } from './bits.js';
+import { Actions, Err, Field, Head, PageHead, bind } from './bits.js';
 import { errText, useLoad } from './load.js';
 import { listConnections, type Connection } from './model.js';
 import './pages.css';
@@ -124,13 +124,7 @@ export function ConnectionsPage() {
   const rows = list.data.value;
   return (
     <main class="page">
-      <div class="row head">
-        <h1>{t('connections')}</h1>
-        <span class="spacer" />
-        <button type="button" class="primary" onClick={() => (editing.value = 'new')} data-testid="connection-create">
-          {t('add')}
-        </button>
-      </div>
+      <PageHead title={t('connections')} action={t('add')} onAction={() => (editing.value = 'new')} testid="connection-create" />
       <Err e={list.error.value} />
       {rows && !rows.length && <p class="muted">{t('none')}</p>}
       {rows && rows.length > 0 && (

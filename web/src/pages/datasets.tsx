@@ -13,7 +13,7 @@ import { usableFor } from './connection-kinds.js';
 import type { CoverageCounts } from './estimate.js';
 import { ACTIONS, JobCreate, actionLabel, type Action } from './job-create.js';
 import { JobTable } from './jobs.js';
-import { Actions, Err, Field, Head } from './bits.js';
+import { Actions, Err, Field, Head, PageHead } from './bits.js';
 import { errText, useLoad } from './load.js';
 import { datasetPath, listConnections, listDatasets, listTagDefinitions, listVersions, type Dataset } from './model.js';
 import './pages.css';
@@ -136,13 +136,7 @@ export function DatasetsPage() {
   const rows = list.data.value;
   return (
     <main class="page">
-      <div class="row head">
-        <h1>{t('datasets')}</h1>
-        <span class="spacer" />
-        <button type="button" class="primary" onClick={() => (creating.value = true)} data-testid="dataset-create">
-          {t('register')}
-        </button>
-      </div>
+      <PageHead title={t('datasets')} action={t('register')} onAction={() => (creating.value = true)} testid="dataset-create" />
       <Err e={list.error.value} />
       {rows && !rows.length && <p class="muted">{t('none')}</p>}
       {rows && rows.length > 0 && (

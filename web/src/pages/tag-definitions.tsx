@@ -7,7 +7,7 @@ import { del, post, put, seg } from '../api.js';
 import { dateTime, messages } from '../i18n.js';
 import { Confirm, Dialog } from '../ui/dialog.js';
 import { toast } from '../ui/toast.js';
-import { Actions, Err, Field, Head, bind } from './bits.js';
+import { Actions, Err, Field, Head, PageHead, bind } from './bits.js';
 import { errText, useLoad } from './load.js';
 import { listTagDefinitions, type TagDefinition, type TagItem } from './model.js';
 import './pages.css';
@@ -76,13 +76,7 @@ export function TagDefinitionsPage() {
   const rows = list.data.value;
   return (
     <main class="page">
-      <div class="row head">
-        <h1>{t('title')}</h1>
-        <span class="spacer" />
-        <button type="button" class="primary" onClick={() => (editing.value = 'new')} data-testid="tagdef-create">
-          {t('add')}
-        </button>
-      </div>
+      <PageHead title={t('title')} action={t('add')} onAction={() => (editing.value = 'new')} testid="tagdef-create" />
       <Err e={list.error.value} />
       {rows && !rows.length && <p class="muted">{t('none')}</p>}
       {rows && rows.length > 0 && (
