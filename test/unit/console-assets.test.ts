@@ -1,6 +1,7 @@
 // The console as the API serves it (issue 12): one hashed JS and one hashed CSS within the 60 KB gzip
 // budget, index.html no-cache with both filled in, assets immutable, SPA paths → the page, no credential
 // needed for any of it, the security headers on every response, and `/` saying so when not built.
+import { gunzipSync } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +83,18 @@ describe('the console bundle and its routes', () => {
       expect(Buffer.from(await res.arrayBuffer()).equals(f.body)).toBe(true);
     }
     expect((await get(app, '/assets/main-AAAAAAAA.js')).status).toBe(404);
+  });
+
+  it('sends the files gzipped to a browser that accepts it', async () => {
+    for (const [p, f] of assets.files) {
+      const res = await app.request(p, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBe('gzip');
+      expect(res.headers.get('vary')).toBe('Accept-Encoding');
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(body.length).toBeLessThan(f.body.length);
+      expect(gunzipSync(body).equals(f.body)).toBe(true);
+    }
     expect((await get(app, '/assets/%2e%2e%2findex.html')).status).toBe(404);
   });
 
