@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiOk, browserSkipReason, launchBrowser, pageRecords, shoot, signedInPage, startConsoleLoupe, type ConsoleLoupe } from './harness.js';
+import { apiOk, browserSkipReason, waitForExpression, launchBrowser, pageRecords, shoot, signedInPage, startConsoleLoupe, type ConsoleLoupe } from './harness.js';
 
 interface Meta {
   DatasetFileMetaId: string;
@@ -25,7 +25,7 @@ async function shownIds(page: Page, testid: 'tile' | 'row'): Promise<string[]> {
   const seen = new Map<number, string>();
   await page.evaluate(`document.querySelector('.dv-scroll').scrollTop = 0`);
   for (let step = 0; step < 500; step++) {
-    await page.waitForFunction(`[...document.querySelectorAll('[data-testid=${testid}]')].every((e) => e.getAttribute('data-id'))`);
+    await waitForExpression(page, `[...document.querySelectorAll('[data-testid=${testid}]')].every((e) => e.getAttribute('data-id'))`);
     const got = await page.locator(`[data-testid=${testid}]`).evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-index')), e.getAttribute('data-id') ?? ''] as [number, string]));
     for (const [i, id] of got) seen.set(i, id);
     const atEnd = (await page.evaluate(`(() => { const s = document.querySelector('.dv-scroll'); const end = s.scrollTop + s.clientHeight >= s.scrollHeight - 1; s.scrollTop += s.clientHeight; return end; })()`)) as boolean;
@@ -40,7 +40,7 @@ async function shownIds(page: Page, testid: 'tile' | 'row'): Promise<string[]> {
 /** Scrolls the grid to its top and waits for the thumbnails on screen (before a screenshot). */
 async function atTop(page: Page): Promise<void> {
   await page.evaluate(`document.querySelector('.dv-scroll').scrollTop = 0`);
-  await page.waitForFunction(`[...document.querySelectorAll('.dv-scroll img')].every((i) => i.complete)`);
+  await waitForExpression(page, `[...document.querySelectorAll('.dv-scroll img')].every((i) => i.complete)`);
 }
 
 /** The first tile/row whose top is inside the scroller's viewport. */

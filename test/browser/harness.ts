@@ -300,6 +300,19 @@ export async function signedInPage(browser: Browser, loupe: Pick<ConsoleLoupe, '
   return page;
 }
 
+/**
+ * Waits until `expression` (JavaScript evaluated in the page) is truthy, polling every 50 ms.
+ * Instead of page.waitForFunction with a string: its polling evals the string inside the page,
+ * which the console's CSP refuses (no 'unsafe-eval'), only when the first check fails.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** An API call that must answer 200: its body, else a thrown error naming the route, status and body. */
 export async function apiOk(loupe: ConsoleLoupe, method: string, route: string, body?: unknown): Promise<any> {
   const r = await loupe.api(method, route, body);
